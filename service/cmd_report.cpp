@@ -1,0 +1,16 @@
+// Placeholder until the verb lands; says so instead of pretending.
+#include <cstdio>
+
+#include "service/command.hpp"
+
+namespace headroom::service {
+
+CommandRunner add_report_command(CLI::App& app) {
+  app.add_subcommand("report", "(not implemented yet)");
+  return [] {
+    std::fprintf(stderr, "headroom report: not implemented yet\n");
+    return kExitRuntimeFailure;
+  };
+}
+
+}  // namespace headroom::service

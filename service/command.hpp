@@ -1,0 +1,34 @@
+#pragma once
+// A CLI verb: registers its flags on a CLI11 subcommand and returns the code
+// that runs it. Exit codes (DESIGN.md): 0 success, 1 runtime failure, 2 usage error.
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace headroom::service {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntimeFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Thrown by a verb for a usage problem found after parsing (e.g. a flag value
+// that parses but makes no sense); main turns it into exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+using CommandRunner = std::function<int()>;
+
+// Each verb lives in its own cmd_<verb>.cpp.
+CommandRunner add_db_command(CLI::App& app);
+CommandRunner add_migrate_command(CLI::App& app);
+CommandRunner add_import_command(CLI::App& app);
+CommandRunner add_run_command(CLI::App& app);
+CommandRunner add_forecast_command(CLI::App& app);
+CommandRunner add_backtest_command(CLI::App& app);
+CommandRunner add_evaluate_command(CLI::App& app);
+CommandRunner add_simulate_command(CLI::App& app);
+CommandRunner add_report_command(CLI::App& app);
+
+}  // namespace headroom::service
