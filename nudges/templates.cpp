@@ -49,9 +49,8 @@ bool is_english(std::string_view locale) { return locale.size() >= 2 && locale.s
 std::string group_thousands(std::uint64_t units) {
   std::string digits = std::to_string(units);
   std::string out;
-  const std::size_t lead = digits.size() % 3;
   for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (i - lead) % 3 == 0) out.push_back(',');
+    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
     out.push_back(digits[i]);
   }
   return out;
