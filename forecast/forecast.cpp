@@ -1,0 +1,32 @@
+#include "forecast/forecast.hpp"
+
+namespace headroom::forecast {
+
+const char* model_choice_name(ModelChoice c) {
+  switch (c) {
+    case ModelChoice::kEngine: return "engine";
+    case ModelChoice::kDrift: return "drift";
+    case ModelChoice::kSeasonalNaive: return "seasonal";
+  }
+  return "engine";
+}
+
+AccountForecast forecast_account(std::span<const Transaction> transactions, Date as_of, const ForecastParams& params) {
+  const AccountHistory history = build_history(transactions, as_of);
+  AccountForecast out;
+  switch (params.model) {
+    case ModelChoice::kEngine:
+      out.model = fit(history, params.fit);
+      out.forecast = project(out.model, as_of, params.projection);
+      break;
+    case ModelChoice::kDrift:
+      out.forecast = project_drift(history, params.projection);
+      break;
+    case ModelChoice::kSeasonalNaive:
+      out.forecast = project_seasonal_naive(history, params.projection);
+      break;
+  }
+  return out;
+}
+
+}  // namespace headroom::forecast

@@ -1,0 +1,588 @@
+#include "forecast/model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+
+#include "forecast/robust.hpp"
+
+namespace headroom::forecast {
+namespace {
+
+using namespace std::chrono;
+
+constexpr double kDaysPerMonth = 30.44;
+
+struct Observation {
+  Date date;
+  double amount;   // signed cents
+  std::uint32_t posting;  // index into history.postings
+};
+
+// Result of laying a candidate schedule over a label's observations.
+struct Match {
+  Schedule schedule;
+  int tol = 3;
+  double score = -1e9;
+  int expected_in_span = 0;   // due dates from first observation to last matched
+  int matched = 0;            // due dates with an observation
+  int matched_obs = 0;
+  int trailing_misses = 0;    // due dates after the last match, overdue
+  int misses_in_span = 0;
+  bool has_pending = false;
+  Date pending_due{};
+  Date last_matched_nominal{};
+  Date last_matched_date{};
+  Date first_miss_in_span{};
+  std::vector<std::int8_t> deviations;  // posted − nominal of matched, in date order
+  std::vector<std::uint8_t> obs_matched;
+  std::vector<Date> missed_dates;
+};
+
+int tolerance_for(Cadence c) {
+  switch (c) {
+    case Cadence::kWeekly: return 1;
+    case Cadence::kBiweekly:
+    case Cadence::kSemiMonthly: return 2;
+    default: return 3;
+  }
+}
+
+// Greedy nearest matching of due dates to observations (both ascending).
+Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, std::vector<Date>& scratch) {
+  Match m;
+  m.schedule = s;
+  m.tol = tolerance_for(s.cadence);
+  const Date from = obs.front().date - Days{m.tol};
+  schedule_dates(s, from, as_of - Days{1} + Days{m.tol}, scratch);
+  m.obs_matched.assign(obs.size(), 0);
+  std::vector<int> due_match(scratch.size(), -1);
+  std::size_t lo = 0;
+  for (std::size_t i = 0; i < scratch.size(); ++i) {
+    const Date e = scratch[i];
+    while (lo < obs.size() && obs[lo].date < e - Days{m.tol}) ++lo;
+    int best = -1, best_dev = 1000;
+    for (std::size_t j = lo; j < obs.size() && obs[j].date <= e + Days{m.tol}; ++j) {
+      if (m.obs_matched[j]) continue;
+      const int dev = std::abs(days_between(e, obs[j].date));
+      if (dev < best_dev) best_dev = dev, best = static_cast<int>(j);
+    }
+    if (best >= 0) {
+      m.obs_matched[static_cast<std::size_t>(best)] = 1;
+      due_match[i] = best;
+    }
+  }
+  int last_match_i = -1;
+  for (std::size_t i = 0; i < scratch.size(); ++i)
+    if (due_match[i] >= 0) last_match_i = static_cast<int>(i);
+  // Recency-weighted agreement decides between candidates; recent cycles
+  // dominate so a changed pay day wins once it has repeated.
+  double w = 1.0, num = 0.0, den = 0.0;
+  for (int i = static_cast<int>(scratch.size()) - 1; i >= 0; --i) {
+    const Date e = scratch[static_cast<std::size_t>(i)];
+    const bool future = e >= as_of;
+    const int j = due_match[static_cast<std::size_t>(i)];
+    if (future && j < 0) continue;
+    if (j < 0 && e + Days{m.tol} >= as_of) continue;  // may still arrive
+    den += w;
+    if (j >= 0) num += w * (1.0 - 0.1 * std::abs(days_between(e, obs[static_cast<std::size_t>(j)].date)));
+    w *= 0.6;
+  }
+  for (std::size_t j = 0; j < obs.size(); ++j) m.matched_obs += m.obs_matched[j];
+  m.score = (den > 0 ? num / den : 0.0) - 0.5 * (1.0 - double(m.matched_obs) / double(obs.size()));
+  if (last_match_i < 0) return m;
+  const auto li = static_cast<std::size_t>(last_match_i);
+  m.last_matched_nominal = scratch[li];
+  m.last_matched_date = obs[static_cast<std::size_t>(due_match[li])].date;
+  for (std::size_t i = 0; i <= li; ++i) {
+    if (scratch[i] < obs.front().date - Days{m.tol}) continue;
+    ++m.expected_in_span;
+    if (due_match[i] >= 0) {
+      ++m.matched;
+      m.deviations.push_back(static_cast<std::int8_t>(days_between(scratch[i], obs[static_cast<std::size_t>(due_match[i])].date)));
+    } else {
+      m.missed_dates.push_back(scratch[i]);
+    }
+  }
+  m.misses_in_span = m.expected_in_span - m.matched;
+  int jitter = 0;
+  const std::size_t nd = m.deviations.size();
+  for (std::size_t i = nd > 6 ? nd - 6 : 0; i < nd; ++i) jitter = std::max(jitter, std::abs(int(m.deviations[i])));
+  for (std::size_t i = li + 1; i < scratch.size(); ++i) {
+    const Date e = scratch[i];
+    if (e >= as_of) break;
+    if (e + Days{jitter + 1} >= as_of) {
+      m.has_pending = true;
+      m.pending_due = e;
+    } else {
+      ++m.trailing_misses;
+      m.missed_dates.push_back(e);
+    }
+  }
+  return m;
+}
+
+int mode_of(std::span<const int> v) {
+  std::array<int, 32> count{};
+  int best = v.empty() ? 1 : v.back();
+  for (int x : v)
+    if (x >= 0 && x < 32) ++count[static_cast<std::size_t>(x)];
+  for (int x = 0; x < 32; ++x)
+    if (count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(best)]) best = x;
+  return best;
+}
+
+int dom(Date d) { return static_cast<int>(static_cast<unsigned>(year_month_day{d}.day())); }
+
+void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Schedule>& out) {
+  out.clear();
+  const Date last = obs.back().date;
+  const Date prev = obs.size() >= 2 ? obs[obs.size() - 2].date : last;
+  constexpr WeekendShift kShifts[] = {WeekendShift::kNone, WeekendShift::kPreviousBusinessDay,
+                                      WeekendShift::kNextBusinessDay};
+  Schedule s;
+  s.cadence = c;
+  s.anchor = last;
+  switch (c) {
+    case Cadence::kWeekly:
+    case Cadence::kBiweekly: {
+      s.rule = DayRule::kEveryNDays;
+      out.push_back(s);
+      if (prev != last) {
+        s.anchor = prev;
+        out.push_back(s);
+      }
+      break;
+    }
+    case Cadence::kSemiMonthly: {
+      std::vector<int> first, second;
+      for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).push_back(dom(o.date));
+      const int d1 = first.empty() ? 1 : mode_of(first);
+      const int d2 = second.empty() ? 31 : mode_of(second);
+      s.day_of_month = d1;
+      s.second_day = d2;
+      for (auto sh : kShifts) {
+        s.shift = sh;
+        s.rule = DayRule::kFixedDay;
+        out.push_back(s);
+        if (d2 >= 26) {
+          s.rule = DayRule::kLastBusinessDay;
+          out.push_back(s);
+        }
+      }
+      break;
+    }
+    case Cadence::kMonthly:
+    case Cadence::kQuarterly:
+    case Cadence::kAnnual: {
+      std::vector<int> doms;
+      for (const auto& o : obs)
+        if (!is_weekend(o.date)) doms.push_back(dom(o.date));
+      const int modal = doms.empty() ? dom(last) : mode_of(doms);
+      // Recent regime first, so a changed due day can be adopted.
+      const int days[3] = {dom(last), dom(prev), modal};
+      for (int i = 0; i < 3; ++i) {
+        bool seen = false;
+        for (int j = 0; j < i; ++j) seen |= days[j] == days[i];
+        if (seen) continue;
+        s.rule = DayRule::kFixedDay;
+        s.day_of_month = days[i];
+        for (auto sh : kShifts) {
+          s.shift = sh;
+          out.push_back(s);
+        }
+      }
+      s.shift = WeekendShift::kNone;
+      if (c == Cadence::kMonthly) {
+        s.rule = DayRule::kLastBusinessDay;
+        out.push_back(s);
+        const weekday wd{last};
+        s.rule = DayRule::kNthWeekday;
+        s.weekday = wd.c_encoding();
+        s.nth = std::min((dom(last) - 1) / 7 + 1, 4);
+        out.push_back(s);
+        if (dom(month_end(last)) - dom(last) < 7) {
+          s.nth = -1;
+          out.push_back(s);
+        }
+      }
+      break;
+    }
+  }
+}
+
+std::vector<Cadence> cadences_for_gap(double gap, int n) {
+  std::vector<Cadence> c;
+  if (gap >= 5.5 && gap <= 8.5) c.push_back(Cadence::kWeekly);
+  if (gap >= 11 && gap <= 17) c.push_back(Cadence::kBiweekly);
+  if (gap >= 11 && gap <= 19) c.push_back(Cadence::kSemiMonthly);
+  if (gap >= 25 && gap <= 36) c.push_back(Cadence::kMonthly);
+  if (n >= 2 && gap >= 80 && gap <= 100) c.push_back(Cadence::kQuarterly);
+  if (n >= 2 && gap >= 350 && gap <= 380) c.push_back(Cadence::kAnnual);
+  return c;
+}
+
+bool acceptable(const Match& m, int n_obs) {
+  if (m.matched < 2) return false;
+  const double coverage = double(m.matched) / std::max(1, m.expected_in_span);
+  const double precision = double(m.matched_obs) / std::max(1, n_obs);
+  return coverage >= 0.6 && precision >= 0.6;
+}
+
+Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tight, std::vector<Date>& scratch) {
+  Match best;
+  if (obs.size() < 2) return best;
+  std::vector<double> gaps;
+  for (std::size_t i = 1; i < obs.size(); ++i) {
+    const int g = days_between(obs[i - 1].date, obs[i].date);
+    if (g > 0) gaps.push_back(g);
+  }
+  if (gaps.empty()) return best;
+  const double gap = median_inplace(gaps);
+  std::vector<Schedule> cands;
+  for (Cadence c : cadences_for_gap(gap, static_cast<int>(obs.size()))) {
+    // Two occurrences are enough only for a monthly charge of a steady amount
+    // (a new subscription after its second charge); shorter cycles need three.
+    if (obs.size() == 2 && (c != Cadence::kMonthly || !amounts_tight)) continue;
+    candidates_for(c, obs, cands);
+    for (const auto& s : cands) {
+      Match m = evaluate(s, obs, as_of, scratch);
+      if (m.score > best.score + 1e-12) best = std::move(m);
+    }
+  }
+  return best;
+}
+
+void add_anomaly(CashFlowModel& m, Date d, AnomalyKind k, Money amount, int stream = -1, int count = 1) {
+  m.anomalies.push_back(Anomaly{d, k, amount, stream, count});
+}
+
+double abs_median(std::span<const Observation> obs, std::span<const std::uint8_t> use, std::size_t last_n) {
+  std::vector<double> v;
+  for (std::size_t i = obs.size(); i-- > 0 && v.size() < last_n;)
+    if (use.empty() || use[i]) v.push_back(obs[i].amount);
+  return median_inplace(v);
+}
+
+}  // namespace
+
+const char* anomaly_kind_name(AnomalyKind k) {
+  switch (k) {
+    case AnomalyKind::kWindfall: return "windfall";
+    case AnomalyKind::kLargeExpense: return "large_expense";
+    case AnomalyKind::kOverdueIncome: return "overdue_income";
+    case AnomalyKind::kMissedOccurrence: return "missed_occurrence";
+    case AnomalyKind::kStreamStopped: return "stream_stopped";
+    case AnomalyKind::kAmountChanged: return "amount_changed";
+    case AnomalyKind::kScheduleChanged: return "schedule_changed";
+    case AnomalyKind::kBalanceMismatch: return "balance_mismatch";
+    case AnomalyKind::kDuplicateDropped: return "duplicate_dropped";
+  }
+  return "unknown";
+}
+
+const char* fallback_reason_name(FallbackReason r) {
+  switch (r) {
+    case FallbackReason::kNone: return "none";
+    case FallbackReason::kEmptyHistory: return "empty_history";
+    case FallbackReason::kShortHistory: return "short_history";
+    case FallbackReason::kNoBalance: return "no_balance";
+    case FallbackReason::kDegenerate: return "degenerate";
+  }
+  return "unknown";
+}
+
+CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
+  CashFlowModel m;
+  m.account_id = h.account_id;
+  m.as_of = h.as_of;
+  m.history_start = h.first_date;
+  m.history_days = h.days();
+  m.current_balance = h.current_balance;
+  m.balance_known = h.balance_known;
+  if (h.duplicates_dropped > 0)
+    add_anomaly(m, h.as_of, AnomalyKind::kDuplicateDropped, Money{}, -1, h.duplicates_dropped);
+  if (h.balance_mismatches > 0)
+    add_anomaly(m, h.as_of, AnomalyKind::kBalanceMismatch, Money{}, -1, h.balance_mismatches);
+  if (h.empty() || h.days() <= 0) {
+    m.kind = ModelKind::kFallback;
+    m.fallback = true;
+    m.fallback_reason = FallbackReason::kEmptyHistory;
+    return m;
+  }
+
+  // ---- Recurring streams: group postings by label (labels already split by sign).
+  const std::size_t n_post = h.postings.size();
+  std::vector<std::uint32_t> order(n_post);
+  for (std::uint32_t i = 0; i < n_post; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return h.postings[a].label < h.postings[b].label;
+  });
+  std::vector<std::int16_t> posting_stream(n_post, -1);
+  std::vector<Observation> obs;
+  std::vector<Date> scratch;
+  scratch.reserve(64);
+  for (std::size_t g0 = 0; g0 < n_post;) {
+    std::size_t g1 = g0;
+    const std::uint32_t label = h.postings[order[g0]].label;
+    while (g1 < n_post && h.postings[order[g1]].label == label) ++g1;
+    const std::size_t n = g1 - g0;
+    const std::size_t start = g0;
+    g0 = g1;
+    if (n < 2) continue;
+    obs.clear();
+    for (std::size_t i = start; i < g1; ++i) {
+      const Posting& ps = h.postings[order[i]];
+      if (ps.amount.cents() == 0) continue;
+      obs.push_back(Observation{ps.posted_at, ps.amount.as_double(), order[i]});
+    }
+    if (obs.size() < 2) continue;
+    // Card spending at one merchant several times a week is not a stream.
+    if (days_between(obs.front().date, obs.back().date) < 5 * static_cast<int>(obs.size()) / 2) continue;
+    const std::uint8_t hints = h.label_hints[label];
+    std::vector<double> amts;
+    amts.reserve(obs.size());
+    for (const auto& o : obs) amts.push_back(std::fabs(o.amount));
+    const double med = median_inplace(amts);
+    const double rel_spread = med > 0 ? mad_of(amts, med) / med : 1.0;
+    const bool hinted = (hints & (hint_bits(LabelHint::kIncome) | hint_bits(LabelHint::kBill))) != 0;
+    const bool gig = (hints & hint_bits(LabelHint::kGig)) != 0;
+    if (gig && !hinted) continue;  // gig income is a rate, not a schedule
+    if (rel_spread > p.max_amount_rel_spread && !hinted) continue;
+    const bool tight = rel_spread <= 0.05 || (obs.size() == 2 && std::fabs(std::fabs(obs[0].amount) - std::fabs(obs[1].amount)) <= 0.05 * med);
+
+    Match best = best_match(obs, h.as_of, tight || hinted, scratch);
+    bool schedule_changed = false;
+    Date change_date{};
+    // A changed pay day: the latest observations all miss the overall rule but
+    // agree among themselves. Adopt the new rule once it has repeated twice.
+    if (obs.size() >= 4) {
+      std::size_t trailing_unmatched = 0;
+      for (std::size_t i = obs.size(); i-- > 0 && best.obs_matched.size() == obs.size() && !best.obs_matched[i];)
+        ++trailing_unmatched;
+      if (best.obs_matched.size() != obs.size()) trailing_unmatched = 0;
+      if (!acceptable(best, static_cast<int>(obs.size())) || trailing_unmatched >= 2) {
+        for (std::size_t k = 2; k + 2 <= obs.size() && k <= 4; ++k) {
+          std::span<const Observation> recent(obs.data() + obs.size() - k, k);
+          std::span<const Observation> old(obs.data(), obs.size() - k);
+          Match mr = best_match(recent, h.as_of, true, scratch);
+          if (mr.matched != static_cast<int>(k) || mr.trailing_misses > 0) continue;
+          Match mo = best_match(old, recent.front().date, true, scratch);
+          if (!acceptable(mo, static_cast<int>(old.size()))) continue;
+          mr.obs_matched.insert(mr.obs_matched.begin(), mo.obs_matched.begin(), mo.obs_matched.end());
+          mr.matched_obs += mo.matched_obs;
+          mr.deviations.insert(mr.deviations.begin(), mo.deviations.begin(), mo.deviations.end());
+          mr.matched += mo.matched;
+          mr.expected_in_span += mo.expected_in_span;
+          mr.misses_in_span += mo.misses_in_span;
+          best = std::move(mr);
+          schedule_changed = true;
+          change_date = recent.front().date;
+          break;
+        }
+      }
+    }
+    if (!acceptable(best, static_cast<int>(obs.size()))) continue;
+    if (best.matched == 2 && !(tight || hinted)) continue;
+
+    RecurringStream s;
+    s.label = h.labels[label];
+    s.schedule = best.schedule;
+    const double sign_amount = obs.back().amount;
+    s.kind = sign_amount > 0 ? StreamKind::kIncome : StreamKind::kOutflow;
+    s.occurrences = best.matched;
+    s.last_seen = best.last_matched_date;
+    s.consecutive_misses = best.trailing_misses;
+    s.has_pending = best.has_pending;
+    s.pending_due = best.pending_due;
+    // Level: median of the last three matched amounts, so a raise or price
+    // change is adopted on its second occurrence and a one-off bonus is not.
+    s.amount_cents = abs_median(obs, best.obs_matched, 3) ;
+    std::vector<double> recent_amts;
+    for (std::size_t i = obs.size(); i-- > 0 && recent_amts.size() < 8;)
+      if (best.obs_matched[i]) recent_amts.push_back(obs[i].amount);
+    const double rmed = median_of(recent_amts);
+    s.amount_rel_sd = std::fabs(rmed) > 0 ? std::min(0.5, mad_of(recent_amts, rmed) / std::fabs(rmed)) : 0.0;
+    const std::size_t nd = best.deviations.size();
+    int jitter = 0;
+    for (std::size_t i = nd > 8 ? nd - 8 : 0; i < nd; ++i) {
+      s.jitter_samples.push_back(best.deviations[i]);
+      jitter = std::max(jitter, std::abs(int(best.deviations[i])));
+    }
+    s.jitter_days = jitter;
+    const double coverage = double(best.matched) / std::max(1, best.expected_in_span);
+    const double precision = double(best.matched_obs) / double(obs.size());
+    s.occurrence_probability = 1.0 - (best.misses_in_span + 0.25) / (best.expected_in_span + 1.0);
+    s.confidence = coverage * precision * std::min(1.0, best.matched / 4.0) * (1.0 - std::min(0.5, s.amount_rel_sd));
+    if (best.trailing_misses >= 2) {
+      s.status = StreamStatus::kStopped;
+      s.occurrence_probability = 0;
+    } else if (best.trailing_misses == 1) {
+      s.status = StreamStatus::kOverdue;
+      // After a missed pay the next one is far from certain.
+      s.occurrence_probability *= 0.5;
+    }
+    scratch.clear();
+    schedule_dates(s.schedule, std::max(h.as_of, best.last_matched_nominal + Days{1}), h.as_of + Days{400}, scratch);
+    s.next_date = scratch.empty() ? h.as_of : scratch.front();
+
+    const int index = static_cast<int>(m.streams.size());
+    for (std::size_t i = 0; i < obs.size(); ++i)
+      if (best.obs_matched[i]) posting_stream[obs[i].posting] = static_cast<std::int16_t>(index);
+    const Money level = Money::from_double(s.amount_cents);
+    if (schedule_changed) add_anomaly(m, change_date, AnomalyKind::kScheduleChanged, level, index);
+    // Amount change: the last two matched amounts agree with each other and
+    // both differ from the earlier level.
+    if (best.matched >= 4) {
+      std::vector<double> older;
+      double last2[2] = {0, 0};
+      int got = 0;
+      Date change_at{};
+      for (std::size_t i = obs.size(); i-- > 0;) {
+        if (!best.obs_matched[i]) continue;
+        if (got < 2) {
+          last2[got++] = obs[i].amount;
+          change_at = obs[i].date;
+        } else {
+          older.push_back(obs[i].amount);
+        }
+      }
+      const double old_level = median_of(older);
+      const double tolerance = std::max(0.03 * std::fabs(old_level), 100.0);
+      if (std::fabs(last2[0] - last2[1]) <= tolerance && std::fabs(last2[0] - old_level) > tolerance &&
+          std::fabs(last2[1] - old_level) > tolerance)
+        add_anomaly(m, change_at, AnomalyKind::kAmountChanged, level, index);
+    }
+    for (std::size_t i = 0; i < best.missed_dates.size(); ++i) {
+      const bool trailing = i + static_cast<std::size_t>(best.trailing_misses) >= best.missed_dates.size();
+      if (trailing && s.kind == StreamKind::kIncome && s.status == StreamStatus::kOverdue)
+        add_anomaly(m, best.missed_dates[i], AnomalyKind::kOverdueIncome, level, index);
+      else
+        add_anomaly(m, best.missed_dates[i], AnomalyKind::kMissedOccurrence, level, index);
+    }
+    if (s.status == StreamStatus::kStopped)
+      add_anomaly(m, best.missed_dates.empty() ? h.as_of : best.missed_dates.back(), AnomalyKind::kStreamStopped, level,
+                  index);
+    m.streams.push_back(std::move(s));
+  }
+
+  for (const auto& s : m.streams)
+    if (s.kind == StreamKind::kIncome && s.status != StreamStatus::kStopped)
+      m.monthly_income_cents += s.amount_cents * kDaysPerMonth / s.schedule.period_days();
+
+  // ---- Non-recurring flows: windfalls and large one-offs out, the rest per day.
+  std::vector<double> credits, debits;
+  for (std::size_t i = 0; i < n_post; ++i) {
+    if (posting_stream[i] >= 0) continue;
+    const double a = h.postings[i].amount.as_double();
+    if (a > 0) credits.push_back(a);
+    else if (a < 0) debits.push_back(-a);
+  }
+  const double credit_med = credits.size() >= 3 ? median_inplace(credits) : 0.0;
+  const double debit_med = debits.size() >= 5 ? median_inplace(debits) : 0.0;
+  const double windfall_threshold =
+      std::max({p.windfall_income_share * m.monthly_income_cents, p.min_anomaly_cents, 6.0 * credit_med});
+  const double large_threshold =
+      std::max({p.large_expense_income_share * m.monthly_income_cents, p.min_anomaly_cents, 8.0 * debit_med});
+
+  const int days = h.days();
+  const int lookback = std::min(days, p.max_lookback_days);
+  const int offset = days - lookback;  // history day of spending index 0
+  SpendingModel& sp = m.spending;
+  sp.daily_outflow_cents.assign(static_cast<std::size_t>(lookback), 0.0);
+  sp.daily_inflow_cents.assign(static_cast<std::size_t>(lookback), 0.0);
+  sp.after_payday.assign(static_cast<std::size_t>(lookback), 0);
+  std::vector<double> shocks;
+  for (std::size_t i = 0; i < n_post; ++i) {
+    const Posting& ps = h.postings[i];
+    const int day = days_between(h.first_date, ps.posted_at) - offset;
+    const double a = ps.amount.as_double();
+    if (posting_stream[i] >= 0) {
+      if (a > 0 && day >= 0)
+        for (int k = 0; k <= 3 && day + k < lookback; ++k) sp.after_payday[static_cast<std::size_t>(day + k)] = 1;
+      continue;
+    }
+    if (a > 0 && a >= windfall_threshold) {
+      add_anomaly(m, ps.posted_at, AnomalyKind::kWindfall, ps.amount);
+      continue;
+    }
+    if (a < 0 && -a >= large_threshold) {
+      add_anomaly(m, ps.posted_at, AnomalyKind::kLargeExpense, ps.amount);
+      if (day >= 0) shocks.push_back(-a);
+      continue;
+    }
+    if (day < 0) continue;
+    if (a > 0) sp.daily_inflow_cents[static_cast<std::size_t>(day)] += a;
+    else sp.daily_outflow_cents[static_cast<std::size_t>(day)] -= a;
+  }
+  std::sort(m.anomalies.begin(), m.anomalies.end(),
+            [](const Anomaly& a, const Anomaly& b) { return a.date < b.date; });
+
+  double sum_after = 0, n_after = 0, sum_other = 0, n_other = 0, sum_in = 0;
+  double dow_sum[7] = {}, dow_n[7] = {};
+  for (int i = 0; i < lookback; ++i) {
+    const double out = sp.daily_outflow_cents[static_cast<std::size_t>(i)];
+    (sp.after_payday[static_cast<std::size_t>(i)] ? sum_after : sum_other) += out;
+    (sp.after_payday[static_cast<std::size_t>(i)] ? n_after : n_other) += 1;
+    const unsigned wd = weekday{h.first_date + Days{offset + i}}.c_encoding();
+    dow_sum[wd] += out;
+    dow_n[wd] += 1;
+  }
+  const int in_window = std::min(lookback, 90);
+  for (int i = lookback - in_window; i < lookback; ++i) sum_in += sp.daily_inflow_cents[static_cast<std::size_t>(i)];
+  const double mean_out = lookback > 0 ? (sum_after + sum_other) / lookback : 0.0;
+  // Shrink toward "no effect" with ten pseudo-days on each side.
+  constexpr double kShrinkDays = 10;
+  const double after_mean = (sum_after + kShrinkDays * mean_out) / (n_after + kShrinkDays);
+  const double other_mean = (sum_other + kShrinkDays * mean_out) / (n_other + kShrinkDays);
+  sp.payday_factor = other_mean > 0 ? std::clamp(after_mean / other_mean, 0.5, 3.0) : 1.0;
+  for (int w = 0; w < 7; ++w)
+    sp.dow_factor[w] = mean_out > 0 && dow_n[w] > 0 ? (dow_sum[w] / dow_n[w]) / mean_out : 1.0;
+  sp.usual_daily_outflow_cents = huber_location(sp.daily_outflow_cents);
+  if (sp.usual_daily_outflow_cents <= 0) sp.usual_daily_outflow_cents = mean_out;
+  const int recent = std::min(lookback, p.recent_window_days);
+  double sum_recent = 0;
+  for (int i = lookback - recent; i < lookback; ++i) sum_recent += sp.daily_outflow_cents[static_cast<std::size_t>(i)];
+  sp.recent_daily_outflow_cents = recent > 0 ? sum_recent / recent : 0.0;
+  sp.pace_ratio = mean_out > 0 ? sp.recent_daily_outflow_cents / mean_out : 1.0;
+  sp.irregular_income_per_day_cents = in_window > 0 ? sum_in / in_window : 0.0;
+  sp.shock_rate_per_day = static_cast<double>(shocks.size()) / std::max(lookback, 90);
+  sp.shock_amount_cents = shocks.empty() ? 0.0 : median_inplace(shocks);
+  double s1 = 0, s2 = 0;
+  for (int i = 0; i < lookback; ++i) {
+    const double net = sp.daily_inflow_cents[static_cast<std::size_t>(i)] - sp.daily_outflow_cents[static_cast<std::size_t>(i)];
+    s1 += net;
+    s2 += net * net;
+  }
+  sp.drift_mean_cents = lookback > 0 ? s1 / lookback : 0.0;
+  sp.drift_sd_cents = lookback > 1 ? std::sqrt(std::max(0.0, (s2 - s1 * s1 / lookback) / (lookback - 1))) : 0.0;
+  // Shocks are part of the drift in the fallback model.
+  sp.drift_mean_cents -= sp.shock_rate_per_day * sp.shock_amount_cents;
+
+  if (days < p.min_history_days) {
+    m.kind = ModelKind::kFallback;
+    m.fallback = true;
+    m.fallback_reason = FallbackReason::kShortHistory;
+  } else if (!h.balance_known) {
+    m.fallback_reason = FallbackReason::kNoBalance;
+  }
+  if (!std::isfinite(sp.drift_sd_cents) || !std::isfinite(sp.drift_mean_cents) || !std::isfinite(m.monthly_income_cents)) {
+    m = CashFlowModel{m.account_id, m.as_of, m.history_start, m.history_days, m.current_balance, m.balance_known,
+                      ModelKind::kFallback, true, FallbackReason::kDegenerate, {}, {}, std::move(m.anomalies), 0.0};
+  }
+  return m;
+}
+
+Money expected_income(const CashFlowModel& model, Date from, Date to) {
+  double total = model.spending.irregular_income_per_day_cents * std::max(0, days_between(from, to));
+  std::vector<Date> dates;
+  for (const auto& s : model.streams) {
+    if (s.kind != StreamKind::kIncome || s.status == StreamStatus::kStopped) continue;
+    schedule_dates(s.schedule, std::max(from, s.next_date), to - Days{1}, dates);
+    total += s.amount_cents * s.occurrence_probability * static_cast<double>(dates.size());
+  }
+  return Money::from_double(total);
+}
+
+}  // namespace headroom::forecast

@@ -1,0 +1,100 @@
+#pragma once
+// Monte Carlo projection of the end-of-day balance from a fitted model.
+//
+// Day 0 of the forecast is `as_of` (its own transactions are not yet seen).
+// Each path replays: scheduled stream occurrences (with their occurrence
+// probability, date jitter and amount spread), discretionary spending and
+// irregular income resampled from whole past days with the same weekday
+// (recent weeks weighted up, post-payday effect applied), and rare large
+// shocks. Common random numbers: path i uses the same random stream for every
+// account and origin given the seed, so the result is deterministic and
+// comparisons across accounts are not blurred by simulation noise.
+// Fallback models use a Gaussian drift for the discretionary part.
+//
+// Probabilities are shares of paths, so they move in steps of 1/paths.
+// Never throws for a model fit() produced; all outputs are finite.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "forecast/date.hpp"
+#include "forecast/model.hpp"
+#include "forecast/money.hpp"
+
+namespace headroom::forecast {
+
+struct ProjectionParams {
+  int horizon_days = 30;            // days [as_of, as_of + horizon_days − 1]; clamped to 1..366
+  Money buffer;                     // P(balance < buffer) threshold (cents); 0 = same as overdraft
+  std::uint64_t seed = 0x48656164726f6f6dULL;  // "Headroom"
+  int paths = 256;                  // Monte Carlo paths; clamped to 16..4096
+  bool quantiles = true;            // per-day p10/p50/p90 (skip for p_overdraft-only backtests)
+  bool explain = true;              // drivers for risky days
+  double risk_threshold = 0.2;      // a day is risky when P(balance < 0) ≥ this
+  int max_risk_days = 5;            // explain at most this many risky days (earliest first)
+};
+
+struct DayForecast {
+  Date date{};
+  Money p10, p50, p90;              // end-of-day balance quantiles (0 when quantiles are off)
+  double p_below_zero = 0;          // P(end-of-day balance < 0)
+  double p_below_buffer = 0;        // P(end-of-day balance < buffer)
+};
+
+struct ScheduledFlow {
+  Date date{};                      // nominal date (jitter applied only inside paths)
+  Money amount;                     // expected signed amount
+  std::string label;
+  StreamKind kind = StreamKind::kOutflow;
+  double probability = 1;           // chance it arrives
+  bool pending = false;             // due before as_of and not yet arrived
+};
+
+enum class DriverKind : std::uint8_t {
+  kScheduledOutflow,   // a recurring bill lands before the next income
+  kNextIncome,         // the next expected income, after the risky day
+  kOverdueIncome,      // pay that did not arrive when usual
+  kExpectedShortfall,  // mean overdraft amount on the risky day, given an overdraft
+  kSpendingPace,       // recent discretionary spending vs usual (ratio)
+  kLowBalance,         // the balance is already low or negative today
+};
+const char* driver_kind_name(DriverKind k);
+
+struct Driver {
+  DriverKind kind = DriverKind::kScheduledOutflow;
+  std::string label;   // stream label for scheduled items, else empty
+  Date date{};         // when it lands (scheduled items, income) or the risky day
+  Money amount;        // magnitude in cents (positive), for ordering and display
+  double ratio = 0;    // kSpendingPace: recent / usual
+};
+
+struct RiskDay {
+  Date date{};
+  double p_below_zero = 0;
+  double p_below_buffer = 0;
+  Money expected_shortfall;         // E[−balance | balance < 0], positive
+  std::vector<Driver> drivers;      // largest first
+  std::string summary;              // one-line English rendering
+};
+
+struct BalanceForecast {
+  std::string account_id;
+  Date as_of{};
+  int horizon_days = 0;
+  Money buffer;
+  Money start_balance;              // end-of-day balance of as_of − 1
+  int paths = 0;
+  std::vector<DayForecast> days;    // horizon_days entries
+  double p_overdraft_window = 0;    // P(any day in the window < 0): the nudge quantity
+  double p_below_buffer_window = 0;
+  std::vector<ScheduledFlow> scheduled;  // expected stream occurrences in the window
+  std::vector<RiskDay> risk_days;
+  bool fallback = false;
+  FallbackReason fallback_reason = FallbackReason::kNone;
+  bool balance_known = false;
+};
+
+BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params = {});
+
+}  // namespace headroom::forecast

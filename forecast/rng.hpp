@@ -1,0 +1,42 @@
+#pragma once
+// Small deterministic generator (SplitMix64) for Monte Carlo paths. Hand-rolled
+// rather than <random> distributions, whose output differs between standard
+// libraries: a forecast must be bit-identical for a given seed everywhere.
+
+#include <cmath>
+#include <cstdint>
+
+namespace headroom::forecast {
+
+class PathRng {
+ public:
+  explicit PathRng(std::uint64_t seed, std::uint64_t stream) : state_(mix(seed ^ mix(stream + 0x632be59bd9b4e019ULL))) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    return mix_step(z);
+  }
+  // Uniform in [0, 1).
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  // Uniform integer in [lo, hi] (hi ≥ lo).
+  int uniform_int(int lo, int hi) {
+    const auto span = static_cast<std::uint64_t>(hi - lo + 1);
+    return lo + static_cast<int>((next() >> 32) * span >> 32);
+  }
+  // Standard normal (Box–Muller; one value per call keeps the stream simple).
+  double normal() {
+    const double u1 = (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53;
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  static std::uint64_t mix_step(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  static std::uint64_t mix(std::uint64_t z) { return mix_step(z + 0x9e3779b97f4a7c15ULL); }
+  std::uint64_t state_;
+};
+
+}  // namespace headroom::forecast

@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "forecast/forecast.hpp"
+#include "tests/forecast/scenario_builder.hpp"
+
+using namespace headroom::forecast;
+using headroom::forecast::testing::D;
+using headroom::forecast::testing::ScenarioBuilder;
+
+namespace {
+
+std::vector<Transaction> year_of_history() {
+  ScenarioBuilder b(80000);
+  const Date from = D(2024, 1, 1), to = D(2024, 12, 31);
+  b.monthly(from, to, 31, 260000, "ACME CORP PAYROLL", true)
+      .monthly(from, to, 1, -125000, "RENT", false, true)
+      .monthly(from, to, 12, -1599, "NETFLIX")
+      .daily_spending(from, to, 4200);
+  return b.build();
+}
+
+void expect_identical(const BalanceForecast& a, const BalanceForecast& b) {
+  EXPECT_EQ(a.p_overdraft_window, b.p_overdraft_window);
+  EXPECT_EQ(a.p_below_buffer_window, b.p_below_buffer_window);
+  ASSERT_EQ(a.days.size(), b.days.size());
+  for (std::size_t i = 0; i < a.days.size(); ++i) {
+    EXPECT_EQ(a.days[i].p10, b.days[i].p10);
+    EXPECT_EQ(a.days[i].p50, b.days[i].p50);
+    EXPECT_EQ(a.days[i].p90, b.days[i].p90);
+    EXPECT_EQ(a.days[i].p_below_zero, b.days[i].p_below_zero);
+  }
+  ASSERT_EQ(a.risk_days.size(), b.risk_days.size());
+  for (std::size_t i = 0; i < a.risk_days.size(); ++i) EXPECT_EQ(a.risk_days[i].summary, b.risk_days[i].summary);
+}
+
+}  // namespace
+
+TEST(NoLookAhead, PredictionIsBitIdenticalWithOrWithoutRowsOnOrAfterTheOrigin) {
+  const auto all = year_of_history();
+  for (Date origin : {D(2024, 3, 1), D(2024, 6, 17), D(2024, 9, 30), D(2024, 12, 1)}) {
+    std::vector<Transaction> past;
+    for (const auto& t : all)
+      if (t.posted_at < origin) past.push_back(t);
+    for (ModelChoice model : {ModelChoice::kEngine, ModelChoice::kDrift, ModelChoice::kSeasonalNaive}) {
+      ForecastParams params;
+      params.model = model;
+      params.projection.horizon_days = 14;
+      expect_identical(forecast_account(all, origin, params).forecast, forecast_account(past, origin, params).forecast);
+    }
+  }
+}
+
+TEST(Projection, IsDeterministicForASeedAndQuantilesAreOrdered) {
+  const auto all = year_of_history();
+  const auto a = forecast_account(all, D(2024, 11, 20));
+  const auto b = forecast_account(all, D(2024, 11, 20));
+  expect_identical(a.forecast, b.forecast);
+  ASSERT_EQ(a.forecast.days.size(), 30u);
+  for (const auto& d : a.forecast.days) {
+    EXPECT_LE(d.p10, d.p50);
+    EXPECT_LE(d.p50, d.p90);
+    EXPECT_LE(d.p_below_zero, d.p_below_buffer + 1e-12);
+    EXPECT_LE(d.p_below_zero, a.forecast.p_overdraft_window);
+  }
+}
+
+TEST(Projection, AHealthyBalanceHasLowRiskAndAnOverdrawnOneHasCertainRisk) {
+  ScenarioBuilder rich, broke;
+  const Date from = D(2024, 1, 1), to = D(2024, 6, 30);
+  rich.monthly(from, to, 1, 300000, "ACME CORP PAYROLL", true).daily_spending(from, to, 3000);
+  broke.monthly(from, to, 15, 100000, "ACME CORP PAYROLL", true).daily_spending(from, to, 6000);
+  const auto healthy = forecast_account(rich.build_with_balance_on(to, 800000), D(2024, 7, 1)).forecast;
+  const auto overdrawn = forecast_account(broke.build_with_balance_on(to, -50000), D(2024, 7, 1)).forecast;
+  EXPECT_EQ(healthy.p_overdraft_window, 0.0);
+  EXPECT_EQ(overdrawn.p_overdraft_window, 1.0);
+  EXPECT_EQ(overdrawn.days.front().p_below_zero, 1.0);
+}
+
+TEST(Projection, BufferProbabilityIsAtLeastTheOverdraftProbability) {
+  const auto all = year_of_history();
+  ForecastParams params;
+  params.projection.buffer = Money::from_cents(50000);
+  const auto f = forecast_account(all, D(2024, 12, 20), params).forecast;
+  EXPECT_GE(f.p_below_buffer_window, f.p_overdraft_window);
+}
+
+TEST(ColdStart, ShortHistoryFallsBackToDriftAndSaysSo) {
+  ScenarioBuilder b(50000);
+  b.daily_spending(D(2024, 1, 1), D(2024, 1, 20), 3000);
+  const auto out = forecast_account(b.build(), D(2024, 1, 21));
+  EXPECT_TRUE(out.model.fallback);
+  EXPECT_EQ(out.model.fallback_reason, FallbackReason::kShortHistory);
+  EXPECT_TRUE(out.forecast.fallback);
+  EXPECT_GT(out.forecast.p_overdraft_window, 0.0);
+}
+
+TEST(Explain, FormatsAmountsWithThousandsSeparatorsAndOrdinals) {
+  EXPECT_EQ(format_amount(Money::from_cents(120000)), "1,200.00");
+  EXPECT_EQ(format_amount(Money::from_cents(-123456789)), "-1,234,567.89");
+  EXPECT_EQ(format_amount(Money::from_cents(5)), "0.05");
+  EXPECT_EQ(day_ordinal(D(2024, 10, 1)), "1st");
+  EXPECT_EQ(day_ordinal(D(2024, 10, 2)), "2nd");
+  EXPECT_EQ(day_ordinal(D(2024, 10, 3)), "3rd");
+  EXPECT_EQ(day_ordinal(D(2024, 10, 11)), "11th");
+  EXPECT_EQ(day_ordinal(D(2024, 10, 22)), "22nd");
+}
