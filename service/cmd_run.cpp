@@ -1,15 +1,107 @@
-// Placeholder until the verb lands; says so instead of pretending.
+// headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
+#include <spdlog/spdlog.h>
+
+#include "db/database.hpp"
+#include "db/migrations.hpp"
 #include "service/command.hpp"
+#include "service/daemon.hpp"
+#include "service/scoring.hpp"
 
 namespace headroom::service {
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// Secrets come from the environment or a file it names, never from flags.
+std::string secret_from_env(const char* name) {
+  const std::string direct = env_or(name, "");
+  if (!direct.empty()) return direct;
+  const std::string file = env_or((std::string(name) + "_FILE").c_str(), "");
+  if (file.empty()) return "";
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(std::string(name) + "_FILE: cannot read " + file);
+  std::string value;
+  std::getline(in, value);
+  return value;
+}
+
+forecast::Date parse_as_of(const std::string& text) {
+  const auto d = forecast::parse_iso_date(text);
+  if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + text + "'");
+  return *d;
+}
+
+}  // namespace
 
 CommandRunner add_run_command(CLI::App& app) {
-  app.add_subcommand("run", "(not implemented yet)");
-  return [] {
-    std::fprintf(stderr, "headroom run: not implemented yet\n");
-    return kExitRuntimeFailure;
+  auto* cmd = app.add_subcommand("run", "Run the daemon: scoring cycles, incremental re-forecasts, HTTP API");
+  struct Options {
+    bool once = false;
+    std::string as_of;
+    std::string replica_id;
+    int accounts_per_chunk = 1000;
+    int lease_seconds = 60;
+    int interval_seconds = 3600;
+    int horizon_days = 30;
+    unsigned threads = 0;
+    bool keep_db = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_flag("--once", o->once, "Run one full scoring cycle (joining replicas already in it) and exit");
+  cmd->add_option("--as-of", o->as_of, "Business date of the cycle, YYYY-MM-DD (default: today in UTC)");
+  cmd->add_option("--replica-id", o->replica_id, "Name of this replica in leases and logs (default: host:pid)");
+  cmd->add_option("--accounts-per-chunk", o->accounts_per_chunk, "Accounts per leased chunk and transaction")
+      ->check(CLI::Range(1, 1'000'000))->capture_default_str();
+  cmd->add_option("--lease-seconds", o->lease_seconds, "Chunk lease; a dead replica's chunks are retaken after it")
+      ->check(CLI::Range(1, 86'400))->capture_default_str();
+  cmd->add_option("--interval-seconds", o->interval_seconds, "Seconds between full cycles (daemon mode)")
+      ->check(CLI::Range(1, 7 * 86'400))->capture_default_str();
+  cmd->add_option("--horizon", o->horizon_days, "Forecast horizon in days")->check(CLI::Range(1, 366))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Scoring threads (default: one per core)");
+  cmd->add_flag("--keep-db", o->keep_db, "Leave the embedded PostgreSQL running on exit");
+  return [o] {
+    db::DatabaseOptions dbo;
+    dbo.url = env_or("HEADROOM_DATABASE_URL", "");
+    dbo.keep_embedded = o->keep_db;
+    db::DatabaseSession session{dbo};
+    {
+      auto conn = session.connect();
+      db::migrate(*conn);
+    }
+    ScoringSettings scoring;
+    scoring.replica_id = o->replica_id.empty() ? default_replica_id() : o->replica_id;
+    scoring.accounts_per_chunk = o->accounts_per_chunk;
+    scoring.lease = std::chrono::seconds(o->lease_seconds);
+    scoring.worker_threads = o->threads;
+    scoring.forecast.projection.horizon_days = o->horizon_days;
+
+    if (o->once) {
+      const forecast::Date as_of =
+          o->as_of.empty() ? std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) : parse_as_of(o->as_of);
+      auto conn = session.connect();
+      std::atomic<bool> stop{false};
+      const auto r = run_scoring_cycle(*conn, as_of, scoring, stop);
+      std::printf("cycle %lld as of %s: %zu accounts scored by this replica in %zu chunks, %.2f s%s\n",
+                  static_cast<long long>(r.cycle_id), forecast::to_iso_string(as_of).c_str(), r.accounts_scored,
+                  r.chunks_scored, r.seconds, r.finished ? "" : " (cycle not finished: other replicas still working)");
+      return r.finished ? kExitOk : kExitRuntimeFailure;
+    }
+    if (!o->as_of.empty()) throw UsageError("--as-of applies to --once only; the daemon follows its clock");
+    DaemonSettings d;
+    d.database_url = session.url();
+    d.http_address = env_or("HEADROOM_HTTP_ADDRESS", "127.0.0.1");
+    d.http_port = static_cast<unsigned short>(std::stoi(env_or("HEADROOM_HTTP_PORT", "8080")));
+    d.api_token = secret_from_env("HEADROOM_API_TOKEN");
+    d.cycle_interval = std::chrono::seconds(o->interval_seconds);
+    d.scoring = scoring;
+    return run_daemon(d);
   };
 }
 

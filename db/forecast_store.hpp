@@ -1,0 +1,32 @@
+#pragma once
+// Persistence of forecasts (migration 0003): the latest forecast per account
+// in headroom.forecasts and its days in headroom.risk_days. Callers own the
+// transaction, so a forecast batch commits together with whatever else must
+// (a scoring chunk's completion, nudge decisions).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/transaction_base>
+
+#include "forecast/forecast.hpp"
+
+namespace headroom::db {
+
+// Replaces the stored forecasts of these accounts. cycle_id: the full cycle
+// that produced them, or nullopt for an incremental re-forecast.
+void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts,
+                     std::optional<std::int64_t> cycle_id);
+
+// The stored forecast of one account as the API's JSON document; nullopt when
+// the account has none.
+std::optional<std::string> read_forecast_json(pqxx::transaction_base& tx, std::string_view account_id);
+
+// JSON renderings used both in the table and by the API.
+std::string drivers_json(const forecast::BalanceForecast& forecast);
+std::string anomalies_json(const forecast::CashFlowModel& model);
+
+}  // namespace headroom::db

@@ -1,0 +1,68 @@
+#pragma once
+// Full scoring cycles shared among daemon replicas through PostgreSQL
+// (migration 0004). A cycle cuts the accounts into contiguous account_id
+// ranges ("chunks"); replicas lease chunks with FOR UPDATE SKIP LOCKED, and a
+// chunk's forecasts, risk days, scoring log and completion commit in one
+// transaction. So every account is scored exactly once per cycle: a replica
+// that dies loses only its uncommitted chunk, whose lease then expires and is
+// taken by another replica; a replica whose lease was taken over finds out at
+// commit time and discards its work.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/connection>
+
+#include "forecast/date.hpp"
+#include "forecast/forecast.hpp"
+#include "forecast/transaction.hpp"
+
+namespace headroom::db {
+
+struct ScoringChunk {
+  std::int64_t cycle_id = 0;
+  int chunk = 0;
+  std::string first_account;  // inclusive
+  std::string last_account;   // inclusive
+};
+
+struct CycleHandle {
+  std::int64_t cycle_id = 0;
+  bool created = false;  // this call created it (false: joined an open one)
+  int chunks = 0;
+  int accounts = 0;
+};
+
+// Joins the open cycle for `as_of`, or creates one from the accounts that
+// have transactions, `accounts_per_chunk` per chunk. Serialised among
+// replicas by an advisory lock, so concurrent callers join the same cycle.
+CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, int accounts_per_chunk);
+
+// Leases the next chunk that is neither done nor validly leased; nullopt when
+// none is left to take (the cycle may still have chunks leased by others).
+std::optional<ScoringChunk> lease_chunk(pqxx::connection& conn, std::int64_t cycle_id, std::string_view replica_id,
+                                        std::chrono::seconds lease);
+
+// True when every chunk of the cycle is done.
+bool cycle_finished(pqxx::connection& conn, std::int64_t cycle_id);
+
+// Streams the transactions of the accounts in [first_account, last_account]
+// (every account when both are empty) with COPY, in (account_id, posted_at,
+// txn_id) order, handing each account's history to `on_account`.
+// Rows that cannot be decoded are skipped and counted in the return value.
+std::size_t read_account_histories(
+    pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account);
+
+// Writes the chunk's forecasts and marks it done, in one transaction, if this
+// replica still holds its lease. Returns false (and writes nothing) when the
+// lease was lost to another replica.
+bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::string_view replica_id,
+                    const std::vector<forecast::AccountForecast>& forecasts);
+
+}  // namespace headroom::db

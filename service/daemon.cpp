@@ -1,0 +1,211 @@
+#include "service/daemon.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <pqxx/nontransaction>
+#include <pqxx/notification>
+#include <pqxx/transaction>
+#include <spdlog/spdlog.h>
+
+#include "db/forecast_store.hpp"
+#include "service/http_server.hpp"
+#include "service/metrics.hpp"
+
+namespace headroom::service {
+namespace {
+
+forecast::Date today_utc(const DaemonSettings& s) { return std::chrono::floor<std::chrono::days>(s.now()); }
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// Exponential backoff with full jitter (AWS architecture blog, "Exponential
+// Backoff And Jitter"): spreads reconnects of many replicas after an outage.
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap, std::mt19937_64& rng) {
+  const auto ceiling = std::min<long long>(cap.count(), 100LL << std::min(attempt, 16));
+  return std::chrono::milliseconds(std::uniform_int_distribution<long long>(ceiling / 2, ceiling)(rng));
+}
+
+class Stopper {
+ public:
+  void stop() {
+    { std::lock_guard l(m_); stopped_ = true; }
+    flag_ = true;
+    cv_.notify_all();
+  }
+  // Sleeps up to `d`; true when stopped.
+  template <class D> bool wait_for(D d) {
+    std::unique_lock l(m_);
+    return cv_.wait_for(l, d, [&] { return stopped_; });
+  }
+  const std::atomic<bool>& flag() const { return flag_; }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::atomic<bool> flag_{false};
+};
+
+class DatabaseBackend : public ApiBackend {
+ public:
+  DatabaseBackend(const DaemonSettings& s, Metrics& m, std::atomic<bool>& db_ok) : s_(s), metrics_(m), db_ok_(db_ok) {}
+
+  Readiness readiness() override {
+    Readiness r;
+    r.database_reachable = db_ok_.load();
+    const double finished = metrics_.last_cycle_finished_unix.load();
+    if (finished > 0) r.last_cycle_age_seconds = unix_seconds(s_.now()) - finished;
+    const auto max_age = s_.max_cycle_age.count() > 0 ? s_.max_cycle_age : 2 * s_.cycle_interval;
+    r.max_cycle_age_seconds = static_cast<double>(max_age.count());
+    // Before the first cycle completes the daemon is starting, not stale.
+    if (!r.last_cycle_age_seconds) r.max_cycle_age_seconds = 0;
+    return r;
+  }
+  std::string metrics_text() override { return metrics_.render(); }
+  std::optional<std::string> forecast_json(std::string_view account_id) override {
+    return with_db([&](pqxx::connection& c) {
+      pqxx::read_transaction tx{c};
+      return db::read_forecast_json(tx, account_id);
+    });
+  }
+  std::optional<std::string> nudge_feed_json(std::string_view account_id) override {
+    // The in-app feed arrives with the nudge outbox; until then an account
+    // with a forecast has an empty feed.
+    const auto f = forecast_json(account_id);
+    if (!f) return std::nullopt;
+    return std::string(R"({"account_id":")") + std::string(account_id) + R"(","nudges":[]})";
+  }
+  std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t, AckStatus) override {
+    if (!forecast_json(account_id)) return std::nullopt;
+    return AckOutcome::unknown_nudge;
+  }
+  UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::invalid_token; }
+
+ private:
+  template <class F> auto with_db(F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
+    try {
+      pqxx::connection conn{s_.database_url};
+      return f(conn);
+    } catch (const pqxx::broken_connection&) {
+      ++metrics_.database_errors;
+      throw;
+    }
+  }
+  const DaemonSettings& s_;
+  Metrics& metrics_;
+  std::atomic<bool>& db_ok_;
+};
+
+void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper) {
+  std::mt19937_64 rng{std::random_device{}()};
+  int failures = 0;
+  while (!stopper.flag().load()) {
+    try {
+      pqxx::connection conn{s.database_url};
+      db_ok = true;
+      failures = 0;
+      while (!stopper.flag().load()) {
+        const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
+        metrics.accounts_scored += result.accounts_scored;
+        metrics.chunks_lost += result.chunks_lost;
+        metrics.undecodable_rows += result.undecodable_rows;
+        if (result.finished) {
+          ++metrics.cycles_completed;
+          metrics.last_cycle_seconds = result.seconds;
+          metrics.last_cycle_finished_unix = unix_seconds(s.now());
+          spdlog::info("[daemon] cycle {} done: {} accounts scored here in {:.2f} s", result.cycle_id,
+                       result.accounts_scored, result.seconds);
+        }
+        if (stopper.wait_for(s.cycle_interval)) return;
+      }
+    } catch (const std::exception& e) {
+      db_ok = false;
+      ++metrics.database_errors;
+      const auto wait = backoff(failures++, s.max_backoff, rng);
+      spdlog::warn("[daemon] scoring: database error ({}); retrying in {} ms", e.what(), wait.count());
+      if (stopper.wait_for(wait)) return;
+    }
+  }
+}
+
+// Collects notified account ids and re-forecasts them. Notifications arriving
+// while a rescore runs are batched into the next round.
+class TransactionListener : public pqxx::notification_receiver {
+ public:
+  TransactionListener(pqxx::connection& c, std::set<std::string>& pending)
+      : pqxx::notification_receiver(c, "headroom_transactions"), pending_(pending) {}
+  void operator()(const std::string& payload, int) override { pending_.insert(payload); }
+
+ private:
+  std::set<std::string>& pending_;
+};
+
+void listener_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
+  std::mt19937_64 rng{std::random_device{}()};
+  int failures = 0;
+  while (!stopper.flag().load()) {
+    try {
+      pqxx::connection listen_conn{s.database_url};
+      pqxx::connection work_conn{s.database_url};
+      std::set<std::string> pending;
+      TransactionListener listener{listen_conn, pending};
+      failures = 0;
+      while (!stopper.flag().load()) {
+        listen_conn.await_notification(0, 250'000);  // bounded, so a stop is noticed quickly
+        listen_conn.get_notifs();
+        if (pending.empty()) continue;
+        std::set<std::string> batch;
+        batch.swap(pending);
+        for (const auto& account : batch) {
+          if (rescore_account(work_conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
+        }
+      }
+    } catch (const std::exception& e) {
+      ++metrics.database_errors;
+      const auto wait = backoff(failures++, s.max_backoff, rng);
+      spdlog::warn("[daemon] listener: database error ({}); retrying in {} ms", e.what(), wait.count());
+      if (stopper.wait_for(wait)) return;
+    }
+  }
+}
+
+}  // namespace
+
+int run_daemon(const DaemonSettings& settings) {
+  Metrics metrics;
+  std::atomic<bool> db_ok{false};
+  Stopper stopper;
+  boost::asio::io_context io;
+  DatabaseBackend backend{settings, metrics, db_ok};
+  HttpServer http{io, settings.http_address, settings.http_port, backend, ApiAuth{settings.api_token}};
+  spdlog::info("[daemon] replica {} listening on {}:{}", settings.scoring.replica_id, settings.http_address, http.port());
+
+  boost::asio::signal_set signals{io, SIGINT, SIGTERM};
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("[daemon] signal {}: finishing the chunk in flight, then exiting", signo);
+    stopper.stop();
+    http.stop();
+    io.stop();
+  });
+
+  std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper); });
+  std::thread listener([&] { listener_loop(settings, metrics, stopper); });
+  io.run();
+  stopper.stop();
+  scorer.join();
+  listener.join();
+  spdlog::info("[daemon] stopped");
+  return 0;
+}
+
+}  // namespace headroom::service

@@ -1,0 +1,34 @@
+#pragma once
+// The long-running `headroom run`: one io_context for the HTTP API and
+// signals; a scoring thread running full cycles on an interval; a listener
+// thread that LISTENs on headroom_transactions and re-forecasts the notified
+// accounts. SIGINT/SIGTERM finish the chunk in flight and exit cleanly;
+// a lost database connection is retried with exponential backoff and jitter
+// while /readyz reports not ready.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "db/database.hpp"
+#include "service/scoring.hpp"
+
+namespace headroom::service {
+
+struct DaemonSettings {
+  std::string database_url;                        // libpq string (resolved: never empty here)
+  std::string http_address = "127.0.0.1";          // HEADROOM_HTTP_ADDRESS
+  unsigned short http_port = 8080;                 // HEADROOM_HTTP_PORT; 0 = any free port
+  std::string api_token;                           // HEADROOM_API_TOKEN(_FILE); empty: /v1 refuses all
+  std::chrono::seconds cycle_interval{3600};       // time between full cycles
+  std::chrono::seconds max_cycle_age{0};           // /readyz fails when the last cycle is older; 0 = 2 × interval
+  std::chrono::milliseconds max_backoff{30000};    // cap of the reconnect backoff
+  ScoringSettings scoring;
+  // Injected clock: the business date of a cycle is today (UTC) by it.
+  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+};
+
+// Runs until SIGINT or SIGTERM; returns the process exit code.
+int run_daemon(const DaemonSettings& settings);
+
+}  // namespace headroom::service

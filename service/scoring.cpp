@@ -1,0 +1,122 @@
+#include "service/scoring.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <pqxx/transaction>
+#include <spdlog/spdlog.h>
+
+#include "db/forecast_store.hpp"
+#include "db/scoring_cycle.hpp"
+
+namespace headroom::service {
+namespace {
+
+unsigned pool_size(const ScoringSettings& s) {
+  if (s.worker_threads > 0) return s.worker_threads;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+// Scores every account of one chunk: the read streams on this thread while
+// the pool fits and projects the accounts already read.
+std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const std::string& first,
+                                                   const std::string& last, forecast::Date as_of,
+                                                   const ScoringSettings& settings, boost::asio::thread_pool& pool,
+                                                   std::size_t& undecodable) {
+  std::vector<forecast::AccountForecast> results;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::size_t posted = 0;
+  std::size_t completed = 0;
+  undecodable += db::read_account_histories(
+      conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
+        std::size_t slot;
+        {
+          std::lock_guard lock(mutex);
+          slot = posted++;
+          results.resize(posted);
+        }
+        boost::asio::post(pool, [&, slot, h = std::move(history)]() {
+          auto scored = forecast::forecast_account(h, as_of, settings.forecast);
+          std::lock_guard lock(mutex);
+          results[slot] = std::move(scored);
+          if (++completed == posted) all_done.notify_one();
+        });
+      });
+  // The pool is shared across chunks, so wait for this chunk's tasks by count.
+  std::unique_lock lock(mutex);
+  all_done.wait(lock, [&] { return completed == posted; });
+  return results;
+}
+
+}  // namespace
+
+std::string default_replica_id() {
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, const ScoringSettings& settings,
+                              const std::atomic<bool>& stop, bool wait_for_others) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string replica = settings.replica_id.empty() ? default_replica_id() : settings.replica_id;
+  CycleResult result;
+  const auto cycle = db::start_or_join_cycle(conn, as_of, settings.accounts_per_chunk);
+  result.cycle_id = cycle.cycle_id;
+  spdlog::info("[scoring] cycle {} as of {}: {} accounts in {} chunks ({})", cycle.cycle_id,
+               forecast::to_iso_string(as_of), cycle.accounts, cycle.chunks, cycle.created ? "started" : "joined");
+  boost::asio::thread_pool pool(pool_size(settings));
+  const auto deadline_wait = std::chrono::steady_clock::now() + 2 * settings.lease + std::chrono::seconds(5);
+  while (!stop.load()) {
+    const auto chunk = db::lease_chunk(conn, cycle.cycle_id, replica, settings.lease);
+    if (!chunk) {
+      if (db::cycle_finished(conn, cycle.cycle_id)) {
+        result.finished = true;
+        break;
+      }
+      if (!wait_for_others || std::chrono::steady_clock::now() > deadline_wait) break;
+      // Other replicas hold the remaining chunks; look again shortly and
+      // retake any whose lease runs out.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    auto forecasts = score_range(conn, chunk->first_account, chunk->last_account, as_of, settings, pool,
+                                 result.undecodable_rows);
+    if (db::complete_chunk(conn, *chunk, replica, forecasts)) {
+      ++result.chunks_scored;
+      result.accounts_scored += forecasts.size();
+    } else {
+      ++result.chunks_lost;
+      spdlog::warn("[scoring] cycle {} chunk {}: lease lost to another replica, results discarded", chunk->cycle_id,
+                   chunk->chunk);
+    }
+  }
+  pool.join();
+  if (!result.finished) result.finished = db::cycle_finished(conn, cycle.cycle_id);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+bool rescore_account(pqxx::connection& conn, const std::string& account_id, forecast::Date as_of,
+                     const ScoringSettings& settings) {
+  std::vector<forecast::AccountForecast> results;
+  db::read_account_histories(conn, account_id, account_id,
+                             [&](std::string_view, std::vector<forecast::Transaction>&& history) {
+                               results.push_back(forecast::forecast_account(history, as_of, settings.forecast));
+                             });
+  if (results.empty()) return false;
+  pqxx::work tx{conn};
+  db::write_forecasts(tx, results, std::nullopt);
+  tx.commit();
+  return true;
+}
+
+}  // namespace headroom::service

@@ -1,0 +1,54 @@
+#pragma once
+// Runs full scoring cycles and incremental re-forecasts against PostgreSQL.
+// Reading is done on the calling thread (one COPY stream per chunk); fitting
+// and projecting run on a worker pool sized to the cores, overlapping with
+// the read; each chunk's results commit in one transaction (db/scoring_cycle.hpp).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <pqxx/connection>
+
+#include "forecast/date.hpp"
+#include "forecast/forecast.hpp"
+
+namespace headroom::service {
+
+struct ScoringSettings {
+  std::string replica_id;                      // unique per process; default host:pid
+  int accounts_per_chunk = 1000;               // accounts per leased chunk (one transaction)
+  std::chrono::seconds lease{60};              // chunk lease; a dead replica's chunks are retaken after it
+  unsigned worker_threads = 0;                 // 0: one per core
+  forecast::ForecastParams forecast;           // horizon, buffer, paths, seed
+};
+
+struct CycleResult {
+  std::int64_t cycle_id = 0;
+  bool finished = false;          // every chunk of the cycle is done (by anyone)
+  std::size_t chunks_scored = 0;  // by this replica
+  std::size_t accounts_scored = 0;
+  std::size_t chunks_lost = 0;    // lease taken over before commit: discarded
+  std::size_t undecodable_rows = 0;
+  double seconds = 0;
+};
+
+// Takes part in the cycle for `as_of` until no chunk is left to lease or
+// `stop` becomes true (checked between chunks: a chunk in flight completes,
+// so a stop never leaves a partial batch). When `wait_for_others` is set it
+// then waits (polling, bounded by two lease periods) for chunks leased by
+// other replicas, retaking those whose lease expires.
+CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, const ScoringSettings& settings,
+                              const std::atomic<bool>& stop, bool wait_for_others = true);
+
+// Re-forecasts one account now (incremental path) and stores it; false when
+// the account has no transactions.
+bool rescore_account(pqxx::connection& conn, const std::string& account_id, forecast::Date as_of,
+                     const ScoringSettings& settings);
+
+std::string default_replica_id();
+
+}  // namespace headroom::service
