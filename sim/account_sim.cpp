@@ -1,0 +1,436 @@
+#include "sim/account_sim.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/rng.hpp"
+
+namespace headroom::sim {
+namespace {
+
+using std::chrono::days;
+
+constexpr std::int64_t round_up(std::int64_t cents, std::int64_t unit) { return (cents + unit - 1) / unit * unit; }
+
+int bucket(bool has, Date since, Date d) {
+  if (!has) return kHistogramBuckets - 1;
+  return std::min(forecast::days_between(since, d), kHistogramBuckets - 1);
+}
+
+int day_of_year(Date d) {
+  const std::chrono::year_month_day ymd{d};
+  return forecast::days_between(std::chrono::sys_days{ymd.year() / std::chrono::January / 1}, d);
+}
+
+}  // namespace
+
+std::string_view to_string(TxnKind k) {
+  switch (k) {
+    case TxnKind::kAchCredit: return "ach_credit";
+    case TxnKind::kDeposit: return "deposit";
+    case TxnKind::kAchDebit: return "ach_debit";
+    case TxnKind::kCard: return "card";
+    case TxnKind::kTransfer: return "transfer";
+    case TxnKind::kFee: return "fee";
+  }
+  return "";
+}
+std::string_view to_string(Channel c) { return c == Channel::kEmail ? "email" : "in_app"; }
+std::string_view to_string(ResponseAction a) {
+  switch (a) {
+    case ResponseAction::kNone: return "none";
+    case ResponseAction::kPostponeSpending: return "postpone_spending";
+    case ResponseAction::kMoveFromSavings: return "move_from_savings";
+    case ResponseAction::kRescheduleBill: return "reschedule_bill";
+  }
+  return "";
+}
+
+AccountSim::AccountSim(std::shared_ptr<const SimParams> params, std::uint64_t seed, std::uint32_t index,
+                       AccountProfile profile, Date start)
+    : params_(std::move(params)), seed_(seed), index_(index), profile_(std::move(profile)), start_(start) {
+  factual_.balance = profile_.opening_balance_cents;
+  factual_.savings = profile_.has_savings ? profile_.savings_start_cents : 0;
+  factual_.tally.min_balance_cents = factual_.balance;
+  // The post-payday boost moves spending towards payday; it must not add to it.
+  double boosted_share = 0;
+  pay_period_days_ = pay_period_days(profile_.income_pattern);
+  if (pay_period_days_ > 0) {
+    boosted_share = std::min(1.0, 3.0 / pay_period_days_);
+  } else {
+    const double q = std::min(1.0, profile_.gig_days_per_week / 7.0);
+    boosted_share = 1.0 - (1.0 - q) * (1.0 - q) * (1.0 - q);
+  }
+  payday_boost_mean_ = 1.0 + params_->payday_boost * boosted_share;
+}
+
+double AccountSim::pay_multiplier(Date d) const {
+  double m = 1.0;
+  for (const Shock& s : profile_.shocks)
+    if (s.kind == ShockKind::kRaise && s.date <= d) m *= 1.0 + s.raise_fraction;
+  return m;
+}
+
+bool AccountSim::in_job_loss(Date d) const {
+  for (const Shock& s : profile_.shocks)
+    if (s.kind == ShockKind::kJobLoss && d >= s.date && d < s.date + days{s.days}) return true;
+  return false;
+}
+
+std::int64_t AccountSim::bill_amount(std::size_t i, Date d, std::int64_t t) const {
+  const Bill& b = profile_.bills[i];
+  // One stream slot per (day, bill): the amount of a bill never depends on
+  // which other bills posted, so both paths see the same amount.
+  Rng r = Rng::at(seed_, index_, Stream::kBills, t * 64 + static_cast<std::int64_t>(i));
+  double factor = 1.0;
+  if (b.variability > 0) factor = std::clamp(1.0 + b.variability * r.normal(), 0.3, 2.5);
+  if (b.kind == BillKind::kElectricity) {
+    // Heating and cooling peaks: mid-January and mid-July.
+    factor *= 1.0 + params_->electricity_seasonal_amplitude *
+                        std::cos(4.0 * 3.141592653589793 * (day_of_year(d) - 15) / 365.25);
+  }
+  if (factor == 1.0) return b.amount_cents;
+  return std::max<std::int64_t>(100, std::llround(static_cast<double>(b.amount_cents) * factor));
+}
+
+void AccountSim::step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>* out) const {
+  const SimParams& sp = *params_;
+  const AccountProfile& p = profile_;
+  const std::chrono::year_month_day ymd{d};
+  const int month_key = static_cast<int>(ymd.year()) * 12 + static_cast<int>(static_cast<unsigned>(ymd.month()));
+  if (month_key != s.month_key) {
+    s.month_key = month_key;
+    s.fees_this_month = 0;
+  }
+  Rng noise = Rng::at(seed_, index_, Stream::kDescription, t);
+  std::uint16_t seq = 0;
+  auto post = [&](std::int64_t amount, TxnKind kind, auto&& describe) {
+    s.balance += amount;
+    if (out) {
+      SimTxn& x = out->emplace_back();
+      x.posted_at = d;
+      x.amount_cents = amount;
+      x.balance_after_cents = s.balance;
+      x.seq_in_day = seq;
+      x.kind = kind;
+      describe(x.description);
+    }
+    ++seq;
+  };
+  auto from_savings = [&](std::int64_t amount) {
+    amount = std::min(amount, s.savings);
+    if (amount <= 0) return;
+    s.savings -= amount;
+    post(amount, TxnKind::kTransfer, [&](Text& x) { describe_savings_transfer(x, p, false, noise); });
+  };
+
+  // Transfers in, decided the evening before.
+  if (s.transfer_in_pending > 0) {
+    from_savings(s.transfer_in_pending);
+    s.transfer_in_pending = 0;
+  }
+  if (s.rescue_pending) {
+    s.rescue_pending = false;
+    if (s.balance < 0) from_savings(round_up(-s.balance + 5000, 1000));
+  }
+
+  // Income.
+  Rng ir = Rng::at(seed_, index_, Stream::kIncome, t);
+  const double pay_noise = ir.normal();
+  const double gig_u = ir.uniform();
+  const double gig_z = ir.normal();
+  bool paid = false;
+  if (p.income_pattern == IncomePattern::kGig) {
+    if (gig_u < p.gig_days_per_week / 7.0) {
+      const auto amount = std::max<std::int64_t>(
+          500, std::llround(static_cast<double>(p.pay_cents) * std::exp(sp.gig_amount_sigma * gig_z)));
+      post(amount, TxnKind::kDeposit, [&](Text& x) { describe_gig(x, noise); });
+      paid = true;
+    }
+  } else if (!in_job_loss(d)) {
+    int paychecks = is_scheduled_payday(p, d) ? 1 : 0;
+    for (const Shock& sh : p.shocks) {
+      if (sh.kind != ShockKind::kPaycheckDelay) continue;
+      if (sh.date == d) --paychecks;
+      if (next_business_day(sh.date + days{sh.days}) == d) ++paychecks;
+    }
+    // Hourly pay (weekly, biweekly) varies with hours worked; salaries do not.
+    const bool hourly =
+        p.income_pattern == IncomePattern::kWeekly || p.income_pattern == IncomePattern::kBiweekly;
+    const double factor = pay_multiplier(d) * (hourly ? std::clamp(1.0 + 0.05 * pay_noise, 0.8, 1.2) : 1.0);
+    for (int i = 0; i < paychecks; ++i) {
+      post(std::llround(static_cast<double>(p.pay_cents) * factor), TxnKind::kAchCredit,
+           [&](Text& x) { describe_payroll(x, p, d, noise); });
+      paid = true;
+    }
+  }
+  for (const Shock& sh : p.shocks) {
+    if (sh.kind == ShockKind::kWindfall && sh.date == d) {
+      if (sh.windfall == WindfallKind::kBonus && in_job_loss(d)) continue;  // no bonus from a lost job
+      if (sh.windfall == WindfallKind::kBonus)
+        post(sh.amount_cents, TxnKind::kAchCredit, [&](Text& x) { describe_bonus(x, p, d, noise); });
+      else
+        post(sh.amount_cents, TxnKind::kAchCredit, [&](Text& x) { describe_windfall(x, sh.windfall); });
+    } else if (sh.kind == ShockKind::kJobLoss && sh.amount_cents > 0 && d >= sh.date + days{14} &&
+               d < sh.date + days{sh.days} && std::chrono::weekday{d} == std::chrono::Wednesday) {
+      post(sh.amount_cents, TxnKind::kAchCredit, [&](Text& x) { describe_benefit(x, d); });
+      paid = true;
+    }
+  }
+  if (paid) {
+    if (s.has_payday) {
+      const int gap = forecast::days_between(s.last_payday, d);
+      for (int k = 1; k <= gap; ++k) ++s.tally.days_by_days_until_payday[std::min(k, kHistogramBuckets - 1)];
+      for (Date x : s.overdrafts_since_payday)
+        ++s.tally.overdraft_by_days_until_payday[std::min(forecast::days_between(x, d), kHistogramBuckets - 1)];
+    }
+    s.overdrafts_since_payday.clear();
+    s.last_payday = d;
+    s.has_payday = true;
+  }
+
+  // Bills, including those a response moved here.
+  for (std::size_t i = 0; i < p.bills.size(); ++i) {
+    const Bill& b = p.bills[i];
+    if (d < b.active_from || d >= b.active_until || bill_posting_date(b, d) != d) continue;
+    const bool moved = std::any_of(s.shifts.begin(), s.shifts.end(),
+                                   [&](const BillShift& x) { return x.bill == i && x.from == d; });
+    if (moved) continue;
+    const std::int64_t amount = bill_amount(i, d, t);
+    post(-amount, b.kind == BillKind::kSubscription ? TxnKind::kCard : TxnKind::kAchDebit,
+         [&](Text& x) { describe_bill(x, p, b, d, noise); });
+    if (b.kind == BillKind::kRent || b.kind == BillKind::kMortgage) {
+      s.last_housing = d;
+      s.has_housing = true;
+    }
+  }
+  for (const BillShift& sh : s.shifts) {
+    if (sh.to != d) continue;
+    const Bill& b = p.bills[sh.bill];
+    post(-sh.amount_cents, TxnKind::kAchDebit, [&](Text& x) { describe_bill(x, p, b, d, noise); });
+    if (b.kind == BillKind::kRent || b.kind == BillKind::kMortgage) {
+      s.last_housing = d;
+      s.has_housing = true;
+    }
+  }
+  std::erase_if(s.shifts, [&](const BillShift& x) { return x.to <= d; });
+
+  // Savings sweep the day after payday, when checking looks comfortable.
+  if (p.savings_sweep_share > 0 && s.has_payday && s.last_payday + days{1} == d &&
+      static_cast<double>(s.balance) > p.cushion_cents + static_cast<double>(p.pay_cents)) {
+    const std::int64_t amount =
+        round_up(std::llround(static_cast<double>(p.pay_cents) * p.savings_sweep_share), 100);
+    post(-amount, TxnKind::kTransfer, [&](Text& x) { describe_savings_transfer(x, p, true, noise); });
+    s.savings += amount;
+  }
+
+  // Card spending: weekday pattern, post-payday boost, heavy tail, and a
+  // multiplier that falls as the balance drops below the holder's cushion.
+  Rng cr = Rng::at(seed_, index_, Stream::kCard, t);
+  double rate = sp.card_transactions_per_day * sp.weekday_multiplier[std::chrono::weekday{d}.c_encoding()];
+  if (s.has_payday && forecast::days_between(s.last_payday, d) <= 2) rate *= 1.0 + sp.payday_boost;
+  const int n = cr.poisson(rate);
+  const double alpha = sp.card_big_ticket_alpha;
+  const double mixture_mean =
+      (1.0 - sp.card_big_ticket_share) + sp.card_big_ticket_share * 3.0 * alpha / (alpha - 1.0);
+  const double mean_amount = sp.card_transactions_per_day > 0
+                                 ? p.card_daily_cents / sp.card_transactions_per_day / mixture_mean / payday_boost_mean_
+                                 : 0.0;
+  const double target = spending_target_cents(p, d, s.has_payday ? &s.last_payday : nullptr);
+  const double multiplier = std::clamp(
+      1.0 + sp.balance_feedback * (static_cast<double>(s.balance) - target) / p.monthly_income_cents,
+      sp.spending_multiplier_min, sp.spending_multiplier_max);
+  const bool postponing = s.postpone_cut > 0 && d <= s.postpone_until;
+  const double sigma = sp.card_amount_sigma;
+  for (int k = 0; k < n; ++k) {
+    // Always three draws per purchase, so purchase k sees the same numbers on both paths.
+    const double u_big = cr.uniform();
+    const double z = cr.normal();
+    const double u_tail = cr.uniform_open();
+    const bool big = u_big < sp.card_big_ticket_share;
+    const double amount = big ? 3.0 * mean_amount * std::pow(u_tail, -1.0 / alpha)
+                              : mean_amount * std::exp(sigma * z - 0.5 * sigma * sigma);
+    std::int64_t c = std::max<std::int64_t>(50, std::llround(amount * multiplier));
+    if (postponing) {
+      const std::int64_t held = std::llround(static_cast<double>(c) * s.postpone_cut);
+      s.postponed_cents += held;
+      c -= held;
+      if (c < 50) continue;
+    }
+    post(-c, TxnKind::kCard, [&](Text& x) { describe_card(x, p, d, big, noise); });
+  }
+  if (s.postponed_cents > 0 && d > s.postpone_until) {
+    const std::int64_t later =
+        std::llround(static_cast<double>(s.postponed_cents) * sp.response.postponed_share_spent_later);
+    if (later >= 50) post(-later, TxnKind::kCard, [&](Text& x) { describe_card(x, p, d, false, noise); });
+    s.postponed_cents = 0;
+    s.postpone_cut = 0;
+  }
+
+  // Occasional large one-off expense.
+  Rng orng = Rng::at(seed_, index_, Stream::kOneOff, t);
+  const double u_one_off = orng.uniform();
+  const double one_off = std::min(orng.pareto(sp.one_off_min_dollars, sp.one_off_alpha), sp.one_off_max_dollars);
+  if (u_one_off < sp.one_off_per_year / 365.0)
+    post(-std::llround(one_off * 100.0), TxnKind::kCard, [&](Text& x) { describe_card(x, p, d, true, noise); });
+
+  // End of day: fee, tallies, and whether a saver tops up tomorrow.
+  PathTally& tally = s.tally;
+  if (s.balance < 0 && s.fees_this_month < sp.overdraft_fees_per_month_cap && sp.overdraft_fee_dollars > 0) {
+    const std::int64_t fee = std::llround(sp.overdraft_fee_dollars * 100.0);
+    post(-fee, TxnKind::kFee, [&](Text& x) { describe_overdraft_fee(x, p); });
+    ++s.fees_this_month;
+    ++tally.fees;
+    tally.fee_cents += fee;
+  }
+  ++tally.days;
+  tally.min_balance_cents = std::min(tally.min_balance_cents, s.balance);
+  const int since_pay = bucket(s.has_payday, s.last_payday, d);
+  const int since_housing = bucket(s.has_housing, s.last_housing, d);
+  ++tally.days_by_days_since_payday[since_pay];
+  ++tally.days_by_days_since_housing[since_housing];
+  if (s.balance < 0) {
+    ++tally.overdraft_days;
+    tally.overdraft_dates.push_back(d);
+    ++tally.overdraft_by_days_since_payday[since_pay];
+    ++tally.overdraft_by_days_since_housing[since_housing];
+    if (s.has_payday) s.overdrafts_since_payday.push_back(d);
+  }
+  Rng savings_rng = Rng::at(seed_, index_, Stream::kSavings, t);
+  const double u_rescue = savings_rng.uniform();
+  if (s.balance < 0 && s.savings > 0 && u_rescue < sp.self_rescue_probability) s.rescue_pending = true;
+}
+
+void AccountSim::advance(std::vector<SimTxn>* out) {
+  const Date d = next_day();
+  step(factual_, d, day_index_, out);
+  if (counterfactual_) step(*counterfactual_, d, day_index_, nullptr);
+  ++day_index_;
+}
+
+NudgeOutcome AccountSim::deliver(const NudgeDelivery& nudge) {
+  const ResponseParams& rp = params_->response;
+  if (!counterfactual_) counterfactual_ = factual_;
+  const Date today = next_day();
+  NudgeOutcome o;
+  o.delivered_before = today;
+  o.risky_day = nudge.risky_day;
+  o.channel = nudge.channel;
+
+  int today_count = 0;
+  for (Date x : factual_.nudge_days) {
+    const int age = forecast::days_between(x, today);
+    if (age >= 0 && age <= rp.fatigue_window_days) ++o.recent_nudges;
+    if (x == today) ++today_count;
+  }
+  std::erase_if(factual_.nudge_days,
+                [&](Date x) { return forecast::days_between(x, today) > rp.fatigue_window_days; });
+  factual_.nudge_days.push_back(today);
+
+  const auto sent_day = std::chrono::floor<days>(nudge.sent_at);
+  const auto local = nudge.sent_at + std::chrono::hours{utc_offset_on(profile_, sent_day)};
+  const int hour = static_cast<int>(
+      std::chrono::floor<std::chrono::hours>(local - std::chrono::floor<days>(local)).count());
+  o.quiet_hours = rp.quiet_hours_start_hour > rp.quiet_hours_end_hour
+                      ? (hour >= rp.quiet_hours_start_hour || hour < rp.quiet_hours_end_hour)
+                      : (hour >= rp.quiet_hours_start_hour && hour < rp.quiet_hours_end_hour);
+
+  // Relevance: play the factual path forward with no action and see whether it
+  // goes below zero by the risky day. Same random numbers as the real future.
+  const Date last = std::min(nudge.risky_day, today + days{rp.lookahead_max_days - 1});
+  std::int64_t min_eod = std::numeric_limits<std::int64_t>::max();
+  {
+    PathState look = factual_;
+    std::int64_t t = day_index_;
+    for (Date d = today; d <= last; d += days{1}, ++t) {
+      step(look, d, t, nullptr);
+      min_eod = std::min(min_eod, look.balance);
+    }
+  }
+  o.relevant = last >= today && min_eod < 0;
+  const std::int64_t shortfall = o.relevant ? -min_eod : 0;
+
+  if (rp.forced_probability) {
+    o.probability = std::clamp(*rp.forced_probability, 0.0, 1.0);
+  } else {
+    double logit = rp.intercept + (nudge.channel == Channel::kInApp ? rp.in_app_logit : rp.email_logit) +
+                   rp.lead_time_logit_per_day * std::clamp(nudge.lead_time_days, 0, rp.max_lead_time_days) +
+                   (o.relevant ? rp.relevance_logit : 0.0) - rp.fatigue_logit_per_nudge * o.recent_nudges -
+                   (o.quiet_hours ? rp.quiet_hours_logit : 0.0);
+    for (const auto& [name, shift] : rp.variant_logit)
+      if (name == nudge.variant) logit += shift;
+    o.probability = 1.0 / (1.0 + std::exp(-logit));
+  }
+
+  Rng rr = Rng::at(seed_, index_, Stream::kResponse, day_index_ * 16 + today_count);
+  o.acted = rr.uniform() < o.probability;
+  const double u_action = rr.uniform();
+  if (o.acted) {
+    // Bills that would post between now and the risky day and can be moved.
+    struct Candidate {
+      std::uint16_t bill;
+      Date when;
+    };
+    std::vector<Candidate> candidates;
+    for (std::size_t i = 0; i < profile_.bills.size(); ++i) {
+      const Bill& b = profile_.bills[i];
+      if (b.kind == BillKind::kSubscription) continue;
+      for (Date d = today; d <= nudge.risky_day && d < today + days{40}; d += days{1}) {
+        const bool already_moved = std::any_of(factual_.shifts.begin(), factual_.shifts.end(),
+                                               [&](const BillShift& x) { return x.bill == i && x.from == d; });
+        if (!already_moved && d >= b.active_from && d < b.active_until && bill_posting_date(b, d) == d)
+          candidates.push_back({static_cast<std::uint16_t>(i), d});
+      }
+    }
+    const double w_post = rp.weight_postpone_spending;
+    const double w_sav = factual_.savings > 0 ? rp.weight_move_from_savings : 0.0;
+    const double w_res = candidates.empty() ? 0.0 : rp.weight_reschedule_bill;
+    const double total = w_post + w_sav + w_res;
+    double u = u_action * total;
+    if (total <= 0 || u < w_post) {
+      o.action = ResponseAction::kPostponeSpending;
+    } else if (u < w_post + w_sav) {
+      o.action = ResponseAction::kMoveFromSavings;
+    } else {
+      o.action = ResponseAction::kRescheduleBill;
+    }
+    switch (o.action) {
+      case ResponseAction::kPostponeSpending:
+        factual_.postpone_until = std::max(factual_.postpone_until, std::max(nudge.risky_day, today));
+        factual_.postpone_cut = rp.postpone_cut;
+        break;
+      case ResponseAction::kMoveFromSavings: {
+        const std::int64_t wanted =
+            std::max<std::int64_t>(std::llround(rp.savings_min_transfer_dollars * 100.0),
+                     round_up(shortfall + std::llround(rp.savings_buffer_dollars * 100.0), 1000));
+        o.amount_cents = std::min(wanted, factual_.savings - factual_.transfer_in_pending);
+        factual_.transfer_in_pending += std::max<std::int64_t>(0, o.amount_cents);
+        break;
+      }
+      case ResponseAction::kRescheduleBill: {
+        // After the next paycheck following the risky day, but not too late.
+        const Date cap = nudge.risky_day + days{rp.reschedule_max_days};
+        Date to = profile_.income_pattern == IncomePattern::kGig ? nudge.risky_day + days{std::min(7, rp.reschedule_max_days)} : cap;
+        for (Date d = nudge.risky_day + days{1}; d < cap; d += days{1}) {
+          if (is_scheduled_payday(profile_, d)) {
+            to = d + days{1};
+            break;
+          }
+        }
+        to = next_business_day(to);
+        for (const Candidate& c : candidates) {
+          const std::int64_t amount = bill_amount(c.bill, c.when, day_index_ + forecast::days_between(today, c.when));
+          factual_.shifts.push_back({c.bill, c.when, to, amount});
+          o.amount_cents += amount;
+        }
+        break;
+      }
+      case ResponseAction::kNone: break;
+    }
+  }
+  nudges_.push_back(o);
+  return o;
+}
+
+}  // namespace headroom::sim
