@@ -83,9 +83,18 @@ std::optional<ScoringChunk> lease_chunk(pqxx::connection& conn, std::int64_t cyc
 }
 
 bool cycle_finished(pqxx::connection& conn, std::int64_t cycle_id) {
-  pqxx::nontransaction tx{conn};
-  return tx.exec_params1("SELECT finished_at IS NOT NULL FROM headroom.scoring_cycles WHERE cycle_id = $1", cycle_id)[0]
-      .as<bool>();
+  pqxx::work tx{conn};
+  const bool finished =
+      tx.exec_params1(
+            "SELECT finished_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM headroom.scoring_chunks "
+            "WHERE cycle_id = $1 AND done_at IS NULL) FROM headroom.scoring_cycles WHERE cycle_id = $1",
+            cycle_id)[0]
+          .as<bool>();
+  if (finished)
+    tx.exec_params("UPDATE headroom.scoring_cycles SET finished_at = now() WHERE cycle_id = $1 AND finished_at IS NULL",
+                   cycle_id);
+  tx.commit();
+  return finished;
 }
 
 std::size_t read_account_histories(
@@ -149,6 +158,10 @@ std::size_t read_account_histories(
 bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::string_view replica_id,
                     const std::vector<forecast::AccountForecast>& forecasts) {
   pqxx::work tx{conn};
+  // Completions of one cycle take turns on the cycle row, so the last one
+  // sees every other completion and marks the cycle finished (under READ
+  // COMMITTED two concurrent last chunks would otherwise each miss the other).
+  tx.exec_params("SELECT 1 FROM headroom.scoring_cycles WHERE cycle_id = $1 FOR UPDATE", chunk.cycle_id);
   const auto holder = tx.exec_params(
       "SELECT leased_by, done_at IS NOT NULL FROM headroom.scoring_chunks "
       "WHERE cycle_id = $1 AND chunk = $2 FOR UPDATE",

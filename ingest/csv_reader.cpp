@@ -197,6 +197,59 @@ done:
   return true;
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at s (s < e), or 0.
+std::size_t utf8_sequence_length(const unsigned char* s, const unsigned char* e) {
+  const unsigned char c = *s;
+  if (c < 0x80) return 1;
+  int extra;
+  std::uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (e - s <= extra) return 0;
+  for (int i = 1; i <= extra; ++i) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
+  return static_cast<std::size_t>(extra) + 1;
+}
+
+}  // namespace
+
+std::string escape_invalid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const e = s + text.size();
+  while (s < e) {
+    const std::size_t n = *s == 0 ? 0 : utf8_sequence_length(s, e);
+    if (n == 0) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[*s >> 4];
+      out += kHex[*s & 0xF];
+      ++s;
+    } else {
+      out.append(reinterpret_cast<const char*>(s), n);
+      s += n;
+    }
+  }
+  return out;
+}
+
 bool is_valid_utf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const e = s + text.size();
@@ -209,33 +262,9 @@ bool is_valid_utf8(std::string_view text) {
       s += 8;
     }
     if (s == e) break;
-    const unsigned char c = *s;
-    if (c < 0x80) {
-      ++s;
-      continue;
-    }
-    int extra;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (e - s <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((s[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return false;
-    s += extra + 1;
+    const std::size_t n = utf8_sequence_length(s, e);
+    if (n == 0) return false;
+    s += n;
   }
   return true;
 }

@@ -75,4 +75,8 @@ class CsvRecordReader {
 // points above U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// `text` with every byte that is not part of well-formed UTF-8, and every NUL,
+// written as \xNN: safe to store as PostgreSQL text or to print.
+std::string escape_invalid_utf8(std::string_view text);
+
 }  // namespace headroom::ingest

@@ -1,0 +1,330 @@
+#include "db/import.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "db/copy_writer.hpp"
+
+namespace headroom::db {
+
+namespace {
+
+using ingest::RowError;
+
+struct Reject {
+  RowError error;
+  std::string raw;  // as in the file, invalid UTF-8 escaped
+};
+
+const std::vector<std::string> kContractColumns = {"account_id",    "txn_id",      "posted_at", "amount",
+                                                   "balance_after", "description", "kind"};
+
+std::string where(const std::string& path, const RowError& e) {
+  return path + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.reason;
+}
+
+void append_csv_field(std::string& out, std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Writes the reject report next to its final name and renames it into place,
+// so a reader never sees half a file.
+class RejectFile {
+ public:
+  explicit RejectFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  void write(const std::vector<Reject>& rejects) {
+    std::ofstream out(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write reject file " + tmp_);
+    std::string text = "line,field,reason,raw\n";
+    for (const auto& r : rejects) {
+      text += std::to_string(r.error.line);
+      text += ',';
+      append_csv_field(text, r.error.field);
+      text += ',';
+      append_csv_field(text, r.error.reason);
+      text += ',';
+      append_csv_field(text, r.raw);
+      text += '\n';
+    }
+    out << text;
+    out.close();
+    if (!out) throw std::system_error(errno, std::generic_category(), "cannot write reject file " + tmp_);
+  }
+  void publish() {
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) throw std::system_error(ec, "cannot write reject file " + path_);
+  }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+};
+
+std::vector<RowError> errors_of(const std::vector<Reject>& rejects) {
+  std::vector<RowError> out;
+  out.reserve(rejects.size());
+  for (const auto& r : rejects) out.push_back(r.error);
+  return out;
+}
+
+[[noreturn]] void refuse(const std::string& path, std::vector<Reject> rejects, const ImportOptions& options) {
+  std::sort(rejects.begin(), rejects.end(), [](const Reject& a, const Reject& b) { return a.error.line < b.error.line; });
+  const RowError& first = rejects.front().error;
+  std::string message;
+  if (options.reject_file.empty()) {
+    message = where(path, first) +
+              "\nnothing was imported; --reject-file R.csv lists every bad row, --allow-rejects imports the good ones";
+  } else {
+    RejectFile file(options.reject_file);
+    file.write(rejects);
+    file.publish();
+    message = fmt::format("{} bad row{}, the first at {}\nnothing was imported; all are listed in {} "
+                          "(--allow-rejects imports the good rows)",
+                          rejects.size(), rejects.size() == 1 ? "" : "s", where(path, first), options.reject_file);
+  }
+  throw ImportError(message, errors_of(rejects));
+}
+
+void append_row(std::string& b, const forecast::Transaction& t) {
+  append_copy_text(b, t.account_id);
+  b += '\t';
+  append_copy_text(b, t.txn_id);
+  b += '\t';
+  append_copy_date(b, t.posted_at);
+  b += '\t';
+  append_copy_cents(b, t.amount.cents());
+  b += '\t';
+  if (t.balance_after) append_copy_cents(b, t.balance_after->cents());
+  else append_copy_null(b);
+  b += '\t';
+  append_copy_text(b, t.description);
+  b += '\t';
+  append_copy_text(b, t.kind);
+  b += '\n';
+}
+
+// Streams the file into `table`; returns the number of rows sent. Bad rows
+// go to `rejects`, or end the import at once when nobody asked for them.
+std::size_t stream_rows(pqxx::work& tx, ingest::TransactionCsvReader& reader, const std::string& table,
+                        bool with_line, const ImportOptions& options, std::vector<Reject>& rejects,
+                        ImportSummary& summary) {
+  const bool collect = options.allow_rejects || !options.reject_file.empty();
+  std::vector<std::string> columns = kContractColumns;
+  if (with_line) columns.insert(columns.begin(), "line");
+  CopyWriter copy(tx, table, columns);
+  std::size_t sent = 0;
+  ingest::TransactionCsvReader::Row row;
+  while (reader.next(row)) {
+    if (row.error) {
+      Reject reject{*row.error, ingest::escape_invalid_utf8(row.raw)};
+      if (!collect) refuse(reader.path(), {std::move(reject)}, options);
+      rejects.push_back(std::move(reject));
+      continue;
+    }
+    if (row.repeat) {
+      ++summary.unchanged;
+      continue;
+    }
+    std::string& b = copy.buffer();
+    if (with_line) {
+      b += std::to_string(row.line);
+      b += '\t';
+    }
+    append_row(b, row.txn);
+    copy.flush_if_full();
+    ++sent;
+  }
+  copy.complete();
+  return sent;
+}
+
+// First load into an empty table: indexes are dropped, the rows copied in and
+// the indexes rebuilt, which is about twice as fast as maintaining them row by
+// row. Definitions come from the catalog, so indexes added by later
+// migrations are rebuilt too.
+std::size_t bulk_load(pqxx::work& tx, ingest::TransactionCsvReader& reader, const ImportOptions& options,
+                      std::vector<Reject>& rejects, ImportSummary& summary) {
+  tx.exec0("LOCK TABLE headroom.transactions IN ACCESS EXCLUSIVE MODE");
+  struct IndexDef {
+    std::string constraint, constraint_def, index, index_def;
+  };
+  std::vector<IndexDef> defs;
+  for (const auto& r : tx.exec(
+           "SELECT coalesce(c.conname, ''), coalesce(pg_get_constraintdef(c.oid), ''), ic.relname, "
+           "       pg_get_indexdef(i.indexrelid) "
+           "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+           "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+           "WHERE i.indrelid = 'headroom.transactions'::regclass "
+           "ORDER BY c.conname IS NULL, ic.relname"))
+    defs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
+  for (const auto& d : defs) {
+    if (!d.constraint.empty())
+      tx.exec0("ALTER TABLE headroom.transactions DROP CONSTRAINT " + tx.quote_name(d.constraint));
+    else
+      tx.exec0("DROP INDEX headroom." + tx.quote_name(d.index));
+  }
+  // Truncating in this transaction lets a server with wal_level = minimal
+  // (the embedded cluster) skip WAL for the load.
+  tx.exec0("TRUNCATE headroom.transactions");
+  const std::size_t sent = stream_rows(tx, reader, "headroom.transactions", false, options, rejects, summary);
+  if (!options.allow_rejects && !rejects.empty()) refuse(reader.path(), std::move(rejects), options);
+  tx.exec0("SET LOCAL maintenance_work_mem = '1GB'");
+  for (const auto& d : defs) {
+    if (!d.constraint.empty())
+      tx.exec0("ALTER TABLE headroom.transactions ADD CONSTRAINT " + tx.quote_name(d.constraint) + " " +
+               d.constraint_def);
+    else
+      tx.exec0(d.index_def);
+  }
+  return sent;
+}
+
+std::size_t merge(pqxx::work& tx, pqxx::connection& conn, ingest::TransactionCsvReader& reader,
+                  const ImportOptions& options, std::vector<Reject>& rejects, ImportSummary& summary) {
+  // Unlogged and created in this transaction: invisible to others, gone on
+  // rollback, no WAL. A name per backend keeps concurrent imports apart.
+  const std::string staging = "headroom.import_staging_" + std::to_string(conn.backendpid());
+  tx.exec0("CREATE UNLOGGED TABLE " + staging +
+           " (line bigint NOT NULL, account_id text COLLATE \"C\" NOT NULL, txn_id text COLLATE \"C\" NOT NULL,"
+           "  posted_at date NOT NULL, amount numeric(18,2) NOT NULL, balance_after numeric(18,2),"
+           "  description text NOT NULL, kind text NOT NULL)");
+  const std::size_t staged = stream_rows(tx, reader, staging, true, options, rejects, summary);
+  if (!options.allow_rejects && !rejects.empty()) refuse(reader.path(), std::move(rejects), options);
+  tx.exec0("ANALYZE " + staging);
+
+  const bool overlap = tx.exec1("SELECT EXISTS (SELECT 1 FROM (SELECT DISTINCT account_id FROM " + staging +
+                                ") s WHERE EXISTS (SELECT 1 FROM headroom.transactions t"
+                                " WHERE t.account_id = s.account_id))")[0]
+                           .as<bool>();
+  std::size_t conflicts = 0;
+  std::size_t inserted = 0;
+  if (overlap) {
+    const auto rows = tx.exec(
+        "SELECT s.line, CASE WHEN s.posted_at <> t.posted_at THEN 'posted_at'"
+        "  WHEN s.amount <> t.amount THEN 'amount'"
+        "  WHEN s.balance_after IS DISTINCT FROM t.balance_after THEN 'balance_after'"
+        "  WHEN s.description <> t.description THEN 'description' ELSE 'kind' END,"
+        " s.account_id, s.txn_id, s.posted_at::text, s.amount::text, coalesce(s.balance_after::text, ''),"
+        " s.description, s.kind "
+        "FROM " + staging + " s JOIN headroom.transactions t USING (account_id, txn_id) "
+        "WHERE (s.posted_at, s.amount, s.balance_after, s.description, s.kind)"
+        "  IS DISTINCT FROM (t.posted_at, t.amount, t.balance_after, t.description, t.kind) "
+        "ORDER BY s.line");
+    for (const auto& r : rows) {
+      // The staged values re-encoded as a contract CSV row stand in for the raw line.
+      std::string raw;
+      for (int i = 2; i <= 8; ++i) {
+        if (i > 2) raw += ',';
+        append_csv_field(raw, r[i].c_str());
+      }
+      const std::string field = r[1].as<std::string>();
+      rejects.push_back({RowError{r[0].as<std::size_t>(), field,
+                                  "conflicts with the stored transaction of the same (account_id, txn_id): " +
+                                      field + " differs"},
+                         std::move(raw)});
+    }
+    conflicts = rows.size();
+    if (!options.allow_rejects && conflicts != 0) refuse(reader.path(), std::move(rejects), options);
+    inserted = tx.exec0("INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after,"
+                        " description, kind) SELECT account_id, txn_id, posted_at, amount, balance_after,"
+                        " description, kind FROM " + staging + " ON CONFLICT DO NOTHING")
+                   .affected_rows();
+  } else {
+    // None of these accounts is stored yet, and the file has no repeated
+    // keys: a plain insert cannot collide.
+    inserted = tx.exec0("INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after,"
+                        " description, kind) SELECT account_id, txn_id, posted_at, amount, balance_after,"
+                        " description, kind FROM " + staging)
+                   .affected_rows();
+  }
+  tx.exec0("DROP TABLE " + staging);
+  summary.unchanged += staged - inserted - conflicts;
+  return inserted;
+}
+
+void quarantine(pqxx::work& tx, const std::string& source, const std::vector<Reject>& rejects) {
+  CopyWriter copy(tx, "headroom.quarantined_transactions", {"source", "line", "field", "raw", "reason"});
+  for (const auto& r : rejects) {
+    std::string& b = copy.buffer();
+    append_copy_text(b, source);
+    b += '\t';
+    b += std::to_string(r.error.line);
+    b += '\t';
+    append_copy_text(b, r.error.field);
+    b += '\t';
+    append_copy_text(b, r.raw);
+    b += '\t';
+    append_copy_text(b, r.error.reason);
+    b += '\n';
+    copy.flush_if_full();
+  }
+  copy.complete();
+}
+
+}  // namespace
+
+ImportSummary import_transactions_csv(pqxx::connection& conn, const std::string& path, const ImportOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  ingest::TransactionCsvReader reader(path);
+  ImportSummary summary;
+  std::vector<Reject> rejects;
+
+  pqxx::work tx(conn, "import");
+  // Imports wait for each other and for other writers; readers go on. The
+  // conflict check and the merge must see the same stored rows.
+  tx.exec0("LOCK TABLE headroom.transactions IN SHARE ROW EXCLUSIVE MODE");
+  const bool empty = tx.exec1("SELECT NOT EXISTS (SELECT 1 FROM headroom.transactions)")[0].as<bool>();
+  // Dropping the primary key is impossible while a foreign key depends on it.
+  const bool referenced =
+      tx.exec1("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = 'headroom.transactions'::regclass)")[0]
+          .as<bool>();
+  if (empty && !referenced) {
+    summary.inserted = bulk_load(tx, reader, options, rejects, summary);
+  } else {
+    summary.inserted = merge(tx, conn, reader, options, rejects, summary);
+  }
+  summary.rows_read = reader.rows_read();
+
+  std::sort(rejects.begin(), rejects.end(), [](const Reject& a, const Reject& b) { return a.error.line < b.error.line; });
+  if (!rejects.empty()) quarantine(tx, options.source.empty() ? path : options.source, rejects);
+  std::optional<RejectFile> reject_file;
+  if (!options.reject_file.empty()) {
+    reject_file.emplace(options.reject_file);
+    reject_file->write(rejects);
+  }
+  tx.commit();
+  if (reject_file) reject_file->publish();
+
+  summary.rejected = rejects.size();
+  summary.rejects = errors_of(rejects);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::debug("[db] import {}: {} rows read, {} inserted, {} unchanged, {} rejected", path, summary.rows_read,
+                summary.inserted, summary.unchanged, summary.rejected);
+  return summary;
+}
+
+std::string format_summary(const std::string& path, const ImportSummary& s) {
+  return fmt::format("{}: {} rows read, {} inserted, {} unchanged, {} rejected in {:.2f} s", path, s.rows_read,
+                     s.inserted, s.unchanged, s.rejected, s.seconds);
+}
+
+}  // namespace headroom::db

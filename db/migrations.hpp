@@ -1,0 +1,53 @@
+#pragma once
+// Forward-only schema migrations (db/migrations/NNNN_verb_noun.sql).
+//
+// The SQL files are compiled into the binary at build time. migrate() applies
+// the ones a database lacks in version order, each in its own transaction
+// together with its row in headroom.schema_migrations (version, name, sha256
+// checksum of the SQL text, applied_at). Running it again is a no-op.
+// Refused with MigrationError, before anything is applied:
+//   - an applied migration whose SQL no longer matches its recorded checksum
+//     (someone edited an applied file: add a new migration instead);
+//   - a database that has a migration this binary does not know (it was
+//     migrated by a newer headroom).
+// Safe to call from several processes at once: a session-level advisory lock
+// serialises them, and the later ones find nothing left to do.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+namespace headroom::db {
+
+struct Migration {
+  int version = 0;   // NNNN prefix of the file name
+  std::string name;  // file name, e.g. "0001_create_core_tables.sql"
+  std::string sql;
+};
+
+struct MigrationReport {
+  std::vector<std::string> applied;  // names applied by this call, in order
+  std::size_t already_applied = 0;
+};
+
+class MigrationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The migrations compiled into this binary, ascending by version.
+const std::vector<Migration>& embedded_migrations();
+
+// Applies embedded_migrations().
+void migrate(pqxx::connection& conn);
+
+// Applies `migrations` (any order; sorted by version here). Tests use it to
+// feed edited or extra migrations.
+MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> migrations);
+
+// Key of the advisory lock held while migrating ("headroom" in ASCII).
+inline constexpr long long kMigrationLockKey = 0x68656164726f6f6dLL;
+
+}  // namespace headroom::db

@@ -1,0 +1,126 @@
+#include "service/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "service/command.hpp"
+
+namespace headroom::service {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string read_secret_file(const std::string& path, const char* variable) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(std::string(variable) + ": cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string value = ss.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+// VAR, else the contents of the file named by VAR_FILE, else empty.
+std::string env_or_file(const std::string& variable) {
+  std::string value = env(variable.c_str());
+  if (!value.empty()) return value;
+  const std::string file_var = variable + "_FILE";
+  const std::string file = env(file_var.c_str());
+  return file.empty() ? "" : read_secret_file(file, file_var.c_str());
+}
+
+bool parse_bool(const std::string& text, const std::string& where) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
+  if (text == "0" || text == "false" || text == "no" || text == "off" || text.empty()) return false;
+  throw UsageError(where + ": expected 1/0 or true/false, got '" + text + "'");
+}
+
+bool url_has_password(const std::string& url) {
+  if (url.find("password=") != std::string::npos) return true;
+  // postgresql://user:secret@host/db
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return false;
+  return url.substr(scheme + 3, at - scheme - 3).find(':') != std::string::npos;
+}
+
+void read_database_table(const toml::table& t, const std::string& file, DatabaseSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [database] " + k;
+    if (k == "url") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.url = *value.value<std::string>();
+      if (url_has_password(s.url))
+        throw UsageError(where + ": passwords do not belong in the config file; set HEADROOM_DATABASE_PASSWORD "
+                                 "or HEADROOM_DATABASE_PASSWORD_FILE");
+    } else if (k == "embedded_dir") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.embedded_dir = *value.value<std::string>();
+    } else if (k == "keep_embedded") {
+      if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
+      s.keep_embedded = *value.value<bool>();
+    } else if (k == "pg_bindir") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.pg_bindir = *value.value<std::string>();
+    } else if (k == "password") {
+      throw UsageError(where + ": secrets come only from the environment: set HEADROOM_DATABASE_PASSWORD or "
+                               "HEADROOM_DATABASE_PASSWORD_FILE");
+    } else {
+      throw UsageError(where + ": unknown key (known: url, embedded_dir, keep_embedded, pg_bindir)");
+    }
+  }
+}
+
+}  // namespace
+
+Config load_config(const std::string& config_path) {
+  Config config;
+  const std::string path = config_path.empty() ? env("HEADROOM_CONFIG") : config_path;
+  if (!path.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream msg;
+      msg << path << ":" << e.source().begin.line << ": " << e.description();
+      throw UsageError(msg.str());
+    }
+    // Tables of other areas are read by their own code.
+    if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
+  }
+
+  DatabaseSettings& d = config.database;
+  if (std::string v = env_or_file("HEADROOM_DATABASE_URL"); !v.empty()) d.url = v;
+  if (std::string v = env_or_file("HEADROOM_DATABASE_PASSWORD"); !v.empty()) d.password = v;
+  if (std::string v = env("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
+  if (const char* v = std::getenv("HEADROOM_DATABASE_KEEP")) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
+  if (std::string v = env("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+  return config;
+}
+
+void add_config_option(CLI::App& verb, std::string& config_path) {
+  verb.add_option("--config", config_path,
+                  "TOML configuration file (default: $HEADROOM_CONFIG); HEADROOM_* variables override it")
+      ->check(CLI::ExistingFile);
+}
+
+db::DatabaseOptions database_options(const DatabaseSettings& s) {
+  if (!s.password.empty()) ::setenv("PGPASSWORD", s.password.c_str(), 1);
+  db::DatabaseOptions o;
+  o.url = s.url;
+  o.embedded_dir = s.embedded_dir;
+  o.pg_bindir = s.pg_bindir;
+  o.keep_embedded = s.keep_embedded;
+  return o;
+}
+
+}  // namespace headroom::service

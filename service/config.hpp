@@ -1,0 +1,57 @@
+#pragma once
+// Headroom's configuration: one Config built in main (or a verb) and passed
+// down by const&. Sources, later ones win:
+//   1. defaults (below);
+//   2. a TOML file given with --config FILE (or HEADROOM_CONFIG), one table per area;
+//   3. HEADROOM_* environment variables.
+// Secrets (the database password, SMTP password, API token) come only from
+// the environment or from a file named by the matching *_FILE variable, never
+// from flags or the config file.
+// Each area adds its own settings struct here; unknown keys inside a known
+// table are refused so that typos do not pass silently.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "db/database.hpp"
+
+namespace headroom::service {
+
+struct DatabaseSettings {
+  // libpq connection string, key=value or postgresql:// URI. Default: empty,
+  // meaning the embedded cluster. Env HEADROOM_DATABASE_URL (or
+  // HEADROOM_DATABASE_URL_FILE); TOML [database] url, which must not contain
+  // a password.
+  std::string url;
+  // Password for `url`, handed to libpq as PGPASSWORD. Default: none (libpq
+  // then tries ~/.pgpass). Env HEADROOM_DATABASE_PASSWORD or HEADROOM_DATABASE_PASSWORD_FILE only.
+  std::string password;
+  // Folder of the embedded cluster, relative to the working folder.
+  // Default ".headroom/pg". Env HEADROOM_DATABASE_EMBEDDED_DIR; TOML embedded_dir.
+  std::string embedded_dir = ".headroom/pg";
+  // Leave the embedded cluster running when headroom exits. Default false.
+  // Env HEADROOM_DATABASE_KEEP (1/0, true/false); TOML keep_embedded.
+  bool keep_embedded = false;
+  // Folder of the PostgreSQL server binaries (initdb, pg_ctl). Default: the
+  // newest /usr/lib/postgresql/*/bin. Env HEADROOM_PG_BINDIR; TOML pg_bindir.
+  std::string pg_bindir;
+};
+
+struct Config {
+  DatabaseSettings database;
+};
+
+// Builds the Config from `config_path` (TOML; empty: HEADROOM_CONFIG, else no
+// file) and the environment. Throws UsageError naming the file, key or
+// variable at fault.
+Config load_config(const std::string& config_path);
+
+// Adds the shared --config FILE flag to a verb.
+void add_config_option(CLI::App& verb, std::string& config_path);
+
+// The db/ view of the settings. Sets PGPASSWORD for libpq when a password is
+// configured (call before starting threads).
+db::DatabaseOptions database_options(const DatabaseSettings& settings);
+
+}  // namespace headroom::service
