@@ -129,7 +129,7 @@ int run_stepped(const SimulateFlags& f, const sim::SimParams& params, forecast::
   truth.close();
   if (f.summary) {
     sim::PopulationSummary summary;
-    for (std::size_t i = 0; i < simulation.size(); ++i) summary.add(simulation.account(i), 0);
+    for (std::size_t i = 0; i < simulation.size(); ++i) summary.add(simulation.account(i));
     sim::PopulationOptions o;
     o.accounts = f.accounts;
     o.days = f.days;

@@ -117,6 +117,7 @@ void AccountSim::step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>*
       describe(x.description);
     }
     ++seq;
+    ++s.tally.postings;
   };
   auto from_savings = [&](std::int64_t amount) {
     amount = std::min(amount, s.savings);
@@ -191,8 +192,11 @@ void AccountSim::step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>*
   }
 
   // Bills, including those a response moved here.
+  const int dom = static_cast<int>(static_cast<unsigned>(ymd.day()));
   for (std::size_t i = 0; i < p.bills.size(); ++i) {
     const Bill& b = p.bills[i];
+    // A bill posts on its due day or, after a weekend, up to two days later.
+    if (dom < b.due_day || dom > b.due_day + 2) continue;
     if (d < b.active_from || d >= b.active_until || bill_posting_date(b, d) != d) continue;
     const bool moved = std::any_of(s.shifts.begin(), s.shifts.end(),
                                    [&](const BillShift& x) { return x.bill == i && x.from == d; });

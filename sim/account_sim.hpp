@@ -75,6 +75,7 @@ inline constexpr int kHistogramBuckets = 32;  // days 0..30, bucket 31 = 31+ or 
 // Outcomes of one path.
 struct PathTally {
   int days = 0;
+  int postings = 0;  // transactions posted
   int overdraft_days = 0;
   int fees = 0;
   std::int64_t fee_cents = 0;

@@ -57,7 +57,9 @@ void append_date(std::string& out, Date d) {
 }
 
 void append_field(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool plain = true;
+  for (char c : text) plain &= !(c == ',' || c == '"' || c == '\r' || c == '\n');
+  if (plain) {
     out.append(text);
     return;
   }

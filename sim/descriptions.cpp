@@ -71,35 +71,39 @@ constexpr std::array<const char*, 12> kSubscriptions{
     "PLANET FITNESS CLUB FEES NH",   "GOOGLE *YouTubePremium g.co/helppay# CA", "ADOBE *CREATIVE CLOUD 408-536-6000 CA",
     "NYTIMES*NYTIMES NEW YORK NY",   "APPLE.COM/BILL 866-712-7753 CA",        "XBOX GAME PASS MSBILL.INFO WA"};
 
+// Printed as prefix + store number (digits wide, zero-padded) or + a random
+// reference (digits == kReference) or alone (digits == 0).
+constexpr int kReference = -1;
 struct Merchant {
-  const char* format;  // one %u store number, or %s reference; "" city means online
-  unsigned modulo;
-  bool online;
+  std::string_view prefix;
+  int digits;
+  unsigned modulo;  // store numbers are drawn below this
+  bool online;      // online merchants print no city
   double weight;
 };
 constexpr std::array<Merchant, 30> kEveryday{{
-    {"WALMART SUPERCENTER #%04u", 6000, false, 6},  {"KROGER #%03u", 999, false, 4},
-    {"SAFEWAY #%04u", 3000, false, 2},              {"ALDI %05u", 99999, false, 2},
-    {"TRADER JOE S #%03u", 600, false, 1.5},        {"PUBLIX #%04u", 1800, false, 2},
-    {"SHELL OIL 5744%07u", 9999999, false, 3},      {"CHEVRON %07u", 9999999, false, 2.5},
-    {"EXXONMOBIL %08u", 99999999, false, 2},        {"SPEEDWAY %05u", 9999, false, 1.5},
-    {"MCDONALD'S F%05u", 40000, false, 4},          {"STARBUCKS STORE %05u", 30000, false, 4},
-    {"CHIPOTLE %04u", 3200, false, 2},              {"SQ *BLUE BOTTLE COFFEE", 1, false, 1},
-    {"TST* JOE'S PIZZA", 1, false, 1},              {"DOMINO'S %04u", 9999, false, 1.5},
-    {"SUBWAY %08u", 99999999, false, 1.5},          {"TARGET %08u", 2000, false, 3},
-    {"CVS/PHARMACY #%05u", 10000, false, 2},        {"WALGREENS #%05u", 19000, false, 2},
-    {"DOLLAR GENERAL #%05u", 19000, false, 2},      {"DELI, GROCERY & MORE #%02u", 99, false, 0.5},
-    {"AMZN Mktp US*%s", 0, true, 5},                {"AMAZON.COM*%s", 0, true, 2},
-    {"UBER *TRIP HELP.UBER.COM CA", 1, true, 1.5},  {"LYFT *RIDE %s", 0, true, 1},
-    {"DD *DOORDASH %s", 0, true, 1.5},              {"PAYPAL *%s", 0, true, 1},
-    {"VENMO *%s", 0, true, 1},                      {"HOME DEPOT #%04u", 2300, false, 1.5},
+    {"WALMART SUPERCENTER #", 4, 6000, false, 6},  {"KROGER #", 3, 999, false, 4},
+    {"SAFEWAY #", 4, 3000, false, 2},              {"ALDI ", 5, 99999, false, 2},
+    {"TRADER JOE S #", 3, 600, false, 1.5},        {"PUBLIX #", 4, 1800, false, 2},
+    {"SHELL OIL 5744", 7, 9999999, false, 3},      {"CHEVRON ", 7, 9999999, false, 2.5},
+    {"EXXONMOBIL ", 8, 99999999, false, 2},        {"SPEEDWAY ", 5, 9999, false, 1.5},
+    {"MCDONALD'S F", 5, 40000, false, 4},          {"STARBUCKS STORE ", 5, 30000, false, 4},
+    {"CHIPOTLE ", 4, 3200, false, 2},              {"SQ *BLUE BOTTLE COFFEE", 0, 1, false, 1},
+    {"TST* JOE'S PIZZA", 0, 1, false, 1},          {"DOMINO'S ", 4, 9999, false, 1.5},
+    {"SUBWAY ", 8, 99999999, false, 1.5},          {"TARGET ", 8, 2000, false, 3},
+    {"CVS/PHARMACY #", 5, 10000, false, 2},        {"WALGREENS #", 5, 19000, false, 2},
+    {"DOLLAR GENERAL #", 5, 19000, false, 2},      {"DELI, GROCERY & MORE #", 2, 99, false, 0.5},
+    {"AMZN Mktp US*", kReference, 0, true, 5},     {"AMAZON.COM*", kReference, 0, true, 2},
+    {"UBER *TRIP HELP.UBER.COM CA", 0, 1, true, 1.5}, {"LYFT *RIDE ", kReference, 0, true, 1},
+    {"DD *DOORDASH ", kReference, 0, true, 1.5},   {"PAYPAL *", kReference, 0, true, 1},
+    {"VENMO *", kReference, 0, true, 1},           {"HOME DEPOT #", 4, 2300, false, 1.5},
 }};
 constexpr std::array<Merchant, 10> kLarge{{
-    {"MEINEKE #%04u", 2000, false, 1},        {"BANFIELD PET HOSP #%04u", 1000, false, 1},
-    {"MEMORIAL HOSPITAL PATIENT PAY", 1, true, 1}, {"FIRESTONE #%05u", 99999, false, 1},
-    {"BEST BUY %08u", 1500, false, 1},        {"DELTA AIR %s", 0, true, 0.7},
-    {"JIFFY LUBE #%04u", 2200, false, 0.6},   {"URGENT CARE CENTER %04u", 9999, false, 0.8},
-    {"IKEA %s", 0, true, 0.5},                {"SUNRISE DENTAL GROUP", 1, false, 0.8},
+    {"MEINEKE #", 4, 2000, false, 1},              {"BANFIELD PET HOSP #", 4, 1000, false, 1},
+    {"MEMORIAL HOSPITAL PATIENT PAY", 0, 1, true, 1}, {"FIRESTONE #", 5, 99999, false, 1},
+    {"BEST BUY ", 8, 1500, false, 1},              {"DELTA AIR ", kReference, 0, true, 0.7},
+    {"JIFFY LUBE #", 4, 2200, false, 0.6},         {"URGENT CARE CENTER ", 4, 9999, false, 0.8},
+    {"IKEA ", kReference, 0, true, 0.5},           {"SUNRISE DENTAL GROUP", 0, 1, false, 0.8},
 }};
 
 template <std::size_t N>
@@ -114,48 +118,58 @@ const Merchant& pick_merchant(const std::array<Merchant, N>& list, Rng& noise) {
   return list.back();
 }
 
-// Bank-specific card prefix, per account's card_style.
-void card_line(Text& out, const AccountProfile& p, Date d, const char* merchant, bool online, Rng& noise) {
-  const char* where = online ? "" : city_name(p.city).data();
-  const char* sep = online ? "" : " ";
+// Bank-specific card prefix, per account's card_style. Built by hand, not
+// printf: this is most of the rows of a population.
+void card_line(Text& out, const AccountProfile& p, Date d, std::string_view merchant, bool online, Rng& noise) {
+  out.clear();
   switch (p.card_style) {
-    case 0: put(out, "POS PURCHASE %s%s%s", merchant, sep, where); break;
-    case 1: put(out, "DEBIT CARD PURCHASE - %s%s%s", merchant, sep, where); break;
-    case 2: {
-      char ref[24];
-      reference(ref, 12, noise);
-      put(out, "CHECKCARD %04u %s%s%s %s", mmdd(d), merchant, sep, where, ref);
-      break;
-    }
-    default: put(out, "%s%s%s", merchant, sep, where); break;
+    case 0: out << "POS PURCHASE "; break;
+    case 1: out << "DEBIT CARD PURCHASE - "; break;
+    case 2: out << "CHECKCARD "; out.number(mmdd(d), 4) << ' '; break;
+    default: break;
+  }
+  out << merchant;
+  if (!online) out << ' ' << city_name(p.city);
+  if (p.card_style == 2) {
+    char ref[16];
+    reference(ref, 12, noise);
+    out << ' ' << std::string_view(ref, 12);
   }
 }
 
 void card_from(Text& out, const AccountProfile& p, Date d, const Merchant& m, unsigned merchant_index, Rng& noise) {
   char name[96];
-  if (m.modulo == 0) {
-    char ref[16];
-    reference(ref, 9, noise);
-    std::snprintf(name, sizeof name, m.format, ref);
-  } else if (m.modulo == 1) {
-    std::snprintf(name, sizeof name, "%s", m.format);
-  } else {
-    std::snprintf(name, sizeof name, m.format, store_number(p, merchant_index, m.modulo, noise));
+  std::size_t n = m.prefix.copy(name, 64);
+  if (m.digits == kReference) {
+    reference(name + n, 9, noise);
+    n += 9;
+  } else if (m.digits > 0) {
+    Text digits;
+    digits.number(store_number(p, merchant_index, m.modulo, noise), m.digits);
+    n += digits.view().copy(name + n, 24);
   }
-  card_line(out, p, d, name, m.online, noise);
+  card_line(out, p, d, std::string_view(name, n), m.online, noise);
 }
 
 // ACH text, printed in the account's bank style.
 void ach_line(Text& out, const AccountProfile& p, Date d, const char* name, const char* entry, std::uint32_t id,
               Rng& noise) {
   switch (p.card_style) {
-    case 0: put(out, "%s %s PPD ID:%07u", name, entry, id); break;
+    case 0:
+      out.clear();
+      out << name << ' ' << entry << " PPD ID:";
+      out.number(id, 7);
+      break;
     case 1:
       put(out, "ORIG CO NAME:%s CO ENTRY DESCR:%s SEC:PPD TRACE#:%09u%06u EED:%06u IND ID:%u", name, entry,
           static_cast<unsigned>(noise.below(1000000000)), static_cast<unsigned>(noise.below(1000000)), yymmdd(d), id);
       break;
-    case 2: put(out, "ACH %s %s %04u", name, entry, mmdd(d)); break;
-    default: put(out, "%s %s", name, entry); break;
+    case 2:
+      out.clear();
+      out << "ACH " << name << ' ' << entry << ' ';
+      out.number(mmdd(d), 4);
+      break;
+    default: out.clear(); out << name << ' ' << entry; break;
   }
 }
 
@@ -208,7 +222,7 @@ void describe_bill(Text& out, const AccountProfile& p, const Bill& b, Date d, Rn
       } else {
         std::snprintf(text, sizeof text, "%s", fmt);
       }
-      card_line(out, p, d, text, true, noise);
+      card_line(out, p, d, std::string_view(text), true, noise);
       return;
     }
   }

@@ -5,6 +5,7 @@
 // recurring detection has real work to do. Text never affects an amount, and
 // its randomness comes from its own stream (Stream::kDescription).
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -20,6 +21,29 @@ struct Text {
   char data[kCapacity + 1];
   std::uint8_t size = 0;
   std::string_view view() const { return {data, size}; }
+  void clear() { size = 0; }
+  Text& operator<<(std::string_view s) {
+    const std::size_t n = std::min<std::size_t>(s.size(), kCapacity - size);
+    for (std::size_t i = 0; i < n; ++i) data[size + i] = s[i];
+    size = static_cast<std::uint8_t>(size + n);
+    return *this;
+  }
+  Text& operator<<(char c) {
+    if (size < kCapacity) data[size++] = c;
+    return *this;
+  }
+  // Zero-padded to `width` digits.
+  Text& number(std::uint64_t v, int width = 1) {
+    char buf[24];
+    int n = 0;
+    do {
+      buf[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (n < width && n < 24) buf[n++] = '0';
+    while (n > 0 && size < kCapacity) data[size++] = buf[--n];
+    return *this;
+  }
 };
 
 void describe_payroll(Text& out, const AccountProfile& p, Date d, Rng& noise);

@@ -123,7 +123,7 @@ struct SimParams {
   double subscription_stop_share = 0.30;
 
   // Card spending: transactions per day (Poisson), weekday pattern, post-payday boost, heavy tail.
-  double card_transactions_per_day = 1.3;
+  double card_transactions_per_day = 1.0;
   std::array<double, 7> weekday_multiplier{0.85, 0.88, 0.92, 0.97, 1.02, 1.2, 1.16};  // Sun..Sat
   double payday_boost = 0.45;          // extra spending the payday and the two days after
   double card_amount_sigma = 0.9;      // lognormal spread of one purchase

@@ -16,12 +16,12 @@
 
 namespace headroom::sim {
 
-void PopulationSummary::add(const AccountSim& a, std::uint64_t txns) {
+void PopulationSummary::add(const AccountSim& a) {
   const PathTally& t = a.factual();
   const AccountProfile& p = a.profile();
   ++accounts;
   account_days += static_cast<std::uint64_t>(t.days);
-  transactions += txns;
+  transactions += static_cast<std::uint64_t>(t.postings);
   const bool overdrawn = t.overdraft_days > 0;
   accounts_overdrawn += overdrawn ? 1 : 0;
   overdraft_days += static_cast<std::uint64_t>(t.overdraft_days);
@@ -95,23 +95,20 @@ ChunkResult simulate_chunk(const std::shared_ptr<const SimParams>& params, const
   for (std::uint32_t i = first; i < last; ++i) {
     AccountSim a(params, o.seed, i, draw_profile(*params, o.seed, i, o.start), o.start);
     rows.clear();
-    std::uint64_t count = 0;
     for (int d = 0; d < o.days; ++d) {
       a.advance(o.transactions ? &rows : nullptr);
       // Format as we go so `rows` stays small and hot in cache.
       if (o.transactions && rows.size() > 256) {
         for (const SimTxn& t : rows) append_transaction_row(r.text.transactions, a.profile().account_id, t);
-        count += rows.size();
         rows.clear();
       }
     }
     if (o.transactions) {
       for (const SimTxn& t : rows) append_transaction_row(r.text.transactions, a.profile().account_id, t);
-      count += rows.size();
     }
     if (o.accounts_table) append_account_row(r.text.accounts, a.profile());
     if (o.truth_table) append_truth_row(r.text.truth, a);
-    r.summary.add(a, count);
+    r.summary.add(a);
   }
   return r;
 }
@@ -261,6 +258,7 @@ std::string format_summary(const PopulationSummary& s, const PopulationOptions& 
         o_n += od[b];
         a_n += all[b];
       }
+      if (a_n == 0 && o_n == 0) continue;
       const double o_share = od_total ? static_cast<double>(o_n) / static_cast<double>(od_total) : 0.0;
       const double a_share = all_total ? static_cast<double>(a_n) / static_cast<double>(all_total) : 0.0;
       char label[16];

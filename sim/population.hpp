@@ -57,7 +57,7 @@ struct PopulationSummary {
   std::array<std::uint64_t, kHistogramBuckets> overdraft_by_days_since_housing{};
   std::array<std::uint64_t, kHistogramBuckets> days_by_days_since_housing{};
 
-  void add(const AccountSim& account, std::uint64_t transactions);
+  void add(const AccountSim& account);
   void merge(const PopulationSummary& other);
 };
 
