@@ -7,6 +7,7 @@
 #include "db/forecast_store.hpp"
 #include "db/scoring_cycle.hpp"
 #include "service/command.hpp"
+#include "service/config.hpp"
 
 namespace headroom::service {
 
@@ -17,8 +18,10 @@ CommandRunner add_forecast_command(CLI::App& app) {
     std::string as_of;
     int horizon_days = 30;
     bool json = false;
+    std::string config_path;
   };
   auto o = std::make_shared<Options>();
+  add_config_option(*cmd, o->config_path);
   cmd->add_option("ACCOUNT", o->account, "Account id")->required();
   cmd->add_option("--as-of", o->as_of, "First forecast day, YYYY-MM-DD (default: today in UTC)");
   cmd->add_option("--horizon", o->horizon_days, "Days to forecast")->check(CLI::Range(1, 366))->capture_default_str();
@@ -30,9 +33,8 @@ CommandRunner add_forecast_command(CLI::App& app) {
       if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + o->as_of + "'");
       as_of = *d;
     }
-    db::DatabaseOptions dbo;
-    if (const char* url = std::getenv("HEADROOM_DATABASE_URL")) dbo.url = url;
-    db::DatabaseSession session{dbo};
+    const Config config = load_config(o->config_path);
+    db::DatabaseSession session{database_options(config.database)};
     auto conn = session.connect();
     forecast::ForecastParams params;
     params.projection.horizon_days = o->horizon_days;

@@ -8,6 +8,7 @@
 #include "db/database.hpp"
 #include "db/migrations.hpp"
 #include "service/command.hpp"
+#include "service/config.hpp"
 #include "service/daemon.hpp"
 #include "service/scoring.hpp"
 
@@ -52,8 +53,10 @@ CommandRunner add_run_command(CLI::App& app) {
     int horizon_days = 30;
     unsigned threads = 0;
     bool keep_db = false;
+    std::string config_path;
   };
   auto o = std::make_shared<Options>();
+  add_config_option(*cmd, o->config_path);
   cmd->add_flag("--once", o->once, "Run one full scoring cycle (joining replicas already in it) and exit");
   cmd->add_option("--as-of", o->as_of, "Business date of the cycle, YYYY-MM-DD (default: today in UTC)");
   cmd->add_option("--replica-id", o->replica_id, "Name of this replica in leases and logs (default: host:pid)");
@@ -67,9 +70,9 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Scoring threads (default: one per core)");
   cmd->add_flag("--keep-db", o->keep_db, "Leave the embedded PostgreSQL running on exit");
   return [o] {
-    db::DatabaseOptions dbo;
-    dbo.url = env_or("HEADROOM_DATABASE_URL", "");
-    dbo.keep_embedded = o->keep_db;
+    const Config config = load_config(o->config_path);
+    db::DatabaseOptions dbo = database_options(config.database);
+    dbo.keep_embedded = dbo.keep_embedded || o->keep_db;
     db::DatabaseSession session{dbo};
     {
       auto conn = session.connect();
