@@ -8,10 +8,16 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
+#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "db/database.hpp"
+#include "db/import.hpp"
 #include "forecast/date.hpp"
 #include "service/command.hpp"
+#include "service/config.hpp"
 #include "sim/csv.hpp"
 #include "sim/population.hpp"
 #include "sim/simulation.hpp"
@@ -31,6 +37,7 @@ struct SimulateFlags {
   bool db = false;
   bool summary = false;
   int threads = 0;
+  std::string config_path;
 };
 
 // An output file written with large fwrite()s; errors name the file.
@@ -160,7 +167,10 @@ CommandRunner add_simulate_command(CLI::App& app) {
   cmd->add_option("--truth-csv", flags->truth_csv,
                   "Write ground truth here (overdraft days and fees with/without nudges, shocks); the engine never "
                   "reads it");
-  cmd->add_flag("--db", flags->db, "Import into PostgreSQL (HEADROOM_DATABASE_URL) instead of CSV");
+  cmd->add_flag("--db", flags->db,
+                "Import the transactions into headroom.transactions (HEADROOM_DATABASE_URL or the embedded "
+                "cluster) instead of --csv; --accounts-csv/--truth-csv still write files");
+  add_config_option(*cmd, flags->config_path);
   cmd->add_option("--step-csv-dir", flags->step_csv_dir,
                   "Step day by day through the lockstep API, writing transactions-YYYY-MM-DD.csv per day plus "
                   "accounts.csv and truth.csv into this folder");
@@ -177,22 +187,43 @@ CommandRunner add_simulate_command(CLI::App& app) {
     const bool csv = !f.csv.empty() || !f.accounts_csv.empty() || !f.truth_csv.empty();
     if (!csv && !f.db && f.step_csv_dir.empty() && !f.summary)
       throw UsageError("simulate: give --csv FILE, --db, --step-csv-dir DIR or --summary");
-    if (f.db && (csv || !f.step_csv_dir.empty()))
-      throw UsageError("simulate: --db cannot be combined with --csv/--accounts-csv/--truth-csv/--step-csv-dir");
+    if (f.db && (!f.csv.empty() || !f.step_csv_dir.empty()))
+      throw UsageError("simulate: --db cannot be combined with --csv or --step-csv-dir");
     if (!f.step_csv_dir.empty() && csv)
       throw UsageError("simulate: --step-csv-dir writes its own files; drop --csv/--accounts-csv/--truth-csv");
-    if (f.db) {
-      std::fprintf(stderr,
-                   "headroom simulate: --db is not available yet (waiting for db::import_transactions_csv); use "
-                   "--csv FILE and `headroom import FILE`\n");
-      return kExitRuntimeFailure;
-    }
     SimulateFlags effective = f;
     if (effective.threads <= 0) effective.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     sim::SimParams params;
     params.horizon_days = f.days;
     if (!f.step_csv_dir.empty()) return run_stepped(effective, params, *start);
-    return run_batch(effective, params, *start);
+    if (!f.db) return run_batch(effective, params, *start);
+
+    // --db: the same bytes as --csv, through a temporary file and `headroom import`'s code path.
+    const Config config = load_config(f.config_path);
+    db::DatabaseSession session(database_options(config.database));
+    auto conn = session.connect();
+    {
+      pqxx::read_transaction tx(*conn);
+      if (tx.exec1("SELECT to_regclass('headroom.transactions') IS NULL")[0].as<bool>())
+        throw std::runtime_error("the database has no Headroom tables yet: run 'headroom migrate' first");
+    }
+    const auto temp = std::filesystem::temp_directory_path() /
+                      ("headroom-simulate-" + std::to_string(f.seed) + "-" + std::to_string(::getpid()) + ".csv");
+    effective.csv = temp.string();
+    struct Remove {
+      std::filesystem::path path;
+      ~Remove() {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+      }
+    } remove{temp};
+    run_batch(effective, params, *start);
+    db::ImportOptions options;
+    options.source = "headroom simulate --seed " + std::to_string(f.seed);
+    const auto summary = db::import_transactions_csv(*conn, effective.csv, options);
+    std::printf("simulate: %s\n", db::format_summary(effective.csv, summary).c_str());
+    spdlog::warn("[simulate] headroom.accounts rows are not written yet (no db API); use --accounts-csv");
+    return kExitOk;
   };
 }
 

@@ -241,20 +241,28 @@ void AccountSim::step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>*
   const double mean_amount = sp.card_transactions_per_day > 0
                                  ? p.card_daily_cents / sp.card_transactions_per_day / mixture_mean / payday_boost_mean_
                                  : 0.0;
-  const double target = spending_target_cents(p, d, s.has_payday ? &s.last_payday : nullptr);
-  const double multiplier = std::clamp(
-      1.0 + sp.balance_feedback * (static_cast<double>(s.balance) - target) / p.monthly_income_cents,
-      sp.spending_multiplier_min, sp.spending_multiplier_max);
+  const double multiplier =
+      n == 0 ? 1.0
+             : std::clamp(1.0 + sp.balance_feedback *
+                                    (static_cast<double>(s.balance) -
+                                     spending_target_cents(p, d, s.has_payday ? &s.last_payday : nullptr)) /
+                                    p.monthly_income_cents,
+                          sp.spending_multiplier_min, sp.spending_multiplier_max);
   const bool postponing = s.postpone_cut > 0 && d <= s.postpone_until;
   const double sigma = sp.card_amount_sigma;
   for (int k = 0; k < n; ++k) {
-    // Always three draws per purchase, so purchase k sees the same numbers on both paths.
+    // Always four draws per purchase, so purchase k sees the same numbers on both paths.
     const double u_big = cr.uniform();
-    const double z = cr.normal();
+    const double u_normal_1 = cr.uniform_open();
+    const double u_normal_2 = cr.uniform();
     const double u_tail = cr.uniform_open();
     const bool big = u_big < sp.card_big_ticket_share;
-    const double amount = big ? 3.0 * mean_amount * std::pow(u_tail, -1.0 / alpha)
-                              : mean_amount * std::exp(sigma * z - 0.5 * sigma * sigma);
+    // Box-Muller by hand, so the transcendental calls happen only for the branch taken.
+    const double amount =
+        big ? 3.0 * mean_amount * std::pow(u_tail, -1.0 / alpha)
+            : mean_amount * std::exp(sigma * std::sqrt(-2.0 * std::log(u_normal_1)) *
+                                         std::cos(6.283185307179586 * u_normal_2) -
+                                     0.5 * sigma * sigma);
     std::int64_t c = std::max<std::int64_t>(50, std::llround(amount * multiplier));
     if (postponing) {
       const std::int64_t held = std::llround(static_cast<double>(c) * s.postpone_cut);
@@ -275,9 +283,10 @@ void AccountSim::step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>*
   // Occasional large one-off expense.
   Rng orng = Rng::at(seed_, index_, Stream::kOneOff, t);
   const double u_one_off = orng.uniform();
-  const double one_off = std::min(orng.pareto(sp.one_off_min_dollars, sp.one_off_alpha), sp.one_off_max_dollars);
-  if (u_one_off < sp.one_off_per_year / 365.0)
+  if (u_one_off < sp.one_off_per_year / 365.0) {
+    const double one_off = std::min(orng.pareto(sp.one_off_min_dollars, sp.one_off_alpha), sp.one_off_max_dollars);
     post(-std::llround(one_off * 100.0), TxnKind::kCard, [&](Text& x) { describe_card(x, p, d, true, noise); });
+  }
 
   // End of day: fee, tallies, and whether a saver tops up tomorrow.
   PathTally& tally = s.tally;

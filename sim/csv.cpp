@@ -58,7 +58,13 @@ void append_date(std::string& out, Date d) {
 
 void append_field(std::string& out, std::string_view text) {
   bool plain = true;
-  for (char c : text) plain &= !(c == ',' || c == '"' || c == '\r' || c == '\n');
+  for (char c : text) {
+    // Every special character is below '-'; one compare rejects most letters.
+    if (c < '-' && (c == ',' || c == '"' || c == '\r' || c == '\n')) {
+      plain = false;
+      break;
+    }
+  }
   if (plain) {
     out.append(text);
     return;
@@ -72,15 +78,29 @@ void append_field(std::string& out, std::string_view text) {
 }
 
 namespace {
+// Rows come in date runs: convert a date to text once per run, per thread.
+struct DateText {
+  Date date{Date::max()};
+  char iso[10];
+  char compact[8];
+  void set(Date d) {
+    if (d == date) return;
+    date = d;
+    const std::chrono::year_month_day ymd{d};
+    const int y = static_cast<int>(ymd.year());
+    put2(compact, static_cast<unsigned>(y / 100));
+    put2(compact + 2, static_cast<unsigned>(y % 100));
+    put2(compact + 4, static_cast<unsigned>(ymd.month()));
+    put2(compact + 6, static_cast<unsigned>(ymd.day()));
+    iso[0] = compact[0], iso[1] = compact[1], iso[2] = compact[2], iso[3] = compact[3], iso[4] = '-';
+    iso[5] = compact[4], iso[6] = compact[5], iso[7] = '-', iso[8] = compact[6], iso[9] = compact[7];
+  }
+};
+thread_local DateText tl_date;
+
 void append_txn_id(std::string& out, const SimTxn& t) {
-  const std::chrono::year_month_day ymd{t.posted_at};
-  const int y = static_cast<int>(ymd.year());
-  char buf[8];
-  put2(buf, static_cast<unsigned>(y / 100));
-  put2(buf + 2, static_cast<unsigned>(y % 100));
-  put2(buf + 4, static_cast<unsigned>(ymd.month()));
-  put2(buf + 6, static_cast<unsigned>(ymd.day()));
-  out.append(buf, 8);
+  tl_date.set(t.posted_at);
+  out.append(tl_date.compact, 8);
   out.push_back('-');
   append_uint(out, t.seq_in_day);
 }
@@ -109,7 +129,7 @@ void append_transaction_row(std::string& out, std::string_view account_id, const
   out.push_back(',');
   append_txn_id(out, t);
   out.push_back(',');
-  append_date(out, t.posted_at);
+  out.append(tl_date.iso, 10);
   out.push_back(',');
   append_cents(out, t.amount_cents);
   out.push_back(',');

@@ -91,7 +91,7 @@ ChunkResult simulate_chunk(const std::shared_ptr<const SimParams>& params, const
   ChunkResult r;
   std::vector<SimTxn> rows;
   rows.reserve(static_cast<std::size_t>(o.days) * 4);
-  if (o.transactions) r.text.transactions.reserve(static_cast<std::size_t>(last - first) * o.days * 110);
+  if (o.transactions) r.text.transactions.reserve(static_cast<std::size_t>(last - first) * o.days * 180);
   for (std::uint32_t i = first; i < last; ++i) {
     AccountSim a(params, o.seed, i, draw_profile(*params, o.seed, i, o.start), o.start);
     rows.clear();
