@@ -22,26 +22,88 @@ bool contains_any(std::string_view text, std::initializer_list<std::string_view>
   return false;
 }
 
-void normalize_into(std::string_view text, std::string& out) {
+// Words that banks wrap around the payee (ACH envelopes, card prefixes); they
+// say nothing about who is paid and would merge unrelated payees.
+bool is_filler(std::string_view w) {
+  static constexpr std::string_view kFiller[] = {"ach", "orig", "co", "name", "entry", "descr", "sec", "ppd",
+                                                 "trace", "eed", "ind", "id", "pos", "purchase", "checkcard",
+                                                 "debit", "credit", "card", "web", "ccd", "the", "recurring"};
+  for (auto f : kFiller)
+    if (w == f) return true;
+  return false;
+}
+
+// Lower-case words; a token (between blanks) holding a digit is a reference
+// number or date and is dropped whole, punctuation splits words.
+// With stop_after_payee_words > 0, stops once that many non-filler words are
+// out (enough for payee_key, much cheaper on long ACH narratives).
+void normalize_into(std::string_view text, std::string& out, int stop_after_payee_words = 0) {
   out.clear();
-  bool pending_space = false;
-  for (char raw : text) {
-    const unsigned char c = static_cast<unsigned char>(raw);
-    if ((c >= 'a' && c <= 'z') || c >= 0x80) {
-      if (pending_space && !out.empty()) out.push_back(' ');
-      pending_space = false;
-      out.push_back(static_cast<char>(c));
-    } else if (c >= 'A' && c <= 'Z') {
-      if (pending_space && !out.empty()) out.push_back(' ');
-      pending_space = false;
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else if (c >= '0' && c <= '9') {
-      // Digits carry reference numbers and dates that differ per occurrence.
-    } else {
-      pending_space = true;
+  std::size_t i = 0;
+  int payee_words = 0;
+  std::size_t word_start = 0;
+  auto end_word = [&] {
+    if (out.size() > word_start && !is_filler(std::string_view(out).substr(word_start))) ++payee_words;
+  };
+  while (i < text.size() && (stop_after_payee_words == 0 || payee_words < stop_after_payee_words)) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    std::size_t j = i;
+    bool digit = false;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\t') digit |= (text[j] >= '0' && text[j] <= '9'), ++j;
+    if (!digit) {
+      bool pending_space = !out.empty();
+      for (std::size_t k = i; k < j; ++k) {
+        const unsigned char c = static_cast<unsigned char>(text[k]);
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+        if (!letter) {
+          pending_space = !out.empty();
+          continue;
+        }
+        if (pending_space) {
+          end_word();
+          out.push_back(' ');
+          word_start = out.size();
+        }
+        pending_space = false;
+        out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+      }
     }
+    i = j;
+    if (stop_after_payee_words > 0 && i >= text.size()) break;
   }
 }
+
+// The payee key: the first two words that are not envelope filler, so
+// "ACH UMBRELLA HEALTH PAYROLL 0115" and "ACH UMBRELLA HEALTH DIR DEP 0229"
+// (the same employer, two narratives) land in one group.
+void payee_key(std::string_view normalized, std::string& out) {
+  out.clear();
+  int words = 0;
+  std::size_t i = 0;
+  while (i < normalized.size() && words < 2) {
+    std::size_t j = normalized.find(' ', i);
+    if (j == std::string_view::npos) j = normalized.size();
+    const std::string_view w = normalized.substr(i, j - i);
+    if (!w.empty() && !is_filler(w)) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(w);
+      ++words;
+    }
+    i = j + 1;
+  }
+  if (out.empty()) out.assign(normalized);
+}
+
+}  // namespace
+
+std::string payee_label(std::string_view text) {
+  std::string norm, key;
+  normalize_into(text, norm);
+  payee_key(norm, key);
+  return key;
+}
+
+namespace {
 
 // Balances saturate instead of wrapping: adversarial input (amounts near the
 // int64 limit) must give a finite, flagged result, never undefined behaviour.
@@ -80,41 +142,68 @@ AccountHistory build_history(std::span<const Transaction> txns, Date as_of) {
   h.first_date = as_of;
   if (!txns.empty()) h.account_id = txns.front().account_id;
 
-  // Visible rows, then dedupe by txn_id keeping the first in input order.
+  // Visible rows, then dedupe by txn_id keeping the first in input order
+  // (sorting 64-bit hashes; equal hashes are confirmed on the strings).
   std::vector<std::uint32_t> idx;
   idx.reserve(txns.size());
   for (std::uint32_t i = 0; i < txns.size(); ++i)
     if (txns[i].posted_at < as_of) idx.push_back(i);
   if (idx.empty()) return h;
-  std::vector<std::uint32_t> by_id(idx);
-  std::stable_sort(by_id.begin(), by_id.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return txns[a].txn_id < txns[b].txn_id; });
-  std::vector<char> drop(txns.size(), 0);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_id;
+  by_id.reserve(idx.size());
+  for (std::uint32_t i : idx) by_id.emplace_back(fnv1a(txns[i].txn_id), i);
+  std::sort(by_id.begin(), by_id.end());
+  std::vector<std::uint32_t> dropped;
   for (std::size_t i = 1; i < by_id.size(); ++i) {
-    if (txns[by_id[i]].txn_id == txns[by_id[i - 1]].txn_id) {
-      drop[by_id[i]] = 1;
-      ++h.duplicates_dropped;
+    if (by_id[i].first != by_id[i - 1].first) continue;
+    // Same hash run: drop every later row whose id equals an earlier one.
+    for (std::size_t j = i; j-- > 0 && by_id[j].first == by_id[i].first;) {
+      if (txns[by_id[j].second].txn_id == txns[by_id[i].second].txn_id) {
+        dropped.push_back(by_id[i].second);  // by_id[i] has the larger index (pairs sort by index second)
+        break;
+      }
     }
   }
-  std::erase_if(idx, [&](std::uint32_t i) { return drop[i] != 0; });
-  std::stable_sort(idx.begin(), idx.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return txns[a].posted_at < txns[b].posted_at; });
+  if (!dropped.empty()) {
+    std::sort(dropped.begin(), dropped.end());
+    h.duplicates_dropped = static_cast<int>(dropped.size());
+    std::erase_if(idx, [&](std::uint32_t i) { return std::binary_search(dropped.begin(), dropped.end(), i); });
+  }
+  auto by_date = [&](std::uint32_t a, std::uint32_t b) { return txns[a].posted_at < txns[b].posted_at; };
+  if (!std::is_sorted(idx.begin(), idx.end(), by_date)) std::stable_sort(idx.begin(), idx.end(), by_date);
 
   // Intern labels by hash of the normalized text; few distinct labels per account.
   std::vector<std::uint64_t> label_hash;
-  std::string norm, norm_kind;
+  constexpr std::uint32_t kEmpty = UINT32_MAX;
+  std::vector<std::uint32_t> slots(64, kEmpty);
+  std::string norm, norm_kind, key;
   h.postings.reserve(idx.size());
   for (std::uint32_t i : idx) {
     const Transaction& t = txns[i];
-    normalize_into(t.description.empty() ? std::string_view(t.kind) : std::string_view(t.description), norm);
-    const std::uint64_t hash = fnv1a(norm) ^ (t.amount.cents() >= 0 ? 0x9e3779b97f4a7c15ULL : 0);
-    std::uint32_t label = 0;
-    while (label < label_hash.size() && label_hash[label] != hash) ++label;
-    if (label == label_hash.size()) {
+    const std::string_view text = t.description.empty() ? std::string_view(t.kind) : std::string_view(t.description);
+    normalize_into(text, norm, /*stop_after_payee_words=*/2);
+    payee_key(norm, key);
+    const std::uint64_t hash = fnv1a(key) ^ (t.amount.cents() >= 0 ? 0x9e3779b97f4a7c15ULL : 0);
+    // Open addressing over the label hashes (power-of-two table, linear probe).
+    if (2 * (label_hash.size() + 1) > slots.size()) {
+      slots.assign(slots.size() * 2, kEmpty);
+      for (std::uint32_t l = 0; l < label_hash.size(); ++l) {
+        std::size_t at = label_hash[l] & (slots.size() - 1);
+        while (slots[at] != kEmpty) at = (at + 1) & (slots.size() - 1);
+        slots[at] = l;
+      }
+    }
+    std::size_t at = hash & (slots.size() - 1);
+    while (slots[at] != kEmpty && label_hash[slots[at]] != hash) at = (at + 1) & (slots.size() - 1);
+    std::uint32_t label = slots[at];
+    if (label == kEmpty) {
+      label = static_cast<std::uint32_t>(label_hash.size());
+      slots[at] = label;
       label_hash.push_back(hash);
+      normalize_into(text, norm);
       normalize_into(t.kind, norm_kind);
       h.label_hints.push_back(label_hints_for(norm, norm_kind));
-      h.labels.push_back(norm);
+      h.labels.push_back(key);
     }
     h.postings.push_back(Posting{t.posted_at, t.amount, label});
   }

@@ -56,7 +56,7 @@ struct AccountHistory {
   Date as_of{};                 // first day NOT visible; the forecast starts here
   Date first_date{};            // first visible posted date; == as_of when empty
   std::vector<Posting> postings;            // visible, deduplicated, sorted by posted_at (stable)
-  std::vector<std::string> labels;          // normalized text: lower case, digits and punctuation removed
+  std::vector<std::string> labels;          // payee key: first two meaningful words, lower case (payee_label)
   std::vector<std::uint8_t> label_hints;    // LabelHint bits per label
   std::vector<Money> end_of_day_balance;    // [i] = balance at end of first_date + i, up to as_of - 1
   std::vector<Money> net_flow;              // [i] = sum of amounts posted on first_date + i
@@ -71,8 +71,12 @@ struct AccountHistory {
 
 AccountHistory build_history(std::span<const Transaction> transactions, Date as_of);
 
-// Lower-cases, drops digits and punctuation, collapses blanks: "NETFLIX.COM 8884" -> "netflix com".
+// Lower-cases, drops tokens holding digits, splits on punctuation:
+// "NETFLIX.COM 8884" -> "netflix com".
 std::string normalize_label(std::string_view text);
+// The grouping key of a description: the first two words of normalize_label()
+// that are not ACH/card envelope filler. "ACH UMBRELLA HEALTH PAYROLL 0115" -> "umbrella health".
+std::string payee_label(std::string_view text);
 std::uint8_t label_hints_for(std::string_view normalized_description, std::string_view normalized_kind);
 
 }  // namespace headroom::forecast

@@ -314,11 +314,14 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
 
   // ---- Recurring streams: group postings by label (labels already split by sign).
   const std::size_t n_post = h.postings.size();
+  // Counting sort by label keeps each group in date order.
   std::vector<std::uint32_t> order(n_post);
-  for (std::uint32_t i = 0; i < n_post; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return h.postings[a].label < h.postings[b].label;
-  });
+  {
+    std::vector<std::uint32_t> start(h.labels.size() + 1, 0);
+    for (const auto& ps : h.postings) ++start[ps.label + 1];
+    for (std::size_t l = 1; l < start.size(); ++l) start[l] += start[l - 1];
+    for (std::uint32_t i = 0; i < n_post; ++i) order[start[h.postings[i].label]++] = i;
+  }
   std::vector<std::int16_t> posting_stream(n_post, -1);
   std::vector<Observation> obs;
   std::vector<Date> scratch;

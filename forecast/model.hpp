@@ -73,7 +73,6 @@ const char* fallback_reason_name(FallbackReason r);
 struct FitParams {
   int min_history_days = 45;         // below: fallback model (drift + clear schedules)
   int recent_window_days = 42;       // "recent pace" window for spending
-  double recent_weight = 0.5;        // share of spending draws taken from the recent window
   int max_lookback_days = 400;       // older history is ignored for spending
   double windfall_income_share = 0.5;    // credit ≥ this × monthly income (and ≥ 6× usual) is a windfall
   double large_expense_income_share = 0.5;

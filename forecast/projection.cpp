@@ -106,11 +106,31 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   const SpendingModel& sp = m.spending;
   const int pool = static_cast<int>(sp.daily_outflow_cents.size());
   const bool resample = m.kind == ModelKind::kFull && pool >= 14;
-  const int recent_weeks = std::max(1, 42 / 7);
-  const double recent_weight = 0.5;
+  constexpr int kRecentWeeks = 6;
+  // Share of draws from the recent weeks, as a 16-bit threshold.
+  constexpr std::uint64_t kRecentThreshold = 32768;  // 0.5
   const double b0 = m.current_balance.as_double();
   const double buffer = pp.buffer.as_double();
   const double pay_factor = sp.payday_factor > 0 ? sp.payday_factor : 1.0;
+  const auto shock_threshold = static_cast<std::uint64_t>(std::clamp(sp.shock_rate_per_day, 0.0, 1.0) * 65536.0);
+
+  // Per target day: the newest pool day with the same weekday and how many
+  // weeks back a draw may go (recent window / whole pool). Same for all paths.
+  struct DaySource {
+    int newest = -1;
+    std::uint32_t weeks_recent = 0, weeks_all = 0;
+  };
+  std::vector<DaySource> source(static_cast<std::size_t>(total));
+  for (int t = 0; t < total && resample; ++t) {
+    DaySource& ds = source[static_cast<std::size_t>(t)];
+    ds.newest = pool - 7 + t % 7;
+    const int weeks = ds.newest >= 0 ? ds.newest / 7 + 1 : 0;
+    ds.weeks_all = static_cast<std::uint32_t>(weeks);
+    ds.weeks_recent = static_cast<std::uint32_t>(std::min(kRecentWeeks, weeks));
+  }
+  const double* out_pool = sp.daily_outflow_cents.data();
+  const double* in_pool = sp.daily_inflow_cents.data();
+  const std::uint8_t* after_pool = sp.after_payday.data();
 
   std::vector<double> balances(static_cast<std::size_t>(horizon) * static_cast<std::size_t>(n_paths));
   std::vector<double> flows(static_cast<std::size_t>(total));
@@ -139,33 +159,33 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     double bal = b0;
     int last_income = last_income_day;
     bool below0 = false, below_buf = false;
+    double* column = balances.data() + p;
     for (int t = 0; t < total; ++t) {
       if (income_on[static_cast<std::size_t>(t)]) last_income = t;
       double d;
       if (resample) {
-        // Same weekday as the target day, from the recent weeks or the whole pool.
-        const int r = t % 7;
-        const int newest = pool - 7 + r;  // < pool; same weekday as pool + t
-        const int weeks_available = newest >= 0 ? newest / 7 + 1 : 0;
-        if (weeks_available <= 0) {
+        const DaySource& ds = source[static_cast<std::size_t>(t)];
+        if (ds.weeks_all == 0) {
           d = sp.drift_mean_cents;
         } else {
-          const int max_j = rng.uniform() < recent_weight ? std::min(recent_weeks, weeks_available) - 1
-                                                          : weeks_available - 1;
-          const int src = newest - 7 * rng.uniform_int(0, max_j);
-          double out = sp.daily_outflow_cents[static_cast<std::size_t>(src)];
-          const bool src_after = sp.after_payday[static_cast<std::size_t>(src)] != 0;
+          // One draw: bits 0–15 pick recent vs whole pool, 16–31 the shock,
+          // 32–63 how many weeks back.
+          const std::uint64_t x = rng.next();
+          const std::uint64_t weeks = (x & 0xFFFF) < kRecentThreshold ? ds.weeks_recent : ds.weeks_all;
+          const int src = ds.newest - 7 * static_cast<int>(((x >> 32) * weeks) >> 32);
+          double out = out_pool[src];
+          const bool src_after = after_pool[src] != 0;
           const bool tgt_after = t - last_income <= 3;
           if (src_after != tgt_after) out *= tgt_after ? pay_factor : 1.0 / pay_factor;
-          d = sp.daily_inflow_cents[static_cast<std::size_t>(src)] - out;
+          d = in_pool[src] - out;
+          if (((x >> 16) & 0xFFFF) < shock_threshold) d -= sp.shock_amount_cents;
         }
-        if (sp.shock_rate_per_day > 0 && rng.uniform() < sp.shock_rate_per_day) d -= sp.shock_amount_cents;
       } else {
         d = sp.drift_mean_cents + sp.drift_sd_cents * rng.normal();
       }
       bal += flows[static_cast<std::size_t>(t)] + d;
       if (t >= lead) {
-        balances[static_cast<std::size_t>(t - lead) * static_cast<std::size_t>(n_paths) + static_cast<std::size_t>(p)] = bal;
+        column[static_cast<std::size_t>(t - lead) * static_cast<std::size_t>(n_paths)] = bal;
         below0 |= bal < 0;
         below_buf |= bal < buffer;
       }

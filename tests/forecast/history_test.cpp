@@ -56,4 +56,13 @@ TEST(History, BackfillsBalancesBeforeTheFirstAnchorAndCountsContradictions) {
 TEST(History, NormalizesLabelsSoReferenceNumbersDoNotSplitStreams) {
   EXPECT_EQ(normalize_label("NETFLIX.COM 8884"), "netflix com");
   EXPECT_EQ(normalize_label("  Rent -- March 2024 "), "rent march");
+  EXPECT_EQ(normalize_label("POS PURCHASE LYFT *RIDE A8IW3NADZ"), "pos purchase lyft ride");
+}
+
+TEST(History, GroupsOnePayeeAcrossNarrativeVariants) {
+  EXPECT_EQ(payee_label("ACH UMBRELLA HEALTH PAYROLL 0115"), "umbrella health");
+  EXPECT_EQ(payee_label("ACH UMBRELLA HEALTH DIR DEP 0229"), "umbrella health");
+  EXPECT_EQ(payee_label("ORIG CO NAME:UMBRELLA HEALTH CO ENTRY DESCR:PAYROLL SEC:PPD TRACE#:6974 EED:240101 IND ID:1392"),
+            "umbrella health");
+  EXPECT_EQ(payee_label("NETFLIX.COM 8884"), "netflix com");
 }

@@ -40,10 +40,10 @@ TEST(Scenario, MonthlySalaryRentAndSubscriptionsAreFourStreamsWithExactNextDates
 
   EXPECT_FALSE(m.fallback);
   ASSERT_EQ(m.streams.size(), 4u);
-  const auto* pay = find_stream(m, "acme corp payroll");
-  const auto* rent = find_stream(m, "oakwood properties rent");
+  const auto* pay = find_stream(m, "acme corp");
+  const auto* rent = find_stream(m, "oakwood properties");
   const auto* netflix = find_stream(m, "netflix com");
-  const auto* spotify = find_stream(m, "spotify p");
+  const auto* spotify = find_stream(m, "spotify");
   ASSERT_TRUE(pay && rent && netflix && spotify);
   EXPECT_EQ(pay->kind, StreamKind::kIncome);
   EXPECT_EQ(pay->schedule.cadence, Cadence::kMonthly);
@@ -65,7 +65,7 @@ TEST(Scenario, BiweeklyPayIsDetectedWithTheNextFriday) {
   const Date to = D(2024, 6, 30);
   b.every(D(2024, 1, 5), to, 14, 140000, "GLOBEX DIRECT DEP").daily_spending(D(2024, 1, 1), to, 5000);
   const CashFlowModel m = fit_at(b.build(), D(2024, 7, 1));
-  const auto* pay = find_stream(m, "globex direct dep");
+  const auto* pay = find_stream(m, "globex direct");
   ASSERT_TRUE(pay);
   EXPECT_EQ(pay->schedule.cadence, Cadence::kBiweekly);
   EXPECT_EQ(pay->next_date, D(2024, 7, 5));
@@ -115,7 +115,7 @@ TEST(Scenario, MissedPaycheckRaisesWindowRiskWithinThreeDaysPastTheUsualJitter) 
   const BalanceForecast before = forecast_account(all, D(2024, 7, 1)).forecast;
   // Pay was due Monday 1 July with zero jitter; three days later it has not come.
   const AccountForecast after = forecast_account(all, D(2024, 7, 4));
-  const auto* pay = find_stream(after.model, "acme corp payroll");
+  const auto* pay = find_stream(after.model, "acme corp");
   ASSERT_TRUE(pay);
   EXPECT_EQ(pay->status, StreamStatus::kOverdue);
   EXPECT_TRUE(has_anomaly(after.model, AnomalyKind::kOverdueIncome, D(2024, 7, 1)));
@@ -130,7 +130,7 @@ TEST(Scenario, JobLossMarksThePayStreamStopped) {
       .monthly(from, D(2024, 9, 9), 5, -90000, "RENT", false, true)
       .daily_spending(from, D(2024, 9, 9), 2500);
   const CashFlowModel m = fit_at(b.build(), D(2024, 9, 10));
-  const auto* pay = find_stream(m, "acme corp payroll");
+  const auto* pay = find_stream(m, "acme corp");
   ASSERT_TRUE(pay);
   EXPECT_EQ(pay->status, StreamStatus::kStopped);
   EXPECT_GE(pay->consecutive_misses, 2);
@@ -148,9 +148,9 @@ TEST(Scenario, RaiseIsAdoptedOnTheSecondRaisedPaycheck) {
   const auto all = b.build();
   const auto one_cycle = fit_at(all, D(2024, 9, 10));
   const auto two_cycles = fit_at(all, D(2024, 10, 10));
-  ASSERT_TRUE(find_stream(one_cycle, "acme corp payroll") && find_stream(two_cycles, "acme corp payroll"));
-  EXPECT_DOUBLE_EQ(find_stream(one_cycle, "acme corp payroll")->amount_cents, 300000);
-  EXPECT_DOUBLE_EQ(find_stream(two_cycles, "acme corp payroll")->amount_cents, 330000);
+  ASSERT_TRUE(find_stream(one_cycle, "acme corp") && find_stream(two_cycles, "acme corp"));
+  EXPECT_DOUBLE_EQ(find_stream(one_cycle, "acme corp")->amount_cents, 300000);
+  EXPECT_DOUBLE_EQ(find_stream(two_cycles, "acme corp")->amount_cents, 330000);
   EXPECT_TRUE(has_anomaly(two_cycles, AnomalyKind::kAmountChanged, D(2024, 8, 30)));
   EXPECT_FALSE(has_anomaly(one_cycle, AnomalyKind::kAmountChanged, D(2024, 8, 30)));
 }
@@ -162,7 +162,7 @@ TEST(Scenario, ChangedPayDayIsAdoptedAfterTwoCycles) {
       .monthly(D(2024, 7, 1), to, 1, 280000, "ACME CORP PAYROLL", true)
       .daily_spending(from, to, 4000);
   const CashFlowModel m = fit_at(b.build(), D(2024, 8, 10));
-  const auto* pay = find_stream(m, "acme corp payroll");
+  const auto* pay = find_stream(m, "acme corp");
   ASSERT_TRUE(pay);
   EXPECT_EQ(pay->status, StreamStatus::kActive);
   EXPECT_EQ(pay->schedule.day_of_month, 1);
@@ -200,7 +200,7 @@ TEST(Scenario, IrregularGigIncomeIsARateNotASchedule) {
   }
   b.daily_spending(from, to, 4000);
   const CashFlowModel m = fit_at(b.build(), D(2024, 7, 1));
-  EXPECT_EQ(find_stream(m, "uber driver payout"), nullptr);
+  EXPECT_EQ(find_stream(m, "uber driver"), nullptr);
   for (const auto& st : m.streams) EXPECT_NE(st.kind, StreamKind::kIncome);
   EXPECT_NEAR(m.spending.irregular_income_per_day_cents, last90 / 90.0, 1e-6);
   EXPECT_GT(expected_income(m, D(2024, 7, 1), D(2024, 7, 31)).as_double(), 0.0);
