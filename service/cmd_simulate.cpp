@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
 
 #include "db/database.hpp"
 #include "db/import.hpp"
@@ -91,8 +90,6 @@ int run_batch(const SimulateFlags& f, const sim::SimParams& params, forecast::Da
     truth = std::make_unique<OutputFile>(f.truth_csv);
     truth->write(sim::kTruthHeader);
   }
-  spdlog::info("[simulate] {} accounts x {} days from {}, seed {}, {} threads", o.accounts, o.days, f.start, o.seed,
-               o.threads);
   const sim::PopulationSummary summary = sim::simulate_population(params, o, [&](const sim::ChunkOutput& c) {
     if (txns) txns->write(c.transactions);
     if (accounts) accounts->write(c.accounts);
@@ -101,7 +98,6 @@ int run_batch(const SimulateFlags& f, const sim::SimParams& params, forecast::Da
   if (txns) txns->close();
   if (accounts) accounts->close();
   if (truth) truth->close();
-  spdlog::info("[simulate] wrote {} transactions", summary.transactions);
   if (f.summary) std::fputs(sim::format_summary(summary, o).c_str(), stdout);
   return kExitOk;
 }
@@ -222,7 +218,8 @@ CommandRunner add_simulate_command(CLI::App& app) {
     options.source = "headroom simulate --seed " + std::to_string(f.seed);
     const auto summary = db::import_transactions_csv(*conn, effective.csv, options);
     std::printf("simulate: %s\n", db::format_summary(effective.csv, summary).c_str());
-    spdlog::warn("[simulate] headroom.accounts rows are not written yet (no db API); use --accounts-csv");
+    // stdout carries the summary; this note goes to stderr.
+    std::fprintf(stderr, "simulate: headroom.accounts rows are not written yet (no db API); use --accounts-csv\n");
     return kExitOk;
   };
 }
