@@ -58,8 +58,9 @@ step "Backtest: engine versus drift and seasonal-naive baselines (14-day window)
 for model in engine drift seasonal; do
   "$BIN" backtest --transactions "$OUT/transactions.csv" --horizon 14 --model "$model" --out "$OUT/pred-$model.csv" >/dev/null
 done
-"$BIN" evaluate --transactions "$OUT/transactions.csv" --horizon 14 \
-  --predictions "$OUT/pred-engine.csv" --predictions "$OUT/pred-drift.csv" --predictions "$OUT/pred-seasonal.csv"
+for model in engine drift seasonal; do
+  "$BIN" evaluate --transactions "$OUT/transactions.csv" --horizon 14 --predictions "$OUT/pred-$model.csv" --label "$model"
+done
 
 step "Stopping the embedded PostgreSQL"
 "$BIN" db stop
