@@ -1,5 +1,7 @@
 #include "forecast/account_book.hpp"
 
+#include "forecast/history.hpp"
+
 #include <algorithm>
 #include <numeric>
 
@@ -18,6 +20,12 @@ std::span<const Transaction> AccountBook::before(const std::string& account, Dat
   return span.first(static_cast<std::size_t>(end - span.begin()));
 }
 
+std::span<const std::uint64_t> AccountBook::hashes_of(std::span<const Transaction> rows_span) const {
+  if (rows_span.empty()) return {};
+  const auto offset = static_cast<std::size_t>(rows_span.data() - rows.data());
+  return std::span<const std::uint64_t>(payee_hashes.data() + offset, rows_span.size());
+}
+
 AccountBook group_by_account(std::vector<Transaction> rows) {
   AccountBook book;
   std::unordered_map<std::string, std::size_t> rank;
@@ -33,6 +41,8 @@ AccountBook group_by_account(std::vector<Transaction> rows) {
   });
   book.rows.reserve(rows.size());
   for (std::size_t i : idx) book.rows.push_back(std::move(rows[i]));
+  book.payee_hashes.reserve(book.rows.size());
+  for (const auto& t : book.rows) book.payee_hashes.push_back(payee_hash(t));
   for (std::size_t i = 0; i < book.rows.size();) {
     std::size_t j = i;
     while (j < book.rows.size() && book.rows[j].account_id == book.rows[i].account_id) ++j;

@@ -12,7 +12,12 @@ const char* model_choice_name(ModelChoice c) {
 }
 
 AccountForecast forecast_account(std::span<const Transaction> transactions, Date as_of, const ForecastParams& params) {
-  const AccountHistory history = build_history(transactions, as_of);
+  return forecast_account(transactions, {}, as_of, params);
+}
+
+AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
+                                 Date as_of, const ForecastParams& params) {
+  const AccountHistory history = build_history(transactions, as_of, payee_hashes);
   AccountForecast out;
   switch (params.model) {
     case ModelChoice::kEngine:

@@ -32,5 +32,8 @@ struct AccountForecast {
 // Uses only transactions with posted_at < as_of; forecast window starts at as_of.
 AccountForecast forecast_account(std::span<const Transaction> transactions, Date as_of,
                                  const ForecastParams& params = {});
+// The same with payee_hash() of each row precomputed (see build_history).
+AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
+                                 Date as_of, const ForecastParams& params = {});
 
 }  // namespace headroom::forecast

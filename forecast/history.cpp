@@ -16,21 +16,22 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-bool contains_any(std::string_view text, std::initializer_list<std::string_view> words) {
-  for (auto w : words)
-    if (text.find(w) != std::string_view::npos) return true;
-  return false;
-}
 
 // Words that banks wrap around the payee (ACH envelopes, card prefixes); they
 // say nothing about who is paid and would merge unrelated payees.
 bool is_filler(std::string_view w) {
-  static constexpr std::string_view kFiller[] = {"ach", "orig", "co", "name", "entry", "descr", "sec", "ppd",
-                                                 "trace", "eed", "ind", "id", "pos", "purchase", "checkcard",
-                                                 "debit", "credit", "card", "web", "ccd", "the", "recurring"};
-  for (auto f : kFiller)
-    if (w == f) return true;
-  return false;
+  // Grouped by length so most words are rejected without a comparison.
+  switch (w.size()) {
+    case 2: return w == "co" || w == "id";
+    case 3: return w == "ach" || w == "sec" || w == "ppd" || w == "eed" || w == "ind" || w == "pos" || w == "web" ||
+                   w == "ccd" || w == "the";
+    case 4: return w == "orig" || w == "name" || w == "card";
+    case 5: return w == "entry" || w == "descr" || w == "trace" || w == "debit";
+    case 6: return w == "credit";
+    case 8: return w == "purchase";
+    case 9: return w == "checkcard" || w == "recurring";
+    default: return false;
+  }
 }
 
 // Lower-case words; a token (between blanks) holding a digit is a reference
@@ -123,20 +124,54 @@ std::string normalize_label(std::string_view text) {
 }
 
 std::uint8_t label_hints_for(std::string_view d, std::string_view k) {
+  struct Hint {
+    std::string_view word;
+    LabelHint hint;
+  };
+  // Whole words only ("rent" must not match "parent"); one pass over the words.
+  static constexpr Hint kHints[] = {
+      {"payroll", LabelHint::kIncome},  {"salary", LabelHint::kIncome},      {"wage", LabelHint::kIncome},
+      {"wages", LabelHint::kIncome},    {"dep", LabelHint::kIncome},
+      {"pension", LabelHint::kIncome},  {"benefit", LabelHint::kIncome},     {"benefits", LabelHint::kIncome},
+      {"paycheck", LabelHint::kIncome}, {"income", LabelHint::kIncome},      {"rent", LabelHint::kBill},
+      {"mortgage", LabelHint::kBill},   {"mtg", LabelHint::kBill},           {"loan", LabelHint::kBill},
+      {"insurance", LabelHint::kBill},  {"ins", LabelHint::kBill},           {"prem", LabelHint::kBill},
+      {"utility", LabelHint::kBill},    {"utilities", LabelHint::kBill},     {"util", LabelHint::kBill},
+      {"electric", LabelHint::kBill},   {"energy", LabelHint::kBill},        {"power", LabelHint::kBill},
+      {"water", LabelHint::kBill},      {"phone", LabelHint::kBill},         {"wireless", LabelHint::kBill},
+      {"autopay", LabelHint::kBill},    {"subscription", LabelHint::kBill},  {"netflix", LabelHint::kBill},
+      {"spotify", LabelHint::kBill},    {"gym", LabelHint::kBill},           {"internet", LabelHint::kBill},
+      {"bill", LabelHint::kBill},       {"lease", LabelHint::kBill},         {"tuition", LabelHint::kBill},
+      {"uber", LabelHint::kGig},        {"lyft", LabelHint::kGig},           {"doordash", LabelHint::kGig},
+      {"instacart", LabelHint::kGig},   {"gig", LabelHint::kGig},            {"freelance", LabelHint::kGig},
+      {"upwork", LabelHint::kGig},      {"fiverr", LabelHint::kGig},         {"etsy", LabelHint::kGig},
+      {"grubhub", LabelHint::kGig},     {"shopper", LabelHint::kGig},        {"transfer", LabelHint::kTransfer},
+      {"xfer", LabelHint::kTransfer},
+  };
   std::uint8_t bits = 0;
-  auto test = [&](std::initializer_list<std::string_view> words) { return contains_any(d, words) || contains_any(k, words); };
-  if (test({"payroll", "salary", "wage", "direct dep", "dir dep", "pension", "benefit", "income", "paycheck", "pay "}))
-    bits |= hint_bits(LabelHint::kIncome);
-  if (test({"rent", "mortgage", "loan", "insurance", "utility", "utilities", "electric", "water", "gas co", "phone",
-            "subscription", "netflix", "spotify", "gym", "internet", "bill", "lease", "tuition"}))
-    bits |= hint_bits(LabelHint::kBill);
-  if (test({"uber", "lyft", "doordash", "instacart", "gig", "freelance", "upwork", "fiverr", "etsy", "grubhub"}))
-    bits |= hint_bits(LabelHint::kGig);
-  if (test({"transfer", "xfer"})) bits |= hint_bits(LabelHint::kTransfer);
+  for (std::string_view text : {d, k}) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+      std::size_t j = i;
+      while (j < text.size() && text[j] != ' ' && text[j] != '_') ++j;
+      const std::string_view w = text.substr(i, j - i);
+      for (const auto& h : kHints)
+        if (h.word.size() == w.size() && h.word == w) bits |= hint_bits(h.hint);
+      i = j + 1;
+    }
+  }
   return bits;
 }
 
-AccountHistory build_history(std::span<const Transaction> txns, Date as_of) {
+std::uint64_t payee_hash(const Transaction& t) {
+  std::string norm, key;
+  normalize_into(t.description.empty() ? std::string_view(t.kind) : std::string_view(t.description), norm, 2);
+  payee_key(norm, key);
+  return fnv1a(key);
+}
+
+AccountHistory build_history(std::span<const Transaction> txns, Date as_of, std::span<const std::uint64_t> payee_hashes) {
+  const bool precomputed = payee_hashes.size() == txns.size() && !txns.empty();
   AccountHistory h;
   h.as_of = as_of;
   h.first_date = as_of;
@@ -181,9 +216,15 @@ AccountHistory build_history(std::span<const Transaction> txns, Date as_of) {
   for (std::uint32_t i : idx) {
     const Transaction& t = txns[i];
     const std::string_view text = t.description.empty() ? std::string_view(t.kind) : std::string_view(t.description);
-    normalize_into(text, norm, /*stop_after_payee_words=*/2);
-    payee_key(norm, key);
-    const std::uint64_t hash = fnv1a(key) ^ (t.amount.cents() >= 0 ? 0x9e3779b97f4a7c15ULL : 0);
+    std::uint64_t payee;
+    if (precomputed) {
+      payee = payee_hashes[i];
+    } else {
+      normalize_into(text, norm, /*stop_after_payee_words=*/2);
+      payee_key(norm, key);
+      payee = fnv1a(key);
+    }
+    const std::uint64_t hash = payee ^ (t.amount.cents() >= 0 ? 0x9e3779b97f4a7c15ULL : 0);
     // Open addressing over the label hashes (power-of-two table, linear probe).
     if (2 * (label_hash.size() + 1) > slots.size()) {
       slots.assign(slots.size() * 2, kEmpty);
@@ -201,6 +242,7 @@ AccountHistory build_history(std::span<const Transaction> txns, Date as_of) {
       slots[at] = label;
       label_hash.push_back(hash);
       normalize_into(text, norm);
+      payee_key(norm, key);
       normalize_into(t.kind, norm_kind);
       h.label_hints.push_back(label_hints_for(norm, norm_kind));
       h.labels.push_back(key);

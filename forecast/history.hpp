@@ -69,7 +69,13 @@ struct AccountHistory {
   bool empty() const { return postings.empty(); }
 };
 
-AccountHistory build_history(std::span<const Transaction> transactions, Date as_of);
+// `payee_hashes`, when given, holds payee_hash() of each transaction (same
+// order and size); a backtest computes them once per account instead of once
+// per origin. Any other size is ignored.
+AccountHistory build_history(std::span<const Transaction> transactions, Date as_of,
+                             std::span<const std::uint64_t> payee_hashes = {});
+// Hash of payee_label() of the description (or kind when the description is empty).
+std::uint64_t payee_hash(const Transaction& transaction);
 
 // Lower-cases, drops tokens holding digits, splits on punctuation:
 // "NETFLIX.COM 8884" -> "netflix com".

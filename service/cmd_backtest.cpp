@@ -137,7 +137,8 @@ int run_backtest(const BacktestFlags& flags) {
       const std::size_t end = std::min(total, begin + kChunk);
       for (std::size_t i = begin; i < end; ++i) {
         const Task& t = tasks[i];
-        p[i] = forecast::forecast_account(book.before(t.account_id, t.origin), t.origin, params).forecast.p_overdraft_window;
+        const auto rows = book.before(t.account_id, t.origin);
+        p[i] = forecast::forecast_account(rows, book.hashes_of(rows), t.origin, params).forecast.p_overdraft_window;
       }
       const std::size_t before = done.fetch_add(end - begin);
       if (report_every > 0 && (before + end - begin) / report_every != before / report_every)

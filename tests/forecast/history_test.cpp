@@ -66,3 +66,18 @@ TEST(History, GroupsOnePayeeAcrossNarrativeVariants) {
             "umbrella health");
   EXPECT_EQ(payee_label("NETFLIX.COM 8884"), "netflix com");
 }
+
+TEST(History, PrecomputedPayeeHashesGiveTheSameHistory) {
+  const std::vector<Transaction> t = {txn("1", D(2024, 1, 1), 1000, 1000, "ACH ACME CORP PAYROLL 0101"),
+                                      txn("2", D(2024, 1, 2), -300, 700, "POS PURCHASE KROGER #12"),
+                                      txn("3", D(2024, 2, 1), 1000, 1700, "ACH ACME CORP DIR DEP 0201")};
+  std::vector<std::uint64_t> hashes;
+  for (const auto& x : t) hashes.push_back(payee_hash(x));
+  const auto a = build_history(t, D(2024, 3, 1));
+  const auto b = build_history(t, D(2024, 3, 1), hashes);
+  EXPECT_EQ(a.labels, b.labels);
+  ASSERT_EQ(a.postings.size(), b.postings.size());
+  for (std::size_t i = 0; i < a.postings.size(); ++i) EXPECT_EQ(a.postings[i].label, b.postings[i].label);
+  EXPECT_EQ(a.labels[a.postings[0].label], "acme corp");
+  EXPECT_EQ(a.postings[0].label, a.postings[2].label);
+}
