@@ -41,10 +41,17 @@ class Stopper {
     flag_ = true;
     cv_.notify_all();
   }
-  // Sleeps up to `d`; true when stopped.
+  // Ends the current wait_for() early without stopping (SIGHUP: work now).
+  void wake() {
+    { std::lock_guard l(m_); woken_ = true; }
+    cv_.notify_all();
+  }
+  // Sleeps up to `d` or until woken; true when stopped.
   template <class D> bool wait_for(D d) {
     std::unique_lock l(m_);
-    return cv_.wait_for(l, d, [&] { return stopped_; });
+    cv_.wait_for(l, d, [&] { return stopped_ || woken_; });
+    woken_ = false;
+    return stopped_;
   }
   const std::atomic<bool>& flag() const { return flag_; }
 
@@ -52,6 +59,7 @@ class Stopper {
   std::mutex m_;
   std::condition_variable cv_;
   bool stopped_ = false;
+  bool woken_ = false;
   std::atomic<bool> flag_{false};
 };
 
@@ -195,8 +203,21 @@ int run_daemon(const DaemonSettings& settings) {
     spdlog::info("[daemon] signal {}: finishing the chunk in flight, then exiting", signo);
     stopper.stop();
     http.stop();
+    hangup.cancel();
     io.stop();
   });
+
+  // SIGHUP: start a cycle now; it re-reads the policies and the accounts.
+  boost::asio::signal_set hangup{io, SIGHUP};
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("[daemon] SIGHUP: reloading policies and starting a cycle now");
+      stopper.wake();
+      await_hangup();
+    });
+  };
+  await_hangup();
 
   std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper); });
   std::thread listener([&] { listener_loop(settings, metrics, stopper); });

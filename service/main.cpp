@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "service/command.hpp"
+#include "service/logging.hpp"
 
 using namespace headroom::service;
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  configure_logging_from_env();
   // libcurl's global state must exist before any thread starts.
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = kExitRuntimeFailure;
