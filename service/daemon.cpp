@@ -197,6 +197,7 @@ int run_daemon(const DaemonSettings& settings) {
   HttpServer http{io, settings.http_address, settings.http_port, backend, ApiAuth{settings.api_token}};
   spdlog::info("[daemon] replica {} listening on {}:{}", settings.scoring.replica_id, settings.http_address, http.port());
 
+  boost::asio::signal_set hangup{io, SIGHUP};
   boost::asio::signal_set signals{io, SIGINT, SIGTERM};
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -208,7 +209,6 @@ int run_daemon(const DaemonSettings& settings) {
   });
 
   // SIGHUP: start a cycle now; it re-reads the policies and the accounts.
-  boost::asio::signal_set hangup{io, SIGHUP};
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
