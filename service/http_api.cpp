@@ -128,6 +128,20 @@ HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_vie
 
 }  // namespace
 
+const std::vector<ApiRoute>& api_routes() {
+  static const std::vector<ApiRoute> routes = {
+      {http::verb::get, "/healthz"},
+      {http::verb::get, "/readyz"},
+      {http::verb::get, "/metrics"},
+      {http::verb::get, "/unsubscribe"},
+      {http::verb::post, "/unsubscribe"},
+      {http::verb::get, "/v1/accounts/{account_id}/forecast"},
+      {http::verb::get, "/v1/accounts/{account_id}/nudges"},
+      {http::verb::post, "/v1/accounts/{account_id}/nudges/{nudge_id}/ack"},
+  };
+  return routes;
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   const std::size_t n = a.size() < b.size() ? a.size() : b.size();

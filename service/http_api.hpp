@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http.hpp>
 
@@ -58,6 +59,14 @@ struct ApiAuth {
 };
 
 HttpResponse handle_request(const HttpRequest& request, ApiBackend& backend, const ApiAuth& auth);
+
+// Every route handle_request() serves, as in docs/openapi.yaml (a test keeps
+// the two in step). Path templates use {account_id} and {nudge_id}.
+struct ApiRoute {
+  http::verb method;
+  std::string_view path;
+};
+const std::vector<ApiRoute>& api_routes();
 
 // Compares in time that depends only on the lengths, so a caller cannot
 // learn the token byte by byte from response times.
