@@ -156,7 +156,7 @@ std::size_t read_account_histories(
 }
 
 bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::string_view replica_id,
-                    const std::vector<forecast::AccountForecast>& forecasts) {
+                    const std::vector<forecast::AccountForecast>& forecasts, const ChunkHook& in_transaction) {
   pqxx::work tx{conn};
   // Completions of one cycle take turns on the cycle row, so the last one
   // sees every other completion and marks the cycle finished (under READ
@@ -172,6 +172,7 @@ bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::stri
     return false;
   }
   write_forecasts(tx, forecasts, chunk.cycle_id);
+  if (in_transaction) in_transaction(tx, forecasts);
   {
     pqxx::stream_to scoring_log{tx, "headroom.scoring_log", std::vector<std::string>{"cycle_id", "account_id", "scored_by"}};
     for (const auto& f : forecasts)

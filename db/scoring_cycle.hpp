@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
@@ -59,10 +60,14 @@ std::size_t read_account_histories(
     pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
     const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account);
 
-// Writes the chunk's forecasts and marks it done, in one transaction, if this
-// replica still holds its lease. Returns false (and writes nothing) when the
-// lease was lost to another replica.
+// Called inside the chunk's transaction after its forecasts are written
+// (nudge decisions and outbox rows), so they commit or roll back together.
+using ChunkHook = std::function<void(pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts)>;
+
+// Writes the chunk's forecasts (and runs `in_transaction`, if any) and marks
+// it done, in one transaction, if this replica still holds its lease. Returns
+// false (and writes nothing) when the lease was lost to another replica.
 bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::string_view replica_id,
-                    const std::vector<forecast::AccountForecast>& forecasts);
+                    const std::vector<forecast::AccountForecast>& forecasts, const ChunkHook& in_transaction = {});
 
 }  // namespace headroom::db

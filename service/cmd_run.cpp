@@ -10,6 +10,7 @@
 #include "service/command.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
+#include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
 
 namespace headroom::service {
@@ -84,6 +85,23 @@ CommandRunner add_run_command(CLI::App& app) {
     scoring.lease = std::chrono::seconds(o->lease_seconds);
     scoring.worker_threads = o->threads;
     scoring.forecast.projection.horizon_days = o->horizon_days;
+    // Nudges: decisions are planned with every chunk; delivery follows.
+    SmtpSettings smtp;
+    try {
+      smtp = smtp_settings_from_env();
+      if (!smtp.url.empty()) validate_smtp_settings(smtp);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    const std::string http_address = env_or("HEADROOM_HTTP_ADDRESS", "127.0.0.1");
+    const std::string http_port = env_or("HEADROOM_HTTP_PORT", "8080");
+    scoring.nudges.from_address = smtp.from;
+    scoring.nudges.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
+    scoring.nudges.unsubscribe_base_url =
+        env_or("HEADROOM_UNSUBSCRIBE_BASE_URL", "http://" + http_address + ":" + http_port + "/unsubscribe");
+    DeliverySettings delivery;
+    delivery.replica_id = scoring.replica_id;
+    delivery.lease = scoring.lease;
 
     if (o->once) {
       const forecast::Date as_of =
@@ -94,16 +112,25 @@ CommandRunner add_run_command(CLI::App& app) {
       std::printf("cycle %lld as of %s: %zu accounts scored by this replica in %zu chunks, %.2f s%s\n",
                   static_cast<long long>(r.cycle_id), forecast::to_iso_string(as_of).c_str(), r.accounts_scored,
                   r.chunks_scored, r.seconds, r.finished ? "" : " (cycle not finished: other replicas still working)");
+      // Then deliver what is due, taking over rows a dead sender left
+      // claimed (bounded by two leases).
+      DeliveryWorker worker{delivery, make_mailer(smtp), smtp.from};
+      const auto d = worker.drain(*conn, stop, 2 * delivery.lease + std::chrono::seconds(5));
+      std::printf("delivery: %zu in-app available, %zu emails sent, %zu retried, %zu failed, %zu cancelled%s\n",
+                  d.in_app_released, d.emails_sent, d.emails_retried, d.emails_failed,
+                  d.emails_cancelled + d.in_app_cancelled, worker.email_enabled() ? "" : " (email off)");
       return r.finished ? kExitOk : kExitRuntimeFailure;
     }
     if (!o->as_of.empty()) throw UsageError("--as-of applies to --once only; the daemon follows its clock");
     DaemonSettings d;
     d.database_url = session.url();
-    d.http_address = env_or("HEADROOM_HTTP_ADDRESS", "127.0.0.1");
-    d.http_port = static_cast<unsigned short>(std::stoi(env_or("HEADROOM_HTTP_PORT", "8080")));
+    d.http_address = http_address;
+    d.http_port = static_cast<unsigned short>(std::stoi(http_port));
     d.api_token = secret_from_env("HEADROOM_API_TOKEN");
     d.cycle_interval = std::chrono::seconds(o->interval_seconds);
     d.scoring = scoring;
+    d.delivery = delivery;
+    d.smtp = smtp;
     return run_daemon(d);
   };
 }

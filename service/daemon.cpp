@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include "db/forecast_store.hpp"
+#include "db/nudge_store.hpp"
+#include "nudges/unsubscribe.hpp"
 #include "service/http_server.hpp"
 #include "service/metrics.hpp"
 
@@ -86,17 +88,35 @@ class DatabaseBackend : public ApiBackend {
     });
   }
   std::optional<std::string> nudge_feed_json(std::string_view account_id) override {
-    // The in-app feed arrives with the nudge outbox; until then an account
-    // with a forecast has an empty feed.
-    const auto f = forecast_json(account_id);
-    if (!f) return std::nullopt;
-    return std::string(R"({"account_id":")") + std::string(account_id) + R"(","nudges":[]})";
+    return with_db([&](pqxx::connection& c) {
+      pqxx::read_transaction tx{c};
+      return db::read_nudge_feed_json(tx, account_id);
+    });
   }
-  std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t, AckStatus) override {
-    if (!forecast_json(account_id)) return std::nullopt;
-    return AckOutcome::unknown_nudge;
+  std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, AckStatus status) override {
+    return with_db([&](pqxx::connection& c) -> std::optional<AckOutcome> {
+      pqxx::work tx{c};
+      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == AckStatus::seen ? "seen" : "dismissed");
+      if (r == db::AckResult::unknown_nudge && !db::read_nudge_feed_json(tx, account_id)) return std::nullopt;
+      tx.commit();
+      return r == db::AckResult::updated ? AckOutcome::updated : AckOutcome::unknown_nudge;
+    });
   }
-  UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::invalid_token; }
+  // One-click opt-out (RFC 8058): the signed token names the account.
+  UnsubscribeOutcome unsubscribe(std::string_view token) override {
+    const std::string& secret = s_.scoring.nudges.unsubscribe_secret;
+    if (secret.empty()) return UnsubscribeOutcome::invalid_token;
+    const auto account = nudges::verify_unsubscribe_token(secret, token);
+    if (!account) return UnsubscribeOutcome::invalid_token;
+    with_db([&](pqxx::connection& c) {
+      pqxx::work tx{c};
+      db::record_opt_out(tx, *account);
+      tx.commit();
+      return 0;
+    });
+    spdlog::info("[daemon] account {} opted out of nudges", *account);
+    return UnsubscribeOutcome::recorded;
+  }
 
  private:
   template <class F> auto with_db(F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
@@ -186,6 +206,53 @@ void listener_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) 
   }
 }
 
+// Delivers due nudges (in-app and email), woken by NOTIFY headroom_outbox
+// and otherwise every second, since quiet hours and retries fall due by time.
+// Its own Stopper wait would swallow the scorer's SIGHUP wake-up, so idle and
+// backoff waits poll the stop flag instead.
+class OutboxListener : public pqxx::notification_receiver {
+ public:
+  explicit OutboxListener(pqxx::connection& c) : pqxx::notification_receiver(c, "headroom_outbox") {}
+  void operator()(const std::string&, int) override {}
+};
+
+void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
+  std::mt19937_64 rng{std::random_device{}()};
+  int failures = 0;
+  const auto wait_or_stop = [&](std::chrono::milliseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stopper.flag().load() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+  std::unique_ptr<Mailer> mailer;
+  try {
+    mailer = make_mailer(s.smtp);
+  } catch (const std::exception& e) {
+    spdlog::error("[daemon] delivery: email channel off: {}", e.what());
+  }
+  DeliveryWorker worker{s.delivery, std::move(mailer), s.smtp.from};
+  spdlog::info("[daemon] delivery: in-app on, email {}", worker.email_enabled() ? "on" : "off (no HEADROOM_SMTP_URL)");
+  while (!stopper.flag().load()) {
+    try {
+      pqxx::connection conn{s.database_url};
+      OutboxListener wake{conn};
+      failures = 0;
+      while (!stopper.flag().load()) {
+        const auto stats = worker.deliver_due(conn, stopper.flag());
+        metrics.smtp_errors += stats.emails_retried + stats.emails_failed;
+        if (stats.total() > 0) continue;
+        for (int i = 0; i < 4 && !stopper.flag().load(); ++i)
+          if (conn.await_notification(0, 250'000) > 0) break;
+      }
+    } catch (const std::exception& e) {
+      ++metrics.database_errors;
+      const auto wait = backoff(failures++, s.max_backoff, rng);
+      spdlog::warn("[daemon] delivery: database error ({}); retrying in {} ms", e.what(), wait.count());
+      wait_or_stop(wait);
+    }
+  }
+}
+
 }  // namespace
 
 int run_daemon(const DaemonSettings& settings) {
@@ -221,10 +288,12 @@ int run_daemon(const DaemonSettings& settings) {
 
   std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper); });
   std::thread listener([&] { listener_loop(settings, metrics, stopper); });
+  std::thread deliverer([&] { delivery_loop(settings, metrics, stopper); });
   io.run();
   stopper.stop();
   scorer.join();
   listener.join();
+  deliverer.join();
   spdlog::info("[daemon] stopped");
   return 0;
 }

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "db/database.hpp"
+#include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
+#include "service/smtp_mailer.hpp"
 
 namespace headroom::service {
 
@@ -23,7 +25,9 @@ struct DaemonSettings {
   std::chrono::seconds cycle_interval{3600};       // time between full cycles
   std::chrono::seconds max_cycle_age{0};           // /readyz fails when the last cycle is older; 0 = 2 × interval
   std::chrono::milliseconds max_backoff{30000};    // cap of the reconnect backoff
-  ScoringSettings scoring;
+  ScoringSettings scoring;                         // also nudge planning (scoring.nudges: unsubscribe secret)
+  DeliverySettings delivery;                       // the delivery thread
+  SmtpSettings smtp;                               // HEADROOM_SMTP_*; url empty: email channel off
   // Injected clock: the business date of a cycle is today (UTC) by it.
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };

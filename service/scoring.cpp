@@ -90,7 +90,12 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
     }
     auto forecasts = score_range(conn, chunk->first_account, chunk->last_account, as_of, settings, pool,
                                  result.undecodable_rows);
-    if (db::complete_chunk(conn, *chunk, replica, forecasts)) {
+    // Policies are re-read inside each chunk's transaction (plan_nudges), so
+    // a policy change applies from the next chunk.
+    const auto plan = [&](pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& scored) {
+      plan_nudges(tx, scored, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
+    };
+    if (db::complete_chunk(conn, *chunk, replica, forecasts, plan)) {
       ++result.chunks_scored;
       result.accounts_scored += forecasts.size();
     } else {
@@ -115,6 +120,7 @@ bool rescore_account(pqxx::connection& conn, const std::string& account_id, fore
   if (results.empty()) return false;
   pqxx::work tx{conn};
   db::write_forecasts(tx, results, std::nullopt);
+  plan_nudges(tx, results, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
   tx.commit();
   return true;
 }

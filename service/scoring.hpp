@@ -15,6 +15,7 @@
 
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
+#include "service/nudge_planning.hpp"
 
 namespace headroom::service {
 
@@ -24,6 +25,7 @@ struct ScoringSettings {
   std::chrono::seconds lease{60};              // chunk lease; a dead replica's chunks are retaken after it
   unsigned worker_threads = 0;                 // 0: one per core
   forecast::ForecastParams forecast;           // horizon, buffer, paths, seed
+  NudgeSettings nudges;                        // decisions + outbox written with each chunk's forecasts
 };
 
 struct CycleResult {

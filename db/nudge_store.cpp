@@ -1,0 +1,306 @@
+#include "db/nudge_store.hpp"
+
+#include <algorithm>
+
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <nlohmann/json.hpp>
+
+namespace headroom::db {
+namespace {
+
+using std::chrono::sys_seconds;
+
+// A PostgreSQL text[] literal ({"a","b"}) for `= ANY($1::text[])`; libpqxx
+// 6.4 has no array parameters. Every element is quoted and escaped, and the
+// literal travels as a bind parameter, never pasted into SQL.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+double epoch(sys_seconds t) { return static_cast<double>(t.time_since_epoch().count()); }
+sys_seconds from_epoch(long long s) { return sys_seconds{std::chrono::seconds{s}}; }
+
+const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+
+}  // namespace
+
+PolicyLoad load_active_policies(pqxx::transaction_base& tx) {
+  PolicyLoad load;
+  for (const auto& row : tx.exec(
+           "SELECT name, definition::text, version FROM headroom.nudge_policies WHERE active ORDER BY name")) {
+    const std::string name = row[0].as<std::string>();
+    try {
+      nlohmann::json j = nlohmann::json::parse(row[1].as<std::string>());
+      j["name"] = name;
+      j["active"] = true;
+      load.policies.push_back({nudges::parse_policy_json(j, "headroom.nudge_policies"), row[2].as<std::int64_t>()});
+    } catch (const std::exception& e) {
+      // PolicyError and TemplateError already name the policy and field;
+      // a JSON syntax error (impossible for jsonb, kept for safety) does not.
+      std::string message = e.what();
+      if (message.find("'" + name + "'") == std::string::npos)
+        message = "headroom.nudge_policies: policy '" + name + "': " + message;
+      load.errors.push_back(std::move(message));
+    }
+  }
+  return load;
+}
+
+std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::transaction_base& tx,
+                                                                      const std::vector<std::string>& account_ids,
+                                                                      std::size_t* unknown_zones) {
+  std::unordered_map<std::string, nudges::AccountContact> contacts;
+  for (const auto& id : account_ids) {
+    nudges::AccountContact c;
+    c.account_id = id;
+    contacts.emplace(id, std::move(c));
+  }
+  if (account_ids.empty()) return contacts;
+  const auto rows = tx.exec_params(
+      "SELECT account_id, time_zone, currency, locale, email, email_consent,"
+      "       extract(epoch FROM opted_out_at)::bigint "
+      "FROM headroom.accounts WHERE account_id = ANY($1::text[])",
+      text_array(account_ids));
+  for (const auto& row : rows) {
+    auto& c = contacts[row[0].as<std::string>()];
+    c.account_id = row[0].as<std::string>();
+    const std::string zone = row[1].as<std::string>();
+    c.time_zone = zone == "UTC" ? nullptr : nudges::find_time_zone(zone);
+    if (zone != "UTC" && !c.time_zone && unknown_zones) ++*unknown_zones;
+    c.currency = row[2].as<std::string>();
+    if (!row[3].is_null()) c.locale = row[3].as<std::string>();
+    if (!row[4].is_null()) c.email = row[4].as<std::string>();
+    c.email_consent = row[5].as<bool>();
+    if (!row[6].is_null()) c.opted_out_at = from_epoch(row[6].as<long long>());
+  }
+  return contacts;
+}
+
+std::unordered_map<std::string, std::vector<nudges::PastNudge>> load_past_nudges(
+    pqxx::transaction_base& tx, const std::vector<std::string>& account_ids, sys_seconds since,
+    forecast::Date risky_from) {
+  std::unordered_map<std::string, std::vector<nudges::PastNudge>> past;
+  if (account_ids.empty()) return past;
+  const auto rows = tx.exec_params(
+      "SELECT account_id, policy, risky_day::text, channel, extract(epoch FROM decided_at)::bigint, outcome = 'send' "
+      "FROM headroom.nudge_decisions "
+      "WHERE account_id = ANY($1::text[]) AND (outcome IN ('send', 'holdout') OR reason = 'shadow')"
+      "  AND risky_day IS NOT NULL AND (decided_at >= to_timestamp($2) OR risky_day >= $3::date)",
+      text_array(account_ids), epoch(since), forecast::to_iso_string(risky_from));
+  for (const auto& row : rows) {
+    nudges::PastNudge p;
+    p.policy = row[1].as<std::string>();
+    p.risky_day = *forecast::parse_iso_date(row[2].as<std::string>());
+    p.channel = *nudges::parse_channel(row[3].as<std::string>());
+    p.decided_at = from_epoch(row[4].as<long long>());
+    p.delivered = row[5].as<bool>();
+    past[row[0].as<std::string>()].push_back(std::move(p));
+  }
+  return past;
+}
+
+WriteCounts write_decisions(pqxx::transaction_base& tx, const std::vector<DecisionRecord>& records) {
+  WriteCounts counts;
+  for (const auto& r : records) {
+    const auto& d = r.decision;
+    const std::optional<std::string> risky =
+        d.risky_day ? std::optional<std::string>(forecast::to_iso_string(*d.risky_day)) : std::nullopt;
+    const std::optional<std::string> lead =
+        d.lead_time_days ? std::optional<std::string>(std::to_string(*d.lead_time_days)) : std::nullopt;
+    const std::optional<std::string> deferred =
+        d.deferred_until ? std::optional<std::string>(std::to_string(epoch(*d.deferred_until))) : std::nullopt;
+    const bool deliverable = r.deliverable && d.risky_day;
+    // One statement per decision: the decision (skipped when its dedupe key
+    // already holds a send/holdout/shadow row), then its outbox row and
+    // in-app row, each idempotent on its own unique key.
+    const auto res = tx.exec_params(
+        "WITH d AS ("
+        "  INSERT INTO headroom.nudge_decisions (decided_at, account_id, policy, policy_version, experiment, arm,"
+        "    channel, outcome, reason, variant, risky_day, lead_time_days, deferred_until, assignment_hash, as_of,"
+        "    window_probability, buffer_cents, expected_shortfall_cents, forecast, explanation)"
+        "  VALUES (to_timestamp($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12::integer,"
+        "    to_timestamp($13::double precision), $14, $15::date, $16, $17, $18, $19::jsonb, $20)"
+        "  ON CONFLICT (account_id, policy, risky_day, channel) WHERE outcome IN ('send', 'holdout') OR reason = 'shadow'"
+        "  DO NOTHING RETURNING decision_id),"
+        " o AS ("
+        "  INSERT INTO headroom.nudge_outbox (decision_id, account_id, policy, risky_day, channel, message_id, payload,"
+        "    next_attempt_at)"
+        "  SELECT decision_id, $2, $3, $11::date, $7, $21, $22::jsonb, to_timestamp($23) FROM d WHERE $24"
+        "  ON CONFLICT ON CONSTRAINT nudge_outbox_dedupe DO NOTHING RETURNING 1),"
+        " n AS ("
+        "  INSERT INTO headroom.nudges (decision_id, account_id, policy, risky_day, variant, body, available_at,"
+        "    expires_at)"
+        "  SELECT decision_id, $2, $3, $11::date, coalesce($10, ''), $25, to_timestamp($23), to_timestamp($26)"
+        "  FROM d WHERE $24 AND $7 = 'in_app'"
+        "  ON CONFLICT ON CONSTRAINT nudges_dedupe DO NOTHING RETURNING 1)"
+        "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM o), (SELECT count(*) FROM n)",
+        epoch(r.decided_at), r.account_id, r.policy, r.policy_version, r.experiment,
+        std::string(nudges::to_string(d.arm)), std::string(nudges::to_string(d.channel)),
+        std::string(nudges::to_string(d.outcome)), std::string(nudges::to_string(d.reason)), nullable(r.variant),
+        nullable(risky), nullable(lead), nullable(deferred), static_cast<std::int64_t>(d.assignment_hash),
+        forecast::to_iso_string(r.as_of), r.window_probability, r.buffer_cents, r.expected_shortfall_cents,
+        r.forecast_json, r.explanation, r.message_id, deliverable ? r.payload_json : std::string("{}"),
+        epoch(r.due_at), deliverable, r.in_app_body, epoch(r.expires_at));
+    counts.decisions += res[0][0].as<std::size_t>();
+    counts.outbox += res[0][1].as<std::size_t>();
+    counts.in_app += res[0][2].as<std::size_t>();
+  }
+  return counts;
+}
+
+std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica, std::chrono::seconds lease,
+                                           int limit) {
+  pqxx::work tx{conn};
+  const auto rows = tx.exec_params(
+      "UPDATE headroom.nudge_outbox o SET claimed_at = now(), claimed_by = $1, attempts = o.attempts + 1,"
+      "       first_attempt_at = coalesce(o.first_attempt_at, now()) "
+      "FROM (SELECT ob.outbox_id, a.email, coalesce(a.email_consent, false) AS consent,"
+      "             a.opted_out_at IS NOT NULL AS opted_out"
+      "      FROM headroom.nudge_outbox ob LEFT JOIN headroom.accounts a ON a.account_id = ob.account_id"
+      "      WHERE ob.status = 'pending' AND ob.channel = 'email' AND ob.next_attempt_at <= now()"
+      "        AND (ob.claimed_at IS NULL OR ob.claimed_at < now() - make_interval(secs => $2))"
+      "      ORDER BY ob.next_attempt_at, ob.outbox_id LIMIT $3 FOR UPDATE OF ob SKIP LOCKED) due "
+      "WHERE o.outbox_id = due.outbox_id "
+      "RETURNING o.outbox_id, o.account_id, o.message_id, o.payload::text, extract(epoch FROM o.created_at)::bigint,"
+      "          extract(epoch FROM o.first_attempt_at)::bigint, o.attempts, due.email, due.consent, due.opted_out",
+      std::string(replica), static_cast<double>(lease.count()), limit);
+  tx.commit();
+  std::vector<ClaimedEmail> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    ClaimedEmail c;
+    c.outbox_id = row[0].as<std::int64_t>();
+    c.account_id = row[1].as<std::string>();
+    c.message_id = row[2].as<std::string>();
+    c.payload_json = row[3].as<std::string>();
+    c.created_at = from_epoch(row[4].as<long long>());
+    c.first_attempt_at = from_epoch(row[5].as<long long>());
+    c.attempts = row[6].as<int>();
+    if (!row[7].is_null()) c.email = row[7].as<std::string>();
+    c.email_consent = row[8].as<bool>();
+    c.opted_out = row[9].as<bool>();
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end(), [](const ClaimedEmail& a, const ClaimedEmail& b) { return a.outbox_id < b.outbox_id; });
+  return out;
+}
+
+void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code) {
+  pqxx::work tx{conn};
+  tx.exec_params(
+      "UPDATE headroom.nudge_outbox SET status = 'sent', sent_at = now(), last_smtp_code = $2 "
+      "WHERE outbox_id = $1 AND status = 'pending'",
+      outbox_id, smtp_code);
+  tx.commit();
+}
+
+void mark_failed(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code, std::string_view error) {
+  pqxx::work tx{conn};
+  tx.exec_params(
+      "UPDATE headroom.nudge_outbox SET status = 'failed', failed_at = now(), last_smtp_code = $2, last_error = $3 "
+      "WHERE outbox_id = $1 AND status = 'pending'",
+      outbox_id, smtp_code, std::string(error));
+  tx.commit();
+}
+
+void mark_cancelled(pqxx::connection& conn, std::int64_t outbox_id, std::string_view reason) {
+  pqxx::work tx{conn};
+  tx.exec_params(
+      "UPDATE headroom.nudge_outbox SET status = 'cancelled', last_error = $2 WHERE outbox_id = $1 AND status = 'pending'",
+      outbox_id, std::string(reason));
+  tx.commit();
+}
+
+void mark_retry(pqxx::connection& conn, std::int64_t outbox_id, std::string_view replica, int attempts,
+                sys_seconds next_attempt_at, int smtp_code, std::string_view error) {
+  pqxx::work tx{conn};
+  tx.exec_params(
+      "UPDATE headroom.nudge_outbox SET next_attempt_at = to_timestamp($4), claimed_at = NULL, claimed_by = NULL,"
+      "       last_smtp_code = $5, last_error = $6 "
+      "WHERE outbox_id = $1 AND status = 'pending' AND claimed_by = $2 AND attempts = $3",
+      outbox_id, std::string(replica), attempts, epoch(next_attempt_at), smtp_code, std::string(error));
+  tx.commit();
+}
+
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit) {
+  pqxx::work tx{conn};
+  const auto r = tx.exec_params1(
+      "WITH due AS ("
+      "  SELECT o.outbox_id, n.nudge_id,"
+      "         (a.opted_out_at IS NOT NULL OR n.expires_at <= now() OR n.nudge_id IS NULL) AS dropped"
+      "  FROM headroom.nudge_outbox o"
+      "  LEFT JOIN headroom.accounts a ON a.account_id = o.account_id"
+      "  LEFT JOIN headroom.nudges n ON (n.account_id, n.policy, n.risky_day) = (o.account_id, o.policy, o.risky_day)"
+      "  WHERE o.status = 'pending' AND o.channel = 'in_app' AND o.next_attempt_at <= now()"
+      "  ORDER BY o.next_attempt_at, o.outbox_id LIMIT $1 FOR UPDATE OF o SKIP LOCKED),"
+      " n AS ("
+      "  UPDATE headroom.nudges n SET status = CASE WHEN due.dropped THEN 'expired' ELSE 'available' END,"
+      "         updated_at = now()"
+      "  FROM due WHERE n.nudge_id = due.nudge_id AND n.status = 'pending' RETURNING n.status),"
+      " o AS ("
+      "  UPDATE headroom.nudge_outbox o SET status = CASE WHEN due.dropped THEN 'cancelled' ELSE 'sent' END,"
+      "         sent_at = CASE WHEN due.dropped THEN NULL ELSE now() END, attempts = o.attempts + 1,"
+      "         first_attempt_at = coalesce(o.first_attempt_at, now())"
+      "  FROM due WHERE o.outbox_id = due.outbox_id RETURNING o.status)"
+      "SELECT (SELECT count(*) FROM n WHERE status = 'available'), (SELECT count(*) FROM o WHERE status = 'cancelled')",
+      limit);
+  tx.commit();
+  return InAppRelease{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
+}
+
+OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease) {
+  pqxx::read_transaction tx{conn};
+  const auto r = tx.exec_params1(
+      "SELECT count(*) FILTER (WHERE claimed_at IS NULL OR claimed_at < now() - make_interval(secs => $2)),"
+      "       count(*) FILTER (WHERE claimed_at >= now() - make_interval(secs => $2)) "
+      "FROM headroom.nudge_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()",
+      std::string(channel), static_cast<double>(lease.count()));
+  return OutboxBacklog{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
+}
+
+std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id) {
+  const std::string id(account_id);
+  const auto r = tx.exec_params(
+      "SELECT json_build_object('account_id', $1::text, 'nudges', coalesce((SELECT json_agg(json_build_object("
+      "  'nudge_id', n.nudge_id, 'policy', n.policy, 'risky_day', n.risky_day, 'body', n.body, 'status', n.status,"
+      "  'available_at', n.available_at, 'expires_at', n.expires_at) ORDER BY n.available_at DESC, n.nudge_id DESC)"
+      "  FROM headroom.nudges n WHERE n.account_id = $1 AND n.status IN ('available', 'seen') AND n.expires_at > now()),"
+      "  '[]'::json))::text "
+      "WHERE EXISTS (SELECT 1 FROM headroom.forecasts WHERE account_id = $1)"
+      "   OR EXISTS (SELECT 1 FROM headroom.accounts WHERE account_id = $1)"
+      "   OR EXISTS (SELECT 1 FROM headroom.nudges WHERE account_id = $1)",
+      id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+AckResult ack_nudge(pqxx::transaction_base& tx, std::string_view account_id, std::int64_t nudge_id,
+                    std::string_view status) {
+  const auto r = tx.exec_params(
+      "UPDATE headroom.nudges SET status = CASE WHEN status = 'dismissed' THEN status ELSE $3 END, updated_at = now() "
+      "WHERE account_id = $1 AND nudge_id = $2 AND status IN ('available', 'seen', 'dismissed') RETURNING 1",
+      std::string(account_id), nudge_id, std::string(status));
+  return r.empty() ? AckResult::unknown_nudge : AckResult::updated;
+}
+
+void record_opt_out(pqxx::transaction_base& tx, std::string_view account_id) {
+  tx.exec_params(
+      "INSERT INTO headroom.accounts (account_id, opted_out_at) VALUES ($1, now()) "
+      "ON CONFLICT (account_id) DO UPDATE SET opted_out_at = coalesce(headroom.accounts.opted_out_at, now())",
+      std::string(account_id));
+}
+
+}  // namespace headroom::db

@@ -1,0 +1,157 @@
+#pragma once
+// Persistence of nudges (migrations 0002, 0007): policies, contacts and past
+// nudges the planner reads; decisions, outbox and in-app rows it writes; the
+// outbox claims and marks of the delivery workers; the in-app feed, acks and
+// opt-outs of the HTTP API.
+//
+// Exactly-once effect (docs/policies.md): write_decisions() runs inside the
+// caller's transaction (the scoring chunk's, so forecasts and decisions
+// commit together) and inserts with ON CONFLICT DO NOTHING on the dedupe key
+// (account, policy, risky day, channel), so re-planning is a no-op. Senders
+// claim due rows in a short transaction of their own (FOR UPDATE SKIP LOCKED,
+// a lease in claimed_at/claimed_by), send after that commit, then mark. A row
+// whose claim is older than the lease and still pending is claimed again.
+// Functions taking a pqxx::connection& run their own transaction.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+
+#include "nudges/planner.hpp"
+#include "nudges/policy.hpp"
+
+namespace headroom::db {
+
+struct StoredPolicy {
+  nudges::Policy policy;
+  std::int64_t version = 0;  // headroom.nudge_policies.version, recorded on each decision
+};
+
+struct PolicyLoad {
+  std::vector<StoredPolicy> policies;  // valid active rows, by name
+  // One message per bad row, naming the table, the policy and the field; the
+  // row is skipped, the others load.
+  std::vector<std::string> errors;
+};
+
+// Rows with active = true, each validated with nudges::parse_policy_json.
+PolicyLoad load_active_policies(pqxx::transaction_base& tx);
+
+// One contact per requested id. An account without a headroom.accounts row
+// gets the defaults (UTC, USD, en-US, no email); an unknown time zone name
+// falls back to UTC (counted in *unknown_zones when given).
+std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::transaction_base& tx,
+                                                                      const std::vector<std::string>& account_ids,
+                                                                      std::size_t* unknown_zones = nullptr);
+
+// Decisions that reached or would have reached the customer (send, holdout,
+// shadow) decided at or after `since`, or for a risky day on or after
+// `risky_from` (so already_nudged holds however old the decision).
+std::unordered_map<std::string, std::vector<nudges::PastNudge>> load_past_nudges(
+    pqxx::transaction_base& tx, const std::vector<std::string>& account_ids, std::chrono::sys_seconds since,
+    forecast::Date risky_from);
+
+// One planner decision with its forecast snapshot, and for a deliverable
+// decision the rendered copy.
+struct DecisionRecord {
+  std::chrono::sys_seconds decided_at{};
+  std::string account_id;
+  std::string policy;
+  std::int64_t policy_version = 0;
+  std::string experiment;
+  nudges::Decision decision;
+  std::optional<std::string> variant;  // name; none when suppressed before the variant matters
+  forecast::Date as_of{};
+  double window_probability = 0;
+  std::int64_t buffer_cents = 0;
+  std::int64_t expected_shortfall_cents = 0;
+  std::string forecast_json;  // snapshot: drivers, flags, next income
+  std::string explanation;
+  // Deliverable (send, or treatment deferred by quiet hours): an outbox row
+  // due at due_at, and for in-app a pending headroom.nudges row.
+  bool deliverable = false;
+  std::string message_id;
+  std::string payload_json;  // {"variant","subject","text","html","in_app","unsubscribe_url"}
+  std::string in_app_body;
+  std::chrono::sys_seconds due_at{};
+  std::chrono::sys_seconds expires_at{};
+};
+
+struct WriteCounts {
+  std::size_t decisions = 0;  // rows inserted (a repeat of a dedupe key inserts none)
+  std::size_t outbox = 0;
+  std::size_t in_app = 0;
+};
+
+WriteCounts write_decisions(pqxx::transaction_base& tx, const std::vector<DecisionRecord>& records);
+
+// ---- Delivery -------------------------------------------------------------
+
+struct ClaimedEmail {
+  std::int64_t outbox_id = 0;
+  std::string account_id;
+  std::string message_id;
+  std::string payload_json;
+  std::chrono::sys_seconds created_at{};        // the email's Date header
+  std::chrono::sys_seconds first_attempt_at{};  // retry deadline base
+  int attempts = 0;                             // including this claim
+  // Read at claim time, so an opt-out or address change after the decision wins.
+  std::string email;
+  bool email_consent = false;
+  bool opted_out = false;
+};
+
+// Claims up to `limit` due email rows (pending, next_attempt_at <= now, no
+// live lease) for `replica`, commits, and returns them.
+std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica,
+                                           std::chrono::seconds lease, int limit);
+
+// Marks, each its own short transaction; only a still-pending row changes.
+void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code);
+void mark_failed(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code, std::string_view error);
+void mark_cancelled(pqxx::connection& conn, std::int64_t outbox_id, std::string_view reason);
+// Releases the claim and schedules the next attempt; a no-op when another
+// replica has claimed the row since (attempts moved on).
+void mark_retry(pqxx::connection& conn, std::int64_t outbox_id, std::string_view replica, int attempts,
+                std::chrono::sys_seconds next_attempt_at, int smtp_code, std::string_view error);
+
+struct InAppRelease {
+  std::size_t released = 0;   // nudges that became available (NOTIFY headroom_nudges, by trigger)
+  std::size_t cancelled = 0;  // opted out or expired before they became due
+};
+// Makes up to `limit` due in-app rows available, in one transaction (the
+// nudge's status and its outbox row change together, so this is exactly once).
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit);
+
+// Pending rows of `channel` that are due now or whose claim is live (work a
+// draining sender must still wait for); and whether any of them is claimable.
+struct OutboxBacklog {
+  std::size_t due = 0;     // pending, due, not validly leased
+  std::size_t leased = 0;  // pending, due, leased by someone (maybe a dead replica)
+};
+OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease);
+
+// ---- HTTP API -------------------------------------------------------------
+
+// {"account_id": …, "nudges": [{"nudge_id", "policy", "risky_day", "body",
+// "status", "available_at", "expires_at"}, …]} newest first: available and
+// seen nudges that have not expired. nullopt when the account is unknown (no
+// forecast, no accounts row, no nudge).
+std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id);
+
+enum class AckResult { updated, unknown_nudge };
+// seen or dismissed; dismissed is final (a later "seen" leaves it dismissed).
+AckResult ack_nudge(pqxx::transaction_base& tx, std::string_view account_id, std::int64_t nudge_id,
+                    std::string_view status);
+
+// Sets accounts.opted_out_at (keeping an earlier value), creating the row if needed.
+void record_opt_out(pqxx::transaction_base& tx, std::string_view account_id);
+
+}  // namespace headroom::db
