@@ -12,6 +12,7 @@
 
 #include <pqxx/pqxx>
 
+#include "db/accounts.hpp"
 #include "db/database.hpp"
 #include "db/import.hpp"
 #include "forecast/date.hpp"
@@ -19,6 +20,7 @@
 #include "service/config.hpp"
 #include "sim/csv.hpp"
 #include "sim/population.hpp"
+#include "sim/profile.hpp"
 #include "sim/simulation.hpp"
 
 namespace headroom::service {
@@ -218,8 +220,18 @@ CommandRunner add_simulate_command(CLI::App& app) {
     options.source = "headroom simulate --seed " + std::to_string(f.seed);
     const auto summary = db::import_transactions_csv(*conn, effective.csv, options);
     std::printf("simulate: %s\n", db::format_summary(effective.csv, summary).c_str());
-    // stdout carries the summary; this note goes to stderr.
-    std::fprintf(stderr, "simulate: headroom.accounts rows are not written yet (no db API); use --accounts-csv\n");
+    // The accounts table gets what --accounts-csv writes (time zone, USD,
+    // email on .test); profiles are a pure function of (seed, index), so they
+    // are drawn again rather than kept from the run. Simulated customers have
+    // consented to email: the simulator models their response to email nudges.
+    std::vector<db::AccountRecord> accounts;
+    accounts.reserve(f.accounts);
+    for (std::uint32_t i = 0; i < f.accounts; ++i) {
+      const sim::AccountProfile p = sim::draw_profile(params, f.seed, i, *start);
+      accounts.push_back({p.account_id, p.time_zone, "USD", std::nullopt, p.email, true});
+    }
+    const std::size_t written = db::upsert_accounts(*conn, accounts);
+    std::printf("simulate: headroom.accounts: %zu accounts written\n", written);
     return kExitOk;
   };
 }

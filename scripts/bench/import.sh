@@ -3,8 +3,10 @@
 # generated ROWS-row contract CSV (default 5,000,000), into
 #   1. an empty table on a throwaway cluster from scripts/lib/pg.sh (first load),
 #   2. the same table again (re-import: every row found unchanged),
-#   3. an empty table on the embedded cluster (`headroom db start`, wal_level=minimal),
-# then the parse-only microbenchmark. Prints rows/s for each.
+#   3. an empty table on the embedded cluster (`headroom db start`),
+# then the parse-only microbenchmark. Prints rows/s for each, with the CPU
+# seconds (user+sys) of the client and of the server, so a figure taken on a
+# busy machine can be compared with one taken on an idle one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -30,23 +32,45 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-rate() {  # rate LABEL OUTPUT: pulls the seconds out of the summary line
-  local secs
-  secs=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' <<<"$2")
-  echo "$1: $ROWS rows in $secs s = $(awk -v r="$ROWS" -v s="$secs" 'BEGIN { printf "%d", r / s }') rows/s"
+# CPU ticks used so far by a cluster: its live processes plus the children the
+# postmaster has reaped (backends and parallel workers that have exited).
+server_ticks() {
+  local pm t c
+  pm=$(head -1 "$1/postmaster.pid")
+  t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat")
+  for c in $(cat /proc/"$pm"/task/*/children); do
+    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+
+# bench_import LABEL DATADIR: one `headroom import`; prints the summary and
+# the rate with client and server CPU seconds.
+bench_import() {
+  local label=$1 datadir=$2 before after out secs client hz
+  hz=$(getconf CLK_TCK)
+  before=$(server_ticks "$datadir")
+  out=$(/usr/bin/time -f '%U %S' -o "$WORK/time" "$HEADROOM" import "$CSV")
+  after=$(server_ticks "$datadir")
+  echo "$out"
+  secs=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' <<<"$out")
+  client=$(awk '{ printf "%.1f", $1 + $2 }' "$WORK/time")
+  awk -v l="$label" -v r="$ROWS" -v s="$secs" -v c="$client" -v sv="$(( after - before ))" -v hz="$hz" \
+    -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+      printf "%s: %d rows in %s s = %d rows/s (CPU: client %s s, server %.1f s; load %s)\n", l, r, s, r / s, c, sv / hz, load }'
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 export HEADROOM_DATABASE_URL
 HEADROOM_DATABASE_URL=$(pg_start "$WORK/pg")
 "$HEADROOM" migrate >/dev/null 2>&1
-out=$("$HEADROOM" import "$CSV"); echo "$out"; rate "first load (pg.sh cluster)" "$out"
-out=$("$HEADROOM" import "$CSV"); echo "$out"; rate "re-import, all unchanged" "$out"
+bench_import "first load (pg.sh cluster)" "$WORK/pg/data"
+bench_import "re-import, all unchanged" "$WORK/pg/data"
 unset HEADROOM_DATABASE_URL
 
 export HEADROOM_DATABASE_EMBEDDED_DIR=$WORK/emb
 "$HEADROOM" db start >/dev/null 2>&1
 "$HEADROOM" migrate >/dev/null 2>&1
-out=$("$HEADROOM" import "$CSV"); echo "$out"; rate "first load (embedded cluster)" "$out"
+bench_import "first load (embedded cluster)" "$WORK/emb/data"
 
 "$BENCH_BUILD/bin/import_bench" --benchmark_counters_tabular=true

@@ -23,8 +23,10 @@ pg_start() {
   pg_as_owner "$bin/initdb" -D "$dir/data" -U headroom --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   # fsync off: a test cluster is thrown away, durability buys nothing here.
+  # wal_level minimal: nothing replicates it, and a load into a table truncated
+  # in the same transaction (the import's first load) then skips WAL.
   pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB" \
+    -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0" \
     start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
   echo "host=$dir user=headroom dbname=postgres"
 }

@@ -113,5 +113,21 @@ TEST_F(CommandLine, BadRowExitsOneNamingLineAndField) {
   EXPECT_THAT(allowed.output, HasSubstr("2 rows read, 1 inserted, 0 unchanged, 1 rejected"));
 }
 
+TEST_F(CommandLine, SimulateDbFillsTransactionsAndAccounts) {
+  ASSERT_EQ(run("migrate").exit_code, 0);
+  const auto r = run("simulate --accounts 12 --days 40 --seed 3 --threads 1 --db");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("headroom.accounts: 12 accounts written"));
+  pqxx::connection conn{db_.url()};
+  pqxx::read_transaction tx{conn};
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM headroom.accounts WHERE email LIKE '%.test' AND email_consent"
+                     " AND currency = 'USD' AND time_zone <> ''")[0].as<int>(),
+            12);
+  // Every account with transactions has its accounts row.
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT account_id) FROM headroom.transactions t WHERE NOT EXISTS"
+                     " (SELECT 1 FROM headroom.accounts a WHERE a.account_id = t.account_id)")[0].as<int>(),
+            0);
+}
+
 }  // namespace
 }  // namespace headroom::testing

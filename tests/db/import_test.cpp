@@ -1,5 +1,6 @@
 #include "db/import.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -239,6 +240,116 @@ TEST_F(Import, RebuildsEveryIndexAfterABulkLoadIntoAnEmptyTable) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_constraint WHERE conname = 'transactions_pkey'")[0].as<int>(), 1);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_indexes WHERE indexname = 'transactions_account_posted_idx'")[0].as<int>(),
             1);
+}
+
+// Binary COPY encodes numeric and date itself: every digit-group boundary,
+// sign, the contract's limits and the date range must come back exactly, on
+// both the first-load path and the merge path.
+const char* const kEdgeRows =
+    "e,t01,1900-01-01,0.00,0,zero,\n"
+    "e,t02,1999-12-31,0.01,-0.01,cent,\n"
+    "e,t03,2000-01-01,-0.10,0.1,dime,\n"
+    "e,t04,2000-01-02,1.00,-1,one,\n"
+    "e,t05,2024-02-29,9999.99,10000,group,\n"
+    "e,t06,2200-12-31,10000.01,-100000000.00,\"a\tb\\c\"\"d\ne\",caf\xc3\xa9\n"
+    "e,t07,2024-01-01,1000000000000.00,-1000000000000,max,\n"
+    "e,t08,2024-01-01,-999999999999.99,12345678.9,min,\n";
+const std::vector<std::vector<std::string>> kEdgeExpected = {
+    {"t01", "1900-01-01", "0.00", "0.00", "zero", ""},
+    {"t02", "1999-12-31", "0.01", "-0.01", "cent", ""},
+    {"t03", "2000-01-01", "-0.10", "0.10", "dime", ""},
+    {"t04", "2000-01-02", "1.00", "-1.00", "one", ""},
+    {"t05", "2024-02-29", "9999.99", "10000.00", "group", ""},
+    {"t06", "2200-12-31", "10000.01", "-100000000.00", "a\tb\\c\"d\ne", "caf\xc3\xa9"},
+    {"t07", "2024-01-01", "1000000000000.00", "-1000000000000.00", "max", ""},
+    {"t08", "2024-01-01", "-999999999999.99", "12345678.90", "min", ""},
+};
+
+std::vector<std::vector<std::string>> stored_edge_rows(pqxx::connection& conn) {
+  pqxx::read_transaction tx(conn);
+  std::vector<std::vector<std::string>> out;
+  for (const auto& r : tx.exec("SELECT txn_id, posted_at::text, amount::text, balance_after::text, description, kind "
+                               "FROM headroom.transactions WHERE account_id = 'e' ORDER BY txn_id")) {
+    out.emplace_back();
+    for (const auto& f : r) out.back().push_back(f.as<std::string>());
+  }
+  return out;
+}
+
+TEST_F(Import, StoresEdgeAmountsDatesAndTextExactlyOnAFirstLoad) {
+  EXPECT_EQ(import(kEdgeRows).inserted, 8u);
+  EXPECT_EQ(stored_edge_rows(*conn_), kEdgeExpected);
+  // Re-importing finds every row identical (the merge path compares the values).
+  const auto again = import(kEdgeRows);
+  EXPECT_EQ(again.unchanged, 8u);
+  EXPECT_EQ(again.rejected, 0u);
+}
+
+TEST_F(Import, StoresEdgeAmountsDatesAndTextExactlyWhenMerging) {
+  seed();
+  EXPECT_EQ(import(kEdgeRows).inserted, 8u);
+  EXPECT_EQ(stored_edge_rows(*conn_), kEdgeExpected);
+}
+
+// The NOTIFY contract (docs/operations.md): one headroom_transactions
+// notification per changed account, whichever path the import takes.
+class ImportNotify : public Import {
+ protected:
+  std::vector<std::string> notified_by(const std::string& body) {
+    pqxx::connection listener{db_.url()};
+    struct Receiver : pqxx::notification_receiver {
+      using pqxx::notification_receiver::notification_receiver;
+      std::vector<std::string> payloads;
+      void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+    } receiver{listener, "headroom_transactions"};
+    import(body, {}, "notify-" + std::to_string(++files_) + ".csv");
+    // Notifications arrive in commit order: once a marker committed after the
+    // import is in, every notification of the import is too.
+    {
+      pqxx::work tx(*conn_);
+      tx.exec0("NOTIFY headroom_transactions, 'marker'");
+      tx.commit();
+    }
+    const auto has_marker = [&] {
+      return std::find(receiver.payloads.begin(), receiver.payloads.end(), "marker") != receiver.payloads.end();
+    };
+    for (int i = 0; i < 100 && !has_marker(); ++i) listener.await_notification(0, 100'000);
+    EXPECT_TRUE(has_marker());
+    receiver.payloads.erase(std::remove(receiver.payloads.begin(), receiver.payloads.end(), "marker"),
+                            receiver.payloads.end());
+    std::sort(receiver.payloads.begin(), receiver.payloads.end());
+    return receiver.payloads;
+  }
+  int files_ = 0;
+};
+
+TEST_F(ImportNotify, AFirstLoadNotifiesEachAccountOnceAndKeepsTheTrigger) {
+  EXPECT_EQ(notified_by(good_rows(3, "b") + good_rows(2, "a") + good_rows(1, "c") + good_rows(1, "a", 10)),
+            (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgname = 'transactions_notify_insert' AND tgenabled = 'O'"),
+            1);
+  // Later imports take the merge path and the trigger notifies.
+  EXPECT_EQ(notified_by(good_rows(1, "d") + good_rows(1, "a", 20)), (std::vector<std::string>{"a", "d"}));
+}
+
+TEST_F(ImportNotify, AFirstLoadKeepsADisabledTriggerDisabledAndSilent) {
+  {
+    pqxx::work tx(*conn_);
+    tx.exec0("ALTER TABLE headroom.transactions DISABLE TRIGGER transactions_notify_insert");
+    tx.commit();
+  }
+  EXPECT_EQ(notified_by(good_rows(2, "a")), std::vector<std::string>{});
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgname = 'transactions_notify_insert' AND tgenabled = 'D'"),
+            1);
+}
+
+TEST_F(Import, AFailedFirstLoadLeavesTheTableItsIndexesAndTriggerAsTheyWere) {
+  EXPECT_THROW(import(good_rows(5000) + "a,t-bad,2024-13-01,1.00,,x,\n" + good_rows(5000, "b")), ImportError);
+  EXPECT_EQ(stored(), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgname = 'transactions_notify_insert'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE tablename = 'transactions' AND schemaname = 'headroom'"), 2);
+  // The connection is usable afterwards: the COPY was ended, not left open.
+  EXPECT_EQ(import(good_rows(10)).inserted, 10u);
 }
 
 TEST_F(Import, RefusesAFileWithTheWrongHeader) {
