@@ -9,23 +9,61 @@
 namespace headroom::forecast {
 namespace {
 
-struct Event {
-  int day = 0;                  // nominal day index from the model's as_of
-  int pending_last_day = -1;    // ≥ 0: pending, lands uniformly in [0, pending_last_day]
-  double amount = 0;            // signed cents
-  double rel_sd = 0;
-  double probability = 1;
-  const std::int8_t* jitter = nullptr;
-  int n_jitter = 0;
-  bool income = false;
-  int stream = -1;
-};
+using Event = ProjectionWorkspace::Event;
 
 constexpr double kMoneyLimit = 9.0e18;
 
 Money to_money(double cents) {
   if (!std::isfinite(cents)) return Money{};
   return Money::from_double(std::clamp(cents, -kMoneyLimit, kMoneyLimit));
+}
+
+// Exact order statistics of a few ranks at once (p10/p50/p90 of one day's
+// paths). A quickselect whose partition is branch-free and out of place:
+// each element is written to both ends of the scratch area and the cursor of
+// its side advances, so the cost does not depend on how well branches predict
+// (std::nth_element's Hoare partition mispredicts about once per element on
+// random paths). Elements equal to the pivot are counted, not moved, so runs
+// of equal values (e.g. every path on day 0 of a constant model) end at once.
+// `ranks` ascending, each < n (rewritten); `data` and `scratch` hold n values and are both
+// clobbered. The result is the exact k-th smallest value, the same one
+// std::nth_element would give.
+void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks, double* out) {
+  if (n_ranks <= 0) return;
+  if (n <= 16) {
+    // Insertion sort: a handful of elements left.
+    for (int i = 1; i < n; ++i) {
+      const double x = data[i];
+      int j = i;
+      while (j > 0 && x < data[j - 1]) data[j] = data[j - 1], --j;
+      data[j] = x;
+    }
+    for (int r = 0; r < n_ranks; ++r) out[r] = data[ranks[r]];
+    return;
+  }
+  const double a = data[0], b = data[n / 2], c = data[n - 1];
+  const double pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+  int nl = 0, nr = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = data[i];
+    scratch[nl] = x;
+    scratch[n - 1 - nr] = x;
+    nl += x < pivot;
+    nr += x > pivot;
+  }
+  const int ne = n - nl - nr;
+  // Split the ranks: [0, split_lo) go left, [split_lo, split_hi) are the pivot, the rest go right.
+  int split_lo = 0;
+  while (split_lo < n_ranks && ranks[split_lo] < nl) ++split_lo;
+  int split_hi = split_lo;
+  while (split_hi < n_ranks && ranks[split_hi] < nl + ne) out[split_hi++] = pivot;
+  // Right part: scratch[n - nr, n), its scratch is data[n - nr, n).
+  if (split_hi < n_ranks) {
+    for (int r = split_hi; r < n_ranks; ++r) ranks[r] -= nl + ne;
+    select_ranks(scratch + (n - nr), data + (n - nr), nr, ranks + split_hi, n_ranks - split_hi, out + split_hi);
+  }
+  // Left part: scratch[0, nl), its scratch is data[0, nl).
+  select_ranks(scratch, data, nl, ranks, split_lo, out);
 }
 
 }  // namespace
@@ -43,6 +81,11 @@ const char* driver_kind_name(DriverKind k) {
 }
 
 BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionParams& pp) {
+  ProjectionWorkspace ws;
+  return project(m, as_of, pp, ws);
+}
+
+BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionParams& pp, ProjectionWorkspace& ws) {
   const int horizon = std::clamp(pp.horizon_days, 1, 366);
   const int n_paths = std::clamp(pp.paths, 16, 4096);
   const Date start = m.as_of;
@@ -63,8 +106,9 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   f.balance_known = m.balance_known;
 
   // ---- Scheduled events from the streams.
-  std::vector<Event> events;
-  std::vector<Date> dates;
+  std::vector<Event>& events = ws.events;
+  std::vector<Date>& dates = ws.dates;
+  events.clear();
   int last_income_day = -1000;
   for (std::size_t si = 0; si < m.streams.size(); ++si) {
     const RecurringStream& s = m.streams[si];
@@ -105,42 +149,52 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   // ---- Paths.
   const SpendingModel& sp = m.spending;
   const int pool = static_cast<int>(sp.daily_outflow_cents.size());
-  const bool resample = m.kind == ModelKind::kFull && pool >= 14;
+  const bool resample = m.kind == ModelKind::kFull && pool >= 14 &&
+                        sp.daily_inflow_cents.size() == sp.daily_outflow_cents.size() &&
+                        sp.after_payday.size() == sp.daily_outflow_cents.size();
   constexpr int kRecentWeeks = 6;
   // Share of draws from the recent weeks, as a 16-bit threshold.
   constexpr std::uint64_t kRecentThreshold = 32768;  // 0.5
   const double b0 = m.current_balance.as_double();
   const double buffer = pp.buffer.as_double();
   const double pay_factor = sp.payday_factor > 0 ? sp.payday_factor : 1.0;
+  // [source after payday][target after payday]; ×1.0 is exact, so a table
+  // replaces the data-dependent branch without changing a bit.
+  const double pay_mult[2][2] = {{1.0, pay_factor}, {1.0 / pay_factor, 1.0}};
   const auto shock_threshold = static_cast<std::uint64_t>(std::clamp(sp.shock_rate_per_day, 0.0, 1.0) * 65536.0);
+  const double shock_amount = sp.shock_amount_cents;
 
   // Per target day: the newest pool day with the same weekday and how many
   // weeks back a draw may go (recent window / whole pool). Same for all paths.
-  struct DaySource {
-    int newest = -1;
-    std::uint32_t weeks_recent = 0, weeks_all = 0;
-  };
-  std::vector<DaySource> source(static_cast<std::size_t>(total));
+  // With pool ≥ 14 every target day has at least two candidate weeks.
+  const auto n_total = static_cast<std::size_t>(total);
+  ws.source.resize(resample ? n_total : 0);
   for (int t = 0; t < total && resample; ++t) {
-    DaySource& ds = source[static_cast<std::size_t>(t)];
+    ProjectionWorkspace::DaySource& ds = ws.source[static_cast<std::size_t>(t)];
     ds.newest = pool - 7 + t % 7;
-    const int weeks = ds.newest >= 0 ? ds.newest / 7 + 1 : 0;
-    ds.weeks_all = static_cast<std::uint32_t>(weeks);
-    ds.weeks_recent = static_cast<std::uint32_t>(std::min(kRecentWeeks, weeks));
+    const int weeks = ds.newest / 7 + 1;
+    ds.weeks[0] = static_cast<std::uint32_t>(std::min(kRecentWeeks, weeks));
+    ds.weeks[1] = static_cast<std::uint32_t>(weeks);
   }
   const double* out_pool = sp.daily_outflow_cents.data();
   const double* in_pool = sp.daily_inflow_cents.data();
   const std::uint8_t* after_pool = sp.after_payday.data();
 
-  std::vector<double> balances(static_cast<std::size_t>(horizon) * static_cast<std::size_t>(n_paths));
-  std::vector<double> flows(static_cast<std::size_t>(total));
-  std::vector<std::uint8_t> income_on(static_cast<std::size_t>(total));
+  const auto n_paths_z = static_cast<std::size_t>(n_paths);
+  // balances[day * n_paths + path]: a day's paths are contiguous for the summaries.
+  ws.balances.resize(static_cast<std::size_t>(horizon) * n_paths_z);
+  ws.flows.resize(n_total);
+  ws.income_on.resize(n_total);
+  double* const balances = ws.balances.data();
+  double* const flows = ws.flows.data();
+  std::uint8_t* const income_on = ws.income_on.data();
+  const ProjectionWorkspace::DaySource* const source = ws.source.data();
   int window_below_zero = 0, window_below_buffer = 0;
 
   for (int p = 0; p < n_paths; ++p) {
     PathRng rng(pp.seed, static_cast<std::uint64_t>(p));
-    std::fill(flows.begin(), flows.end(), 0.0);
-    std::fill(income_on.begin(), income_on.end(), 0);
+    std::fill(flows, flows + total, 0.0);
+    std::fill(income_on, income_on + total, std::uint8_t{0});
     for (const Event& e : events) {
       if (rng.uniform() >= e.probability) continue;
       int day = e.day;
@@ -153,41 +207,43 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       if (day >= total) continue;
       double amount = e.amount;
       if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * rng.normal());
-      flows[static_cast<std::size_t>(day)] += amount;
-      if (e.income) income_on[static_cast<std::size_t>(day)] = 1;
+      flows[day] += amount;
+      if (e.income) income_on[day] = 1;
     }
     double bal = b0;
     int last_income = last_income_day;
     bool below0 = false, below_buf = false;
-    double* column = balances.data() + p;
-    for (int t = 0; t < total; ++t) {
-      if (income_on[static_cast<std::size_t>(t)]) last_income = t;
-      double d;
-      if (resample) {
-        const DaySource& ds = source[static_cast<std::size_t>(t)];
-        if (ds.weeks_all == 0) {
-          d = sp.drift_mean_cents;
-        } else {
-          // One draw: bits 0–15 pick recent vs whole pool, 16–31 the shock,
-          // 32–63 how many weeks back.
-          const std::uint64_t x = rng.next();
-          const std::uint64_t weeks = (x & 0xFFFF) < kRecentThreshold ? ds.weeks_recent : ds.weeks_all;
-          const int src = ds.newest - 7 * static_cast<int>(((x >> 32) * weeks) >> 32);
-          double out = out_pool[src];
-          const bool src_after = after_pool[src] != 0;
-          const bool tgt_after = t - last_income <= 3;
-          if (src_after != tgt_after) out *= tgt_after ? pay_factor : 1.0 / pay_factor;
-          d = in_pool[src] - out;
-          if (((x >> 16) & 0xFFFF) < shock_threshold) d -= sp.shock_amount_cents;
+    double* column = balances + p;
+    if (resample) {
+      for (int t = 0; t < total; ++t) {
+        if (income_on[t]) last_income = t;
+        const ProjectionWorkspace::DaySource& ds = source[t];
+        // One draw: bits 0–15 pick recent vs whole pool, 16–31 the shock,
+        // 32–63 how many weeks back.
+        const std::uint64_t x = rng.next();
+        // An index, not a branch: the choice is a coin flip the predictor cannot learn.
+        const std::uint64_t weeks = ds.weeks[(x & 0xFFFF) >= kRecentThreshold];
+        const int src = ds.newest - 7 * static_cast<int>(((x >> 32) * weeks) >> 32);
+        const bool tgt_after = t - last_income <= 3;
+        const double out = out_pool[src] * pay_mult[after_pool[src] != 0][tgt_after];
+        // Subtracting 0.0 is exact: the shock stays branch-free.
+        const double d = (in_pool[src] - out) - (((x >> 16) & 0xFFFF) < shock_threshold ? shock_amount : 0.0);
+        bal += flows[t] + d;
+        if (t >= lead) {
+          column[static_cast<std::size_t>(t - lead) * n_paths_z] = bal;
+          below0 |= bal < 0;
+          below_buf |= bal < buffer;
         }
-      } else {
-        d = sp.drift_mean_cents + sp.drift_sd_cents * rng.normal();
       }
-      bal += flows[static_cast<std::size_t>(t)] + d;
-      if (t >= lead) {
-        column[static_cast<std::size_t>(t - lead) * static_cast<std::size_t>(n_paths)] = bal;
-        below0 |= bal < 0;
-        below_buf |= bal < buffer;
+    } else {
+      for (int t = 0; t < total; ++t) {
+        const double d = sp.drift_mean_cents + sp.drift_sd_cents * rng.normal();
+        bal += flows[t] + d;
+        if (t >= lead) {
+          column[static_cast<std::size_t>(t - lead) * n_paths_z] = bal;
+          below0 |= bal < 0;
+          below_buf |= bal < buffer;
+        }
       }
     }
     window_below_zero += below0;
@@ -197,9 +253,10 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   f.p_below_buffer_window = double(window_below_buffer) / n_paths;
 
   f.days.resize(static_cast<std::size_t>(horizon));
-  std::vector<double> shortfall(static_cast<std::size_t>(horizon), 0.0);
+  ws.shortfall.assign(static_cast<std::size_t>(horizon), 0.0);
+  if (pp.quantiles) ws.select_scratch.resize(n_paths_z);
   for (int d = 0; d < horizon; ++d) {
-    double* col = balances.data() + static_cast<std::size_t>(d) * static_cast<std::size_t>(n_paths);
+    double* col = balances + static_cast<std::size_t>(d) * n_paths_z;
     int below0 = 0, below_buf = 0;
     double short_sum = 0;
     for (int p = 0; p < n_paths; ++p) {
@@ -211,15 +268,14 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     day.date = as_of + Days{d};
     day.p_below_zero = double(below0) / n_paths;
     day.p_below_buffer = double(below_buf) / n_paths;
-    shortfall[static_cast<std::size_t>(d)] = below0 > 0 ? short_sum / below0 : 0.0;
+    ws.shortfall[static_cast<std::size_t>(d)] = below0 > 0 ? short_sum / below0 : 0.0;
     if (pp.quantiles) {
-      const int mid = n_paths / 2, lo = n_paths / 10, hi = (9 * n_paths) / 10;
-      std::nth_element(col, col + mid, col + n_paths);
-      std::nth_element(col, col + lo, col + mid);
-      std::nth_element(col + mid + 1, col + hi, col + n_paths);
-      day.p10 = to_money(col[lo]);
-      day.p50 = to_money(col[mid]);
-      day.p90 = to_money(col[hi]);
+      int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
+      double q[3];
+      select_ranks(col, ws.select_scratch.data(), n_paths, ranks, 3, q);
+      day.p10 = to_money(q[0]);
+      day.p50 = to_money(q[1]);
+      day.p90 = to_money(q[2]);
     }
   }
 
@@ -231,7 +287,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       rd.date = day.date;
       rd.p_below_zero = day.p_below_zero;
       rd.p_below_buffer = day.p_below_buffer;
-      rd.expected_shortfall = to_money(shortfall[static_cast<std::size_t>(d)]);
+      rd.expected_shortfall = to_money(ws.shortfall[static_cast<std::size_t>(d)]);
       rd.drivers = explain_day(m, f.scheduled, as_of, day.date, rd.expected_shortfall);
       rd.summary = render_drivers(rd.drivers, day.date);
       f.risk_days.push_back(std::move(rd));

@@ -95,6 +95,37 @@ struct BalanceForecast {
   bool balance_known = false;
 };
 
+// Scratch memory of project(). Passing the same workspace to many calls (one
+// per thread in a backtest) saves the allocations; nothing in it survives a
+// call in a way that could change a result. Not safe to share between threads.
+struct ProjectionWorkspace {
+  struct Event {
+    int day = 0;                  // nominal day index from the model's as_of
+    int pending_last_day = -1;    // ≥ 0: pending, lands uniformly in [0, pending_last_day]
+    double amount = 0;            // signed cents
+    double rel_sd = 0;
+    double probability = 1;
+    const std::int8_t* jitter = nullptr;
+    int n_jitter = 0;
+    bool income = false;
+    int stream = -1;
+  };
+  struct DaySource {
+    int newest = -1;              // newest pool day with the target's weekday
+    std::uint32_t weeks[2] = {0, 0};  // how many weeks back a draw may go: [0] recent window, [1] whole pool
+  };
+  std::vector<Event> events;
+  std::vector<Date> dates;
+  std::vector<DaySource> source;
+  std::vector<double> balances;   // [day * paths + path]
+  std::vector<double> flows;
+  std::vector<double> shortfall;
+  std::vector<double> select_scratch;
+  std::vector<std::uint8_t> income_on;
+};
+
 BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params = {});
+BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params,
+                        ProjectionWorkspace& workspace);
 
 }  // namespace headroom::forecast
