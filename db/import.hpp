@@ -15,9 +15,12 @@
 //   allow_rejects         good rows land; bad rows go to headroom.quarantined_transactions
 //                         (and to reject_file when set).
 // When the table is empty the rows are loaded straight into it with its
-// indexes rebuilt afterwards (a first bulk load); while an import runs, other
-// writers of headroom.transactions wait, readers do not (except during such a
-// first load, when the table is locked until commit).
+// indexes rebuilt afterwards (a first bulk load, rows stored frozen); while an
+// import runs, other writers of headroom.transactions wait, readers do not
+// (except during such a first load, when the table is locked until commit).
+// Every path sends NOTIFY headroom_transactions once per changed account at
+// commit (migration 0005's contract); a first load sends them itself instead
+// of through the trigger, and sends none if the trigger is disabled.
 
 #include <cstddef>
 #include <stdexcept>
