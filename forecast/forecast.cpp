@@ -18,11 +18,17 @@ AccountForecast forecast_account(std::span<const Transaction> transactions, Date
 AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
                                  Date as_of, const ForecastParams& params) {
   const AccountHistory history = build_history(transactions, as_of, payee_hashes);
+  ProjectionWorkspace workspace;
+  return forecast_history(history, as_of, params, workspace);
+}
+
+AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params,
+                                 ProjectionWorkspace& workspace) {
   AccountForecast out;
   switch (params.model) {
     case ModelChoice::kEngine:
       out.model = fit(history, params.fit);
-      out.forecast = project(out.model, as_of, params.projection);
+      out.forecast = project(out.model, as_of, params.projection, workspace);
       break;
     case ModelChoice::kDrift:
       out.forecast = project_drift(history, params.projection);

@@ -36,4 +36,10 @@ AccountForecast forecast_account(std::span<const Transaction> transactions, Date
 AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
                                  Date as_of, const ForecastParams& params = {});
 
+// The same from a history already built (build_history() or history_as_of()
+// with the same as_of); `workspace` is projection scratch reused across calls
+// (one per thread). Gives the bit-identical result of forecast_account().
+AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params,
+                                 ProjectionWorkspace& workspace);
+
 }  // namespace headroom::forecast

@@ -170,20 +170,97 @@ std::uint64_t payee_hash(const Transaction& t) {
   return fnv1a(key);
 }
 
-AccountHistory build_history(std::span<const Transaction> txns, Date as_of, std::span<const std::uint64_t> payee_hashes) {
-  const bool precomputed = payee_hashes.size() == txns.size() && !txns.empty();
-  AccountHistory h;
-  h.as_of = as_of;
-  h.first_date = as_of;
-  if (!txns.empty()) h.account_id = txns.front().account_id;
+namespace {
 
+// The daily series from h.postings (visible, deduplicated, date order, all of
+// them including rows older than the kept window, which are then erased);
+// balance_after(k) is the bank's balance of posting k.
+template <class BalanceAfter>
+void fill_series(AccountHistory& h, BalanceAfter&& balance_after) {
+  h.first_date = std::max(h.postings.front().posted_at, h.as_of - Days{kMaxHistoryDays});
+  const int n_days = days_between(h.first_date, h.as_of);
+  h.end_of_day_balance.assign(static_cast<std::size_t>(n_days), Money{});
+  h.net_flow.assign(static_cast<std::size_t>(n_days), Money{});
+
+  // Rows older than the kept window only set the opening balance.
+  Money balance{};
+  std::size_t k = 0;
+  while (k < h.postings.size() && h.postings[k].posted_at < h.first_date) {
+    const auto& b = balance_after(k);
+    balance = b ? *b : sat_add(balance, h.postings[k].amount);
+    if (b) h.balance_known = true;
+    ++k;
+  }
+  const std::size_t dropped_old = k;
+  for (int d = 0; d < n_days; ++d) {
+    const Date day = h.first_date + Days{d};
+    const std::size_t begin = k;
+    Money day_sum{};
+    while (k < h.postings.size() && h.postings[k].posted_at == day) day_sum = sat_add(day_sum, h.postings[k++].amount);
+    h.net_flow[static_cast<std::size_t>(d)] = day_sum;
+    if (begin == k) {
+      h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
+      continue;
+    }
+    const Money derived = sat_add(balance, day_sum);
+    // Order within a day is unknown; a balance_after equal to the derived
+    // end-of-day balance is the day's last row whatever the input order.
+    bool any_given = false, consistent = false;
+    Money last_given{};
+    Money after_last{};
+    for (std::size_t j = begin; j < k; ++j) {
+      const auto& b = balance_after(j);
+      if (b) {
+        any_given = true;
+        if (*b == derived) consistent = true;
+        last_given = *b;
+        after_last = Money{};
+      } else {
+        after_last = sat_add(after_last, h.postings[j].amount);
+      }
+    }
+    if (!any_given) {
+      balance = derived;
+    } else if (consistent) {
+      balance = derived;
+      h.balance_known = true;
+    } else {
+      const Money anchored = sat_add(last_given, after_last);
+      if (h.balance_known) {
+        ++h.balance_mismatches;
+      } else {
+        // First anchor: the days before it were relative to 0; shift them.
+        const Money offset = sat_add(anchored, -derived);
+        for (int e = 0; e < d; ++e) h.end_of_day_balance[static_cast<std::size_t>(e)] = sat_add(h.end_of_day_balance[static_cast<std::size_t>(e)], offset);
+      }
+      balance = anchored;
+      h.balance_known = true;
+    }
+    h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
+  }
+  h.current_balance = balance;
+  if (dropped_old > 0) h.postings.erase(h.postings.begin(), h.postings.begin() + static_cast<std::ptrdiff_t>(dropped_old));
+}
+
+}  // namespace
+
+namespace {
+
+// Visible rows (posted_at < as_of), deduplicated, in date order, with interned
+// labels: fills h.postings, labels, label_hints, duplicates_dropped. Returns
+// the input index of each posting; `dropped_rows`, when given, receives the
+// input indexes of the rows dropped as duplicates (ascending).
+std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, Date as_of,
+                                             std::span<const std::uint64_t> payee_hashes, AccountHistory& h,
+                                             std::vector<std::uint32_t>* dropped_rows) {
+  const bool precomputed = payee_hashes.size() == txns.size() && !txns.empty();
   // Visible rows, then dedupe by txn_id keeping the first in input order
   // (sorting 64-bit hashes; equal hashes are confirmed on the strings).
   std::vector<std::uint32_t> idx;
   idx.reserve(txns.size());
   for (std::uint32_t i = 0; i < txns.size(); ++i)
     if (txns[i].posted_at < as_of) idx.push_back(i);
-  if (idx.empty()) return h;
+  if (idx.empty()) return idx;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_id;
   by_id.reserve(idx.size());
   for (std::uint32_t i : idx) by_id.emplace_back(fnv1a(txns[i].txn_id), i);
@@ -204,6 +281,7 @@ AccountHistory build_history(std::span<const Transaction> txns, Date as_of, std:
     h.duplicates_dropped = static_cast<int>(dropped.size());
     std::erase_if(idx, [&](std::uint32_t i) { return std::binary_search(dropped.begin(), dropped.end(), i); });
   }
+  if (dropped_rows) *dropped_rows = std::move(dropped);
   auto by_date = [&](std::uint32_t a, std::uint32_t b) { return txns[a].posted_at < txns[b].posted_at; };
   if (!std::is_sorted(idx.begin(), idx.end(), by_date)) std::stable_sort(idx.begin(), idx.end(), by_date);
 
@@ -249,70 +327,68 @@ AccountHistory build_history(std::span<const Transaction> txns, Date as_of, std:
     }
     h.postings.push_back(Posting{t.posted_at, t.amount, label});
   }
+  return idx;
+}
 
-  h.first_date = std::max(h.postings.front().posted_at, as_of - Days{kMaxHistoryDays});
-  const int n_days = days_between(h.first_date, as_of);
-  h.end_of_day_balance.assign(static_cast<std::size_t>(n_days), Money{});
-  h.net_flow.assign(static_cast<std::size_t>(n_days), Money{});
+}  // namespace
 
-  // Rows older than the kept window only set the opening balance.
-  Money balance{};
-  std::size_t k = 0;
-  while (k < h.postings.size() && h.postings[k].posted_at < h.first_date) {
-    const auto& b = txns[idx[k]].balance_after;
-    balance = b ? *b : sat_add(balance, h.postings[k].amount);
-    if (b) h.balance_known = true;
-    ++k;
+AccountHistory build_history(std::span<const Transaction> txns, Date as_of, std::span<const std::uint64_t> payee_hashes) {
+  AccountHistory h;
+  h.as_of = as_of;
+  h.first_date = as_of;
+  if (!txns.empty()) h.account_id = txns.front().account_id;
+  const std::vector<std::uint32_t> idx = select_and_intern(txns, as_of, payee_hashes, h, nullptr);
+  if (idx.empty()) return h;
+  fill_series(h, [&](std::size_t k) -> const std::optional<Money>& { return txns[idx[k]].balance_after; });
+  return h;
+}
+
+PreparedAccount prepare_account(std::span<const Transaction> txns, std::span<const std::uint64_t> payee_hashes) {
+  PreparedAccount prep;
+  auto by_date = [](const Transaction& a, const Transaction& b) { return a.posted_at < b.posted_at; };
+  if (!std::is_sorted(txns.begin(), txns.end(), by_date)) {
+    prep.unsorted_ = txns;
+    prep.unsorted_hashes_ = payee_hashes;
+    return prep;
   }
-  const std::size_t dropped_old = k;
-  for (int d = 0; d < n_days; ++d) {
-    const Date day = h.first_date + Days{d};
-    const std::size_t begin = k;
-    Money day_sum{};
-    while (k < idx.size() && h.postings[k].posted_at == day) day_sum = sat_add(day_sum, h.postings[k++].amount);
-    h.net_flow[static_cast<std::size_t>(d)] = day_sum;
-    if (begin == k) {
-      h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
-      continue;
-    }
-    const Money derived = sat_add(balance, day_sum);
-    // Order within a day is unknown; a balance_after equal to the derived
-    // end-of-day balance is the day's last row whatever the input order.
-    bool any_given = false, consistent = false;
-    Money last_given{};
-    Money after_last{};
-    for (std::size_t j = begin; j < k; ++j) {
-      const auto& b = txns[idx[j]].balance_after;
-      if (b) {
-        any_given = true;
-        if (*b == derived) consistent = true;
-        last_given = *b;
-        after_last = Money{};
-      } else {
-        after_last = sat_add(after_last, h.postings[j].amount);
-      }
-    }
-    if (!any_given) {
-      balance = derived;
-    } else if (consistent) {
-      balance = derived;
-      h.balance_known = true;
-    } else {
-      const Money anchored = sat_add(last_given, after_last);
-      if (h.balance_known) {
-        ++h.balance_mismatches;
-      } else {
-        // First anchor: the days before it were relative to 0; shift them.
-        const Money offset = sat_add(anchored, -derived);
-        for (int e = 0; e < d; ++e) h.end_of_day_balance[static_cast<std::size_t>(e)] = sat_add(h.end_of_day_balance[static_cast<std::size_t>(e)], offset);
-      }
-      balance = anchored;
-      h.balance_known = true;
-    }
-    h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
+  AccountHistory& all = prep.all_;
+  all.as_of = Date::max();
+  if (!txns.empty()) all.account_id = txns.front().account_id;
+  std::vector<std::uint32_t> dropped;
+  const std::vector<std::uint32_t> idx = select_and_intern(txns, Date::max(), payee_hashes, all, &dropped);
+  prep.balance_after_.reserve(idx.size());
+  prep.label_count_.reserve(idx.size());
+  std::uint32_t labels = 0;
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    prep.balance_after_.push_back(txns[idx[k]].balance_after);
+    labels = std::max(labels, all.postings[k].label + 1);
+    prep.label_count_.push_back(labels);
   }
-  h.current_balance = balance;
-  if (dropped_old > 0) h.postings.erase(h.postings.begin(), h.postings.begin() + static_cast<std::ptrdiff_t>(dropped_old));
+  for (std::uint32_t i : dropped) prep.dropped_dates_.push_back(txns[i].posted_at);
+  std::sort(prep.dropped_dates_.begin(), prep.dropped_dates_.end());
+  return prep;
+}
+
+AccountHistory history_as_of(const PreparedAccount& prep, Date as_of) {
+  if (!prep.unsorted_.empty()) return build_history(prep.unsorted_, as_of, prep.unsorted_hashes_);
+  const AccountHistory& all = prep.all_;
+  AccountHistory h;
+  h.as_of = as_of;
+  h.first_date = as_of;
+  h.account_id = all.account_id;
+  // Sorted input: the rows visible at as_of are a prefix, and deduplicating or
+  // interning a prefix gives the prefix of the whole account's result.
+  const auto end = std::lower_bound(all.postings.begin(), all.postings.end(), as_of,
+                                    [](const Posting& p, Date d) { return p.posted_at < d; });
+  const auto n = static_cast<std::size_t>(end - all.postings.begin());
+  if (n == 0) return h;
+  h.postings.assign(all.postings.begin(), end);
+  const std::size_t labels = prep.label_count_[n - 1];
+  h.labels.assign(all.labels.begin(), all.labels.begin() + static_cast<std::ptrdiff_t>(labels));
+  h.label_hints.assign(all.label_hints.begin(), all.label_hints.begin() + static_cast<std::ptrdiff_t>(labels));
+  h.duplicates_dropped = static_cast<int>(
+      std::lower_bound(prep.dropped_dates_.begin(), prep.dropped_dates_.end(), as_of) - prep.dropped_dates_.begin());
+  fill_series(h, [&](std::size_t k) -> const std::optional<Money>& { return prep.balance_after_[k]; });
   return h;
 }
 

@@ -20,6 +20,7 @@
 // Thread safety: pure function, no shared state.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,6 +75,34 @@ struct AccountHistory {
 // per origin. Any other size is ignored.
 AccountHistory build_history(std::span<const Transaction> transactions, Date as_of,
                              std::span<const std::uint64_t> payee_hashes = {});
+// One account's rows prepared once for many as_of dates (a backtest's
+// origins): dedup, date order and payee labels are worked out for the whole
+// account, and history_as_of() then only copies the visible prefix and
+// computes its daily series — no hashing, sorting or text work per origin.
+// history_as_of(prepare_account(rows, hashes), d) == build_history(rows, d, hashes)
+// for every d (tests/forecast checks it). Rows must stay alive while the
+// prepared account is used. Rows not sorted by posted_at (dedup keeps "the
+// first in input order", which is not prefix-stable then) are kept as given
+// and every call falls back to build_history(). Read-only after construction:
+// safe to share between threads.
+class PreparedAccount {
+ public:
+  PreparedAccount() = default;
+
+ private:
+  friend PreparedAccount prepare_account(std::span<const Transaction>, std::span<const std::uint64_t>);
+  friend AccountHistory history_as_of(const PreparedAccount&, Date);
+  AccountHistory all_;                                 // every row visible: postings, labels, hints
+  std::vector<std::optional<Money>> balance_after_;    // parallel to all_.postings
+  std::vector<std::uint32_t> label_count_;             // labels interned up to and including posting k
+  std::vector<Date> dropped_dates_;                    // posted dates of rows dropped as duplicates, ascending
+  std::span<const Transaction> unsorted_;              // fallback input when rows are not in date order
+  std::span<const std::uint64_t> unsorted_hashes_;
+};
+PreparedAccount prepare_account(std::span<const Transaction> transactions,
+                                std::span<const std::uint64_t> payee_hashes = {});
+AccountHistory history_as_of(const PreparedAccount& account, Date as_of);
+
 // Hash of payee_label() of the description (or kind when the description is empty).
 std::uint64_t payee_hash(const Transaction& transaction);
 
