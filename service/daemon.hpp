@@ -2,7 +2,8 @@
 // The long-running `headroom run`: one io_context for the HTTP API and
 // signals; a scoring thread running full cycles on an interval; a listener
 // thread that LISTENs on headroom_transactions and re-forecasts the notified
-// accounts. SIGINT/SIGTERM finish the chunk in flight and exit cleanly;
+// accounts; a delivery thread that releases in-app nudges and sends due
+// emails from the outbox (service/nudge_delivery.hpp). SIGINT/SIGTERM finish the chunk in flight and exit cleanly;
 // a lost database connection is retried with exponential backoff and jitter
 // while /readyz reports not ready.
 
