@@ -1,7 +1,6 @@
 // headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -19,19 +18,6 @@ namespace {
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;
-}
-
-// Secrets come from the environment or a file it names, never from flags.
-std::string secret_from_env(const char* name) {
-  const std::string direct = env_or(name, "");
-  if (!direct.empty()) return direct;
-  const std::string file = env_or((std::string(name) + "_FILE").c_str(), "");
-  if (file.empty()) return "";
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(std::string(name) + "_FILE: cannot read " + file);
-  std::string value;
-  std::getline(in, value);
-  return value;
 }
 
 forecast::Date parse_as_of(const std::string& text) {
@@ -93,12 +79,11 @@ CommandRunner add_run_command(CLI::App& app) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    const std::string http_address = env_or("HEADROOM_HTTP_ADDRESS", "127.0.0.1");
-    const std::string http_port = env_or("HEADROOM_HTTP_PORT", "8080");
     scoring.nudges.from_address = smtp.from;
-    scoring.nudges.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
+    scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
     scoring.nudges.unsubscribe_base_url =
-        env_or("HEADROOM_UNSUBSCRIBE_BASE_URL", "http://" + http_address + ":" + http_port + "/unsubscribe");
+        env_or("HEADROOM_UNSUBSCRIBE_BASE_URL",
+               "http://" + config.http.address + ":" + std::to_string(config.http.port) + "/unsubscribe");
     DeliverySettings delivery;
     delivery.replica_id = scoring.replica_id;
     delivery.lease = scoring.lease;
@@ -124,9 +109,9 @@ CommandRunner add_run_command(CLI::App& app) {
     if (!o->as_of.empty()) throw UsageError("--as-of applies to --once only; the daemon follows its clock");
     DaemonSettings d;
     d.database_url = session.url();
-    d.http_address = http_address;
-    d.http_port = static_cast<unsigned short>(std::stoi(http_port));
-    d.api_token = secret_from_env("HEADROOM_API_TOKEN");
+    d.http_address = config.http.address;
+    d.http_port = config.http.port;
+    d.api_token = config.http.api_token;
     d.cycle_interval = std::chrono::seconds(o->interval_seconds);
     d.scoring = scoring;
     d.delivery = delivery;

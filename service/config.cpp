@@ -80,6 +80,30 @@ void read_database_table(const toml::table& t, const std::string& file, Database
   }
 }
 
+unsigned short parse_port(long long v, const std::string& where) {
+  if (v < 0 || v > 65535) throw UsageError(where + ": expected a port 0-65535, got " + std::to_string(v));
+  return static_cast<unsigned short>(v);
+}
+
+void read_http_table(const toml::table& t, const std::string& file, HttpSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [http] " + k;
+    if (k == "address") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.address = *value.value<std::string>();
+    } else if (k == "port") {
+      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+      s.port = parse_port(*value.value<long long>(), where);
+    } else if (k == "api_token" || k == "unsubscribe_secret") {
+      throw UsageError(where + ": secrets come only from the environment (HEADROOM_API_TOKEN[_FILE], "
+                               "HEADROOM_UNSUBSCRIBE_SECRET[_FILE])");
+    } else {
+      throw UsageError(where + ": unknown key (known: address, port)");
+    }
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::string& config_path) {
@@ -96,6 +120,7 @@ Config load_config(const std::string& config_path) {
     }
     // Tables of other areas are read by their own code.
     if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
+    if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
   }
 
   DatabaseSettings& d = config.database;
@@ -104,6 +129,21 @@ Config load_config(const std::string& config_path) {
   if (std::string v = env("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
   if (const char* v = std::getenv("HEADROOM_DATABASE_KEEP")) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
   if (std::string v = env("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+
+  HttpSettings& h = config.http;
+  if (std::string v = env("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
+  if (std::string v = env("HEADROOM_HTTP_PORT"); !v.empty()) {
+    try {
+      std::size_t used = 0;
+      const long long port = std::stoll(v, &used);
+      if (used != v.size()) throw std::invalid_argument(v);
+      h.port = parse_port(port, "HEADROOM_HTTP_PORT");
+    } catch (const std::logic_error&) {
+      throw UsageError("HEADROOM_HTTP_PORT: expected a port 0-65535, got '" + v + "'");
+    }
+  }
+  h.api_token = env_or_file("HEADROOM_API_TOKEN");
+  h.unsubscribe_secret = env_or_file("HEADROOM_UNSUBSCRIBE_SECRET");
   return config;
 }
 

@@ -38,8 +38,22 @@ struct DatabaseSettings {
   std::string pg_bindir;
 };
 
+struct HttpSettings {
+  // Listener address. Default 127.0.0.1 (loopback only). Env HEADROOM_HTTP_ADDRESS; TOML [http] address.
+  std::string address = "127.0.0.1";
+  // Listener port; 0 = any free port. Default 8080. Env HEADROOM_HTTP_PORT; TOML [http] port.
+  unsigned short port = 8080;
+  // Bearer token for /v1. Default: none, and /v1 refuses every request.
+  // Env HEADROOM_API_TOKEN or HEADROOM_API_TOKEN_FILE only.
+  std::string api_token;
+  // Key that signs the one-click unsubscribe links. Default: none.
+  // Env HEADROOM_UNSUBSCRIBE_SECRET or HEADROOM_UNSUBSCRIBE_SECRET_FILE only.
+  std::string unsubscribe_secret;
+};
+
 struct Config {
   DatabaseSettings database;
+  HttpSettings http;
 };
 
 // Builds the Config from `config_path` (TOML; empty: HEADROOM_CONFIG, else no
