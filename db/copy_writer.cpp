@@ -116,7 +116,10 @@ void CopyWriter::flush() {
   if (buffer_.empty()) return;
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return queued_.size() < kQueuedBlocks || send_error_; });
-  if (send_error_) std::rethrow_exception(send_error_);
+  if (send_error_) {
+    lock.unlock();
+    fail_with_send_error();
+  }
   queued_.push_back(std::move(buffer_));
   if (!spare_.empty()) {
     buffer_ = std::move(spare_.back());
@@ -146,8 +149,9 @@ void CopyWriter::send_loop() {
       block.clear();
       spare_.push_back(std::move(block));
       if (!ok) {
+        // Usually the server ended the COPY with an error; complete() reads it.
         send_error_ = std::make_exception_ptr(
-            pqxx::broken_connection(std::string("COPY data could not be sent: ") + PQerrorMessage(pg(conn_))));
+            pqxx::sql_error(std::string("COPY data could not be sent: ") + PQerrorMessage(pg(conn_)), query_));
         queued_.clear();
       }
     }
@@ -169,17 +173,30 @@ std::size_t CopyWriter::complete() {
   put16(0xFFFF);  // file trailer
   flush();
   stop_sender();
-  if (send_error_) {
-    finished_ = true;
-    std::rethrow_exception(send_error_);
-  }
+  if (send_error_) fail_with_send_error();
   return finish(nullptr);
+}
+
+void CopyWriter::fail_with_send_error() {
+  stop_sender();
+  finished_ = true;
+  read_results();  // throws the server's own error, when it sent one
+  std::rethrow_exception(send_error_);
 }
 
 std::size_t CopyWriter::finish(const char* error) {
   finished_ = true;
+  if (send_error_) {
+    // libpq has left COPY mode already: only the results remain to be read.
+    read_results();
+    return 0;
+  }
   if (PQputCopyEnd(pg(conn_), error) != 1)
     throw pqxx::broken_connection(std::string("COPY could not be ended: ") + PQerrorMessage(pg(conn_)));
+  return read_results();
+}
+
+std::size_t CopyWriter::read_results() {
   std::size_t rows = 0;
   std::string message, sqlstate;
   bool failed = false;

@@ -100,6 +100,9 @@ class CopyWriter {
   void stop_sender();
   // Ends the COPY with an error (nullptr: normally) and reads the result.
   std::size_t finish(const char* error);
+  // Reads the COPY's results up to the end; throws the server's error.
+  std::size_t read_results();
+  [[noreturn]] void fail_with_send_error();
 
   void* conn_;  // PGconn* of the transaction's connection
   std::size_t columns_;

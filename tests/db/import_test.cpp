@@ -344,12 +344,25 @@ TEST_F(ImportNotify, AFirstLoadKeepsADisabledTriggerDisabledAndSilent) {
 }
 
 TEST_F(Import, AFailedFirstLoadLeavesTheTableItsIndexesAndTriggerAsTheyWere) {
-  EXPECT_THROW(import(good_rows(5000) + "a,t-bad,2024-13-01,1.00,,x,\n" + good_rows(5000, "b")), ImportError);
+  // 30,000 rows before the bad one: more than one COPY block is already on the wire.
+  EXPECT_THROW(import(good_rows(30000) + "a,t-bad,2024-13-01,1.00,,x,\n" + good_rows(100, "b")), ImportError);
   EXPECT_EQ(stored(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgname = 'transactions_notify_insert'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM pg_indexes WHERE tablename = 'transactions' AND schemaname = 'headroom'"), 2);
   // The connection is usable afterwards: the COPY was ended, not left open.
   EXPECT_EQ(import(good_rows(10)).inserted, 10u);
+}
+
+TEST_F(Import, AServerErrorDuringTheCopyFailsTheImportAndLeavesTheConnectionUsable) {
+  // The euro sign is valid UTF-8 but not EUC-JP: the server refuses the first
+  // row while the client still has blocks to send.
+  pqxx::connection eucjp{db_.url() + " client_encoding=EUC_JP"};
+  const auto bad = dir_.file("euro.csv", kCsvHeader + "a,t-euro,2024-01-01,1.00,,\xe2\x82\xac,\n" + good_rows(30000));
+  EXPECT_THROW(import_transactions_csv(eucjp, bad, {}), pqxx::sql_error);
+  EXPECT_EQ(stored(), 0);
+  const auto good = dir_.file("good.csv", kCsvHeader + good_rows(10));
+  EXPECT_EQ(import_transactions_csv(eucjp, good, {}).inserted, 10u);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgname = 'transactions_notify_insert'"), 1);
 }
 
 TEST_F(Import, RefusesAFileWithTheWrongHeader) {
