@@ -50,14 +50,16 @@ int tolerance_for(Cadence c) {
 }
 
 // Greedy nearest matching of due dates to observations (both ascending).
-Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, std::vector<Date>& scratch) {
-  Match m;
-  m.schedule = s;
+// Fills m.tol, m.obs_matched, m.matched_obs, m.score; `scratch` receives the
+// due dates and `due_match` the observation matched to each (or -1). The
+// score alone decides between candidates, so losers stop here.
+void lay_over(const Schedule& s, std::span<const Observation> obs, Date as_of, std::vector<Date>& scratch,
+              std::vector<int>& due_match, Match& m) {
   m.tol = tolerance_for(s.cadence);
   const Date from = obs.front().date - Days{m.tol};
   schedule_dates(s, from, as_of - Days{1} + Days{m.tol}, scratch);
   m.obs_matched.assign(obs.size(), 0);
-  std::vector<int> due_match(scratch.size(), -1);
+  due_match.assign(scratch.size(), -1);
   std::size_t lo = 0;
   for (std::size_t i = 0; i < scratch.size(); ++i) {
     const Date e = scratch[i];
@@ -73,9 +75,6 @@ Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, 
       due_match[i] = best;
     }
   }
-  int last_match_i = -1;
-  for (std::size_t i = 0; i < scratch.size(); ++i)
-    if (due_match[i] >= 0) last_match_i = static_cast<int>(i);
   // Recency-weighted agreement decides between candidates; recent cycles
   // dominate so a changed pay day wins once it has repeated.
   double w = 1.0, num = 0.0, den = 0.0;
@@ -89,8 +88,20 @@ Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, 
     if (j >= 0) num += w * (1.0 - 0.1 * std::abs(days_between(e, obs[static_cast<std::size_t>(j)].date)));
     w *= 0.6;
   }
+  m.matched_obs = 0;
   for (std::size_t j = 0; j < obs.size(); ++j) m.matched_obs += m.obs_matched[j];
   m.score = (den > 0 ? num / den : 0.0) - 0.5 * (1.0 - double(m.matched_obs) / double(obs.size()));
+}
+
+// The full match of one schedule: lay_over() plus span, misses and jitter.
+Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, std::vector<Date>& scratch) {
+  Match m;
+  m.schedule = s;
+  std::vector<int> due_match;
+  lay_over(s, obs, as_of, scratch, due_match, m);
+  int last_match_i = -1;
+  for (std::size_t i = 0; i < scratch.size(); ++i)
+    if (due_match[i] >= 0) last_match_i = static_cast<int>(i);
   if (last_match_i < 0) return m;
   const auto li = static_cast<std::size_t>(last_match_i);
   m.last_matched_nominal = scratch[li];
@@ -241,16 +252,24 @@ Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tigh
   if (gaps.empty()) return best;
   const double gap = median_inplace(gaps);
   std::vector<Schedule> cands;
+  std::vector<int> due_match;
+  Match trial;
+  double best_score = best.score;
+  Schedule best_schedule;
+  bool found = false;
   for (Cadence c : cadences_for_gap(gap, static_cast<int>(obs.size()))) {
     // Two occurrences are enough only for a monthly charge of a steady amount
     // (a new subscription after its second charge); shorter cycles need three.
     if (obs.size() == 2 && (c != Cadence::kMonthly || !amounts_tight)) continue;
     candidates_for(c, obs, cands);
     for (const auto& s : cands) {
-      Match m = evaluate(s, obs, as_of, scratch);
-      if (m.score > best.score + 1e-12) best = std::move(m);
+      lay_over(s, obs, as_of, scratch, due_match, trial);
+      if (trial.score > best_score + 1e-12) best_score = trial.score, best_schedule = s, found = true;
     }
   }
+  // Only the winner needs the full match (deviations, misses): evaluating it
+  // again gives exactly what the search saw.
+  if (found) best = evaluate(best_schedule, obs, as_of, scratch);
   return best;
 }
 
