@@ -81,6 +81,23 @@ void BM_BacktestTask14Days(benchmark::State& state) {
 }
 BENCHMARK(BM_BacktestTask14Days)->Unit(benchmark::kMicrosecond);
 
+// The same task as `headroom backtest` runs it: the account prepared once
+// (dedup, labels), then per origin history_as_of() + fit + paths with a reused workspace.
+void BM_BacktestTask14DaysPrepared(benchmark::State& state) {
+  ForecastParams params;
+  params.projection.horizon_days = 14;
+  params.projection.quantiles = false;
+  params.projection.explain = false;
+  const PreparedAccount prepared = prepare_account(account());
+  ProjectionWorkspace workspace;
+  for (auto _ : state) {
+    const AccountHistory history = history_as_of(prepared, kAsOf);
+    AccountForecast out = forecast_history(history, kAsOf, params, workspace);
+    benchmark::DoNotOptimize(out.forecast.p_overdraft_window);
+  }
+}
+BENCHMARK(BM_BacktestTask14DaysPrepared)->Unit(benchmark::kMicrosecond);
+
 void BM_Fit(benchmark::State& state) {
   const AccountHistory history = build_history(account(), kAsOf);
   for (auto _ : state) benchmark::DoNotOptimize(fit(history).streams.size());

@@ -3,8 +3,9 @@
 # 1. Google Benchmark: fit + 30-day projection for one account with a year of
 #    history (~420 rows), medians of 9 repetitions, one core.
 # 2. headroom backtest throughput on a simulated population (default 1,000
-#    accounts × 365 days, horizon 14, 2 threads); prints tasks/s of the forecast
-#    phase (CSV read reported separately).
+#    accounts × 365 days, horizon 14, 1 and 2 threads); prints tasks/s of the
+#    forecast phase and its process CPU time (CSV read reported separately).
+#    Set HEADROOM_BENCH_BUILD_DIR (scripts/bench.sh) to keep your own build dir.
 set -euo pipefail
 BUILD=${BENCH_BUILD:?run through scripts/bench.sh}
 ACCOUNTS=${FORECAST_BENCH_ACCOUNTS:-1000}
