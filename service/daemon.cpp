@@ -65,6 +65,27 @@ class Stopper {
   std::atomic<bool> flag_{false};
 };
 
+// Runs `session` until the stop flag is set, opening it again after any
+// failure with exponential backoff. `session(connected)` opens its own
+// connections, calls connected() once they are up (which resets the backoff)
+// and returns only when stopped; `sleep(d)` waits up to d, true when stopped.
+template <class Session, class Sleep>
+void run_reconnecting(const char* name, const DaemonSettings& s, Metrics& metrics, const Stopper& stopper,
+                      Sleep&& sleep, Session&& session) {
+  std::mt19937_64 rng{std::random_device{}()};
+  int failures = 0;
+  while (!stopper.flag().load()) {
+    try {
+      session([&] { failures = 0; });
+    } catch (const std::exception& e) {
+      ++metrics.database_errors;
+      const auto wait = backoff(failures++, s.max_backoff, rng);
+      spdlog::warn("[daemon] {}: database error ({}); retrying in {} ms", name, e.what(), wait.count());
+      if (sleep(wait)) return;
+    }
+  }
+}
+
 class DatabaseBackend : public ApiBackend {
  public:
   DatabaseBackend(const DaemonSettings& s, Metrics& m, std::atomic<bool>& db_ok) : s_(s), metrics_(m), db_ok_(db_ok) {}
@@ -134,13 +155,12 @@ class DatabaseBackend : public ApiBackend {
 };
 
 void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper) {
-  std::mt19937_64 rng{std::random_device{}()};
-  int failures = 0;
-  while (!stopper.flag().load()) {
+  const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
+  run_reconnecting("scoring", s, metrics, stopper, sleep, [&](const auto& connected) {
     try {
       pqxx::connection conn{s.database_url};
       db_ok = true;
-      failures = 0;
+      connected();
       while (!stopper.flag().load()) {
         const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
         metrics.accounts_scored += result.accounts_scored;
@@ -155,14 +175,11 @@ void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& 
         }
         if (stopper.wait_for(s.cycle_interval)) return;
       }
-    } catch (const std::exception& e) {
-      db_ok = false;
-      ++metrics.database_errors;
-      const auto wait = backoff(failures++, s.max_backoff, rng);
-      spdlog::warn("[daemon] scoring: database error ({}); retrying in {} ms", e.what(), wait.count());
-      if (stopper.wait_for(wait)) return;
+    } catch (...) {
+      db_ok = false;  // /readyz reports not ready until the next connection
+      throw;
     }
-  }
+  });
 }
 
 // Collects notified account ids and re-forecasts them. Notifications arriving
@@ -178,32 +195,24 @@ class TransactionListener : public pqxx::notification_receiver {
 };
 
 void listener_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
-  std::mt19937_64 rng{std::random_device{}()};
-  int failures = 0;
-  while (!stopper.flag().load()) {
-    try {
-      pqxx::connection listen_conn{s.database_url};
-      pqxx::connection work_conn{s.database_url};
-      std::set<std::string> pending;
-      TransactionListener listener{listen_conn, pending};
-      failures = 0;
-      while (!stopper.flag().load()) {
-        listen_conn.await_notification(0, 250'000);  // bounded, so a stop is noticed quickly
-        listen_conn.get_notifs();
-        if (pending.empty()) continue;
-        std::set<std::string> batch;
-        batch.swap(pending);
-        for (const auto& account : batch) {
-          if (rescore_account(work_conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
-        }
+  const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
+  run_reconnecting("listener", s, metrics, stopper, sleep, [&](const auto& connected) {
+    pqxx::connection listen_conn{s.database_url};
+    pqxx::connection work_conn{s.database_url};
+    std::set<std::string> pending;
+    TransactionListener listener{listen_conn, pending};
+    connected();
+    while (!stopper.flag().load()) {
+      listen_conn.await_notification(0, 250'000);  // bounded, so a stop is noticed quickly
+      listen_conn.get_notifs();
+      if (pending.empty()) continue;
+      std::set<std::string> batch;
+      batch.swap(pending);
+      for (const auto& account : batch) {
+        if (rescore_account(work_conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
       }
-    } catch (const std::exception& e) {
-      ++metrics.database_errors;
-      const auto wait = backoff(failures++, s.max_backoff, rng);
-      spdlog::warn("[daemon] listener: database error ({}); retrying in {} ms", e.what(), wait.count());
-      if (stopper.wait_for(wait)) return;
     }
-  }
+  });
 }
 
 // Delivers due nudges (in-app and email), woken by NOTIFY headroom_outbox
@@ -217,12 +226,11 @@ class OutboxListener : public pqxx::notification_receiver {
 };
 
 void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
-  std::mt19937_64 rng{std::random_device{}()};
-  int failures = 0;
   const auto wait_or_stop = [&](std::chrono::milliseconds d) {
     const auto until = std::chrono::steady_clock::now() + d;
     while (!stopper.flag().load() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return stopper.flag().load();
   };
   std::unique_ptr<Mailer> mailer;
   try {
@@ -232,25 +240,18 @@ void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) 
   }
   DeliveryWorker worker{s.delivery, std::move(mailer), s.smtp.from};
   spdlog::info("[daemon] delivery: in-app on, email {}", worker.email_enabled() ? "on" : "off (no HEADROOM_SMTP_URL)");
-  while (!stopper.flag().load()) {
-    try {
-      pqxx::connection conn{s.database_url};
-      OutboxListener wake{conn};
-      failures = 0;
-      while (!stopper.flag().load()) {
-        const auto stats = worker.deliver_due(conn, stopper.flag());
-        metrics.smtp_errors += stats.emails_retried + stats.emails_failed;
-        if (stats.total() > 0) continue;
-        for (int i = 0; i < 4 && !stopper.flag().load(); ++i)
-          if (conn.await_notification(0, 250'000) > 0) break;
-      }
-    } catch (const std::exception& e) {
-      ++metrics.database_errors;
-      const auto wait = backoff(failures++, s.max_backoff, rng);
-      spdlog::warn("[daemon] delivery: database error ({}); retrying in {} ms", e.what(), wait.count());
-      wait_or_stop(wait);
+  run_reconnecting("delivery", s, metrics, stopper, wait_or_stop, [&](const auto& connected) {
+    pqxx::connection conn{s.database_url};
+    OutboxListener wake{conn};
+    connected();
+    while (!stopper.flag().load()) {
+      const auto stats = worker.deliver_due(conn, stopper.flag());
+      metrics.smtp_errors += stats.emails_retried + stats.emails_failed;
+      if (stats.total() > 0) continue;
+      for (int i = 0; i < 4 && !stopper.flag().load(); ++i)
+        if (conn.await_notification(0, 250'000) > 0) break;
     }
-  }
+  });
 }
 
 }  // namespace
