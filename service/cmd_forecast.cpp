@@ -27,12 +27,7 @@ CommandRunner add_forecast_command(CLI::App& app) {
   cmd->add_option("--horizon", o->horizon_days, "Days to forecast")->check(CLI::Range(1, 366))->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the risk days and anomalies as JSON instead of a table");
   return [o] {
-    forecast::Date as_of = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    if (!o->as_of.empty()) {
-      const auto d = forecast::parse_iso_date(o->as_of);
-      if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + o->as_of + "'");
-      as_of = *d;
-    }
+    const forecast::Date as_of = as_of_or_today(o->as_of);
     const Config config = load_config(o->config_path);
     db::DatabaseSession session{database_options(config.database)};
     auto conn = session.connect();

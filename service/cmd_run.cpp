@@ -20,12 +20,6 @@ std::string env_or(const char* name, std::string fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
-forecast::Date parse_as_of(const std::string& text) {
-  const auto d = forecast::parse_iso_date(text);
-  if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + text + "'");
-  return *d;
-}
-
 }  // namespace
 
 CommandRunner add_run_command(CLI::App& app) {
@@ -89,8 +83,7 @@ CommandRunner add_run_command(CLI::App& app) {
     delivery.lease = scoring.lease;
 
     if (o->once) {
-      const forecast::Date as_of =
-          o->as_of.empty() ? std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) : parse_as_of(o->as_of);
+      const forecast::Date as_of = as_of_or_today(o->as_of);
       auto conn = session.connect();
       std::atomic<bool> stop{false};
       const auto r = run_scoring_cycle(*conn, as_of, scoring, stop);

@@ -2,9 +2,13 @@
 // A CLI verb: registers its flags on a CLI11 subcommand and returns the code
 // that runs it. Exit codes (DESIGN.md): 0 success, 1 runtime failure, 2 usage error.
 
+#include <chrono>
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "forecast/date.hpp"
 
 namespace headroom::service {
 
@@ -19,6 +23,15 @@ struct UsageError : std::runtime_error {
 };
 
 using CommandRunner = std::function<int()>;
+
+// The value of an --as-of flag: the given YYYY-MM-DD, or today in UTC when
+// the flag was not given. A malformed date is a usage error.
+inline forecast::Date as_of_or_today(const std::string& flag_value) {
+  if (flag_value.empty()) return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const auto d = forecast::parse_iso_date(flag_value);
+  if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + flag_value + "'");
+  return *d;
+}
 
 // Each verb lives in its own cmd_<verb>.cpp.
 CommandRunner add_db_command(CLI::App& app);
