@@ -10,7 +10,7 @@
 #include "db/nudge_store.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/db/db_test_support.hpp"
 
 using namespace headroom;
 using headroom::forecast::make_date;
@@ -25,12 +25,11 @@ struct NudgeNotifications : pqxx::notification_receiver {
   long long count = 0;
 };
 
-class NudgeCycle : public ::testing::Test {
+class NudgeCycle : public headroom::testing::MigratedDatabase {
  protected:
   void SetUp() override {
-    HEADROOM_REQUIRE_DATABASE(db_);
-    conn_ = std::make_unique<pqxx::connection>(db_.url());
-    db::migrate(*conn_);
+    MigratedDatabase::SetUp();
+    if (HasFatalFailure()) return;
     // Pay on the 1st, rent on the 27th that takes the balance to about zero,
     // card spending every day: the balance runs out at each month's end, so
     // a forecast as of the 25th sees a risky day a few days ahead.
@@ -56,11 +55,6 @@ class NudgeCycle : public ::testing::Test {
     tx.commit();
   }
 
-  long long count(const std::string& sql) {
-    pqxx::nontransaction tx{*conn_};
-    return tx.exec(sql)[0][0].as<long long>();
-  }
-
   service::CycleResult run_cycle(forecast::Date as_of) {
     std::atomic<bool> stop{false};
     return service::run_scoring_cycle(*conn_, as_of, settings_, stop);
@@ -77,8 +71,6 @@ class NudgeCycle : public ::testing::Test {
     return s;
   }
 
-  headroom::testing::TestDatabase db_;
-  std::unique_ptr<pqxx::connection> conn_;
   service::ScoringSettings settings_ = make_settings();
   const forecast::Date as_of_ = make_date(2026, 6, 25);
 };

@@ -9,7 +9,7 @@
 #include "db/migrations.hpp"
 #include "db/scoring_cycle.hpp"
 #include "service/scoring.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/db/db_test_support.hpp"
 
 using namespace headroom;
 using headroom::forecast::make_date;
@@ -18,12 +18,11 @@ namespace {
 
 constexpr int kAccounts = 60;
 
-class ScoringCycle : public ::testing::Test {
+class ScoringCycle : public headroom::testing::MigratedDatabase {
  protected:
   void SetUp() override {
-    HEADROOM_REQUIRE_DATABASE(db_);
-    conn_ = std::make_unique<pqxx::connection>(db_.url());
-    db::migrate(*conn_);
+    MigratedDatabase::SetUp();
+    if (HasFatalFailure()) return;
     // Six months of pay on the 1st, rent on the 3rd and daily spending for
     // kAccounts accounts; balance_after is the running sum from 400.00.
     pqxx::work tx{*conn_};
@@ -42,10 +41,6 @@ class ScoringCycle : public ::testing::Test {
     tx.commit();
   }
 
-  long long count(const std::string& sql) {
-    pqxx::nontransaction tx{*conn_};
-    return tx.exec(sql)[0][0].as<long long>();
-  }
 
   service::ScoringSettings settings(const std::string& replica, int per_chunk = 7) {
     service::ScoringSettings s;
@@ -57,8 +52,6 @@ class ScoringCycle : public ::testing::Test {
     return s;
   }
 
-  headroom::testing::TestDatabase db_;
-  std::unique_ptr<pqxx::connection> conn_;
   const forecast::Date as_of_ = make_date(2026, 6, 30);
 };
 
