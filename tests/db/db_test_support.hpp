@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +72,13 @@ inline std::string shell_quote(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
+
+// Records the payloads of one channel's notifications, in arrival order.
+struct NotificationRecorder : pqxx::notification_receiver {
+  using pqxx::notification_receiver::notification_receiver;
+  std::vector<std::string> payloads;
+  void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+};
 
 // Fixture: a fresh database with the embedded migrations applied.
 class MigratedDatabase : public ::testing::Test {

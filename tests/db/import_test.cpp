@@ -297,11 +297,7 @@ class ImportNotify : public Import {
  protected:
   std::vector<std::string> notified_by(const std::string& body) {
     pqxx::connection listener{db_.url()};
-    struct Receiver : pqxx::notification_receiver {
-      using pqxx::notification_receiver::notification_receiver;
-      std::vector<std::string> payloads;
-      void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
-    } receiver{listener, "headroom_transactions"};
+    headroom::testing::NotificationRecorder receiver{listener, "headroom_transactions"};
     import(body, {}, "notify-" + std::to_string(++files_) + ".csv");
     // Notifications arrive in commit order: once a marker committed after the
     // import is in, every notification of the import is too.

@@ -115,11 +115,7 @@ TEST_F(ScoringCycle, StopRequestedBeforeStartWritesNothing) {
 
 TEST_F(ScoringCycle, NewTransactionNotifiesAndRescoreUpdatesTheForecast) {
   pqxx::connection listener{db_.url()};
-  struct Receiver : pqxx::notification_receiver {
-    using pqxx::notification_receiver::notification_receiver;
-    std::vector<std::string> payloads;
-    void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
-  } receiver{listener, "headroom_transactions"};
+  headroom::testing::NotificationRecorder receiver{listener, "headroom_transactions"};
 
   {
     pqxx::work tx{*conn_};
