@@ -1,0 +1,189 @@
+#pragma once
+// Experiment analysis: what a nudge experiment did to overdrafts, measured
+// against its randomized holdout (docs/analysis.md). Pure: plain values in,
+// plain values out; no I/O, no clock. The db layer (db/experiment_store.hpp)
+// builds the inputs from PostgreSQL; the report (measurement/report_*.hpp)
+// renders the outputs; the measurement tests build them from the simulator.
+//
+// Units: money in cents (int64), rates as fractions in [0, 1], effects as
+// treatment minus holdout (negative = fewer overdrafts). Intervals are 95%.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forecast/date.hpp"
+
+namespace headroom::measurement {
+
+enum class Arm { treatment, holdout };
+
+// One account assigned to the experiment (intention to treat: every assigned
+// account counts, whether it was ever nudged or not).
+struct AccountOutcome {
+  std::string account_id;
+  Arm arm = Arm::treatment;
+  std::string variant;  // copy variant assigned (treatment) or that would have been used; may be empty
+
+  // Segments: observable at the experiment start, never outcomes.
+  std::string income_pattern;  // "monthly", "semi-monthly", "biweekly", "weekly", "irregular", "none"
+  std::string balance_band;    // pre-period average end-of-day balance band, e.g. "<0", "0-500", "500-2k", "2k+"
+  std::string tenure_band;     // history length at the start, e.g. "<6m", "6-12m", "1y+"
+
+  // Pre-period (the CUPED covariates): same definitions as the outcomes below.
+  int pre_weeks = 0;
+  int pre_overdraft_weeks = 0;
+  int pre_overdraft_days = 0;
+
+  // Experiment period [from, to).
+  int weeks = 0;                       // account-weeks observed
+  int overdraft_weeks = 0;             // weeks with at least one end-of-day balance < 0
+  int overdraft_days = 0;              // days with an end-of-day balance < 0
+  std::int64_t overdraft_fee_cents = 0;  // overdraft fees charged (positive number)
+  std::int64_t total_fee_cents = 0;      // fees of every kind, overdraft included (positive number)
+  // Per experiment week (index 0 = the week starting at `from`): 1 when overdrawn that week.
+  std::vector<std::uint8_t> weekly_overdrawn;
+
+  // Funnel. at_risk: some forecast in the period crossed the policy threshold.
+  // decided: a send (treatment) or would-have-sent (holdout) decision exists.
+  bool at_risk = false;
+  bool decided = false;
+  bool sent = false;  // at least one nudge delivered (in-app available or email accepted by SMTP)
+  bool seen = false;  // at least one in-app nudge acknowledged as seen or dismissed
+};
+
+// A past window probability next to what happened: forecast health.
+struct ForecastOutcome {
+  forecast::Date as_of;
+  double p_window = 0;  // P(end-of-day balance < 0 on some day of the window)
+  bool overdrawn = false;  // it happened within the window
+};
+
+struct AnalysisOptions {
+  forecast::Date from;  // experiment period, [from, to)
+  forecast::Date to;
+  double holdout_share = 0.10;   // expected share, for the sample-ratio check
+  int bootstrap_resamples = 0;   // 0 = delta method only; > 0 adds percentile bootstrap intervals
+  std::uint64_t bootstrap_seed = 1;
+  double alpha = 0.05;           // two-sided
+  double power = 0.80;           // for the minimum detectable effect
+  int calibration_bins = 10;
+};
+
+struct Interval {
+  double low = 0;
+  double high = 0;
+};
+
+// One metric, treatment versus holdout.
+struct Effect {
+  std::string metric;       // "overdraft_incidence", "overdraft_days", "overdraft_fees", "total_fees"
+  std::string unit;         // "share of account-weeks", "days per account", "cents per account"
+  double treatment = 0;     // arm means (incidence: ratio of sums)
+  double holdout = 0;
+  double absolute = 0;      // treatment - holdout
+  Interval absolute_ci;     // delta method
+  double relative = 0;      // absolute / holdout
+  Interval relative_ci;     // delta method on the ratio of means
+  double p_value = 1;
+  std::optional<Interval> absolute_ci_bootstrap;
+  // CUPED on the account's pre-period value of the same metric.
+  double cuped_absolute = 0;
+  Interval cuped_absolute_ci;
+  double cuped_relative = 0;
+  Interval cuped_relative_ci;
+  double cuped_p_value = 1;
+  double variance_reduction = 0;  // 1 - var(CUPED) / var(unadjusted), in [0, 1)
+  double mde_absolute = 0;        // minimum detectable |absolute| at alpha, power, current sample
+};
+
+struct SampleRatio {
+  std::size_t treatment = 0;
+  std::size_t holdout = 0;
+  double expected_holdout_share = 0;
+  double chi_square = 0;
+  double p_value = 1;
+  bool mismatch = false;  // p < 0.001
+};
+
+struct SegmentEffect {
+  std::string dimension;  // "income_pattern", "balance_band", "tenure_band"
+  std::string segment;
+  std::size_t treatment_accounts = 0;
+  std::size_t holdout_accounts = 0;
+  Effect incidence;       // overdraft incidence within the segment
+};
+
+struct VariantEffect {
+  std::string variant;
+  std::size_t accounts = 0;
+  Effect incidence;  // the variant's accounts versus the whole holdout
+};
+
+// Treatment accounts that were nudged versus holdout accounts that would have
+// been: the same targeting, so a like-for-like (but not randomized-in-full) view.
+struct TargetedComparison {
+  std::size_t nudged_accounts = 0;
+  std::size_t would_have_been_nudged_accounts = 0;
+  Effect incidence;
+};
+
+struct FunnelStep {
+  std::string step;  // "assigned", "at_risk", "decided", "sent", "seen", "overdraft_avoided"
+  double treatment = 0;  // accounts (overdraft_avoided: estimated accounts, may be fractional)
+  double holdout = 0;
+};
+
+struct WeeklyRate {
+  forecast::Date week_start;
+  double treatment = 0;  // share of the arm's accounts overdrawn that week
+  double holdout = 0;
+};
+
+struct CalibrationBin {
+  double p_low = 0;
+  double p_high = 0;
+  std::size_t forecasts = 0;
+  double mean_predicted = 0;
+  double observed_rate = 0;
+};
+
+struct WeeklyForecastHealth {
+  forecast::Date week_start;
+  std::size_t forecasts = 0;
+  double mean_predicted = 0;
+  double observed_rate = 0;
+  double brier = 0;
+  double expected_calibration_error = 0;
+};
+
+struct ForecastHealth {
+  std::size_t forecasts = 0;
+  double brier = 0;
+  double brier_skill = 0;  // 1 - brier / brier of the base rate
+  double expected_calibration_error = 0;
+  std::vector<CalibrationBin> calibration;
+  std::vector<WeeklyForecastHealth> weekly;
+};
+
+struct ExperimentAnalysis {
+  std::string experiment;
+  forecast::Date from;
+  forecast::Date to;
+  SampleRatio sample_ratio;
+  std::vector<Effect> effects;  // incidence, days, overdraft fees, total fees, in that order
+  std::vector<VariantEffect> variants;
+  std::vector<SegmentEffect> segments;
+  TargetedComparison targeted;
+  std::vector<FunnelStep> funnel;
+  std::vector<WeeklyRate> weekly;
+  ForecastHealth forecast_health;
+  std::vector<std::string> caveats;  // plain-language warnings (SRM, small samples, short period, fees moved)
+};
+
+// Throws std::invalid_argument for unusable input (no accounts in one arm, to <= from).
+ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
+                                      const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options);
+
+}  // namespace headroom::measurement
