@@ -94,7 +94,8 @@ struct Effect {
   double cuped_relative = 0;
   Interval cuped_relative_ci;
   double cuped_p_value = 1;
-  double variance_reduction = 0;  // 1 - var(CUPED) / var(unadjusted), in [0, 1)
+  double variance_reduction = 0;  // 1 - var(CUPED) / var(unadjusted); ~0 (can dip just below) when the
+                                  // pre-period says nothing about the outcome
   double mde_absolute = 0;        // minimum detectable |absolute| at alpha, power, current sample
 };
 
@@ -141,6 +142,8 @@ struct WeeklyRate {
   double holdout = 0;
 };
 
+// Equal-width bins of p_window over [0, 1] (the last bin includes 1); only
+// bins holding forecasts are listed, in ascending order.
 struct CalibrationBin {
   double p_low = 0;
   double p_high = 0;
@@ -182,8 +185,18 @@ struct ExperimentAnalysis {
   std::vector<std::string> caveats;  // plain-language warnings (SRM, small samples, short period, fees moved)
 };
 
-// Throws std::invalid_argument for unusable input (no accounts in one arm, to <= from).
+// Throws std::invalid_argument for unusable input, naming what is wrong: no
+// accounts (or only one) in an arm, no account-weeks in an arm, to <= from,
+// options out of range, negative counts, overdraft_weeks > weeks, an
+// overdraft fee above the total fee, p_window outside [0, 1].
 ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
                                       const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options);
+
+// Forecast health alone (also part of analyze_experiment): Brier score, skill,
+// calibration bins and by-week figures, weeks starting at week_origin + 7k
+// (k may be negative for forecasts before the origin). Throws
+// std::invalid_argument for calibration_bins < 1 or p_window outside [0, 1].
+ForecastHealth forecast_health(const std::vector<ForecastOutcome>& forecasts, forecast::Date week_origin,
+                               int calibration_bins);
 
 }  // namespace headroom::measurement

@@ -1,0 +1,530 @@
+// analyze_experiment(): intention-to-treat effects with delta-method and
+// bootstrap intervals, CUPED, sample-ratio check, segments, variants, the
+// targeted comparison, the funnel and forecast health. docs/analysis.md
+// explains every estimate and its assumptions; stats.hpp holds the formulas.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "measurement/experiment.hpp"
+#include "measurement/stats.hpp"
+#include "measurement/truth.hpp"
+
+namespace headroom::measurement {
+
+namespace {
+
+// Arms smaller than this give intervals whose normal approximation is shaky.
+constexpr std::size_t kSmallArmAccounts = 100;
+// Fewer weeks than this and a single payday cycle or bill month dominates.
+constexpr int kShortPeriodWeeks = 4;
+
+std::string format(const char* fmt, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, a);
+  return buf;
+}
+
+std::string percent(double share) { return format("%.1f%%", 100.0 * share); }
+
+// One metric's per-account values for one arm. `denominator` is empty for a
+// plain per-account mean; for a ratio of sums it holds each account's weeks.
+struct ArmValues {
+  std::vector<double> numerator;
+  std::vector<double> denominator;
+  std::vector<double> covariate;  // CUPED: the account's pre-period value
+};
+
+struct MetricSpec {
+  const char* metric;
+  const char* unit;
+  bool ratio;
+};
+
+constexpr MetricSpec kIncidence{"overdraft_incidence", "share of account-weeks", true};
+constexpr MetricSpec kDays{"overdraft_days", "days per account", false};
+constexpr MetricSpec kOverdraftFees{"overdraft_fees", "cents per account", false};
+constexpr MetricSpec kTotalFees{"total_fees", "cents per account", false};
+
+// The value an account contributes to a metric, as a mean: the ratio metric
+// is linearized (stats::linearize_ratio) so that every metric is a mean.
+std::vector<double> as_mean_values(const ArmValues& v, bool ratio) {
+  return ratio ? stats::linearize_ratio(v.numerator, v.denominator) : v.numerator;
+}
+
+double raw_estimate(const std::vector<double>& num, const std::vector<double>& den, bool ratio) {
+  double s = 0;
+  for (double v : num) s += v;
+  if (!ratio) return s / static_cast<double>(num.size());
+  double d = 0;
+  for (double v : den) d += v;
+  return d > 0 ? s / d : 0.0;
+}
+
+// Percentile bootstrap of the absolute effect: accounts (the randomization
+// unit) resampled with replacement within each arm.
+Interval bootstrap_interval(const ArmValues& t, const ArmValues& h, bool ratio, int resamples, std::uint64_t seed,
+                            double alpha) {
+  stats::SplitMix64 rng(seed);
+  std::vector<double> effects;
+  effects.reserve(static_cast<std::size_t>(resamples));
+  std::vector<double> num;
+  std::vector<double> den;
+  auto resampled = [&](const ArmValues& v) {
+    const std::size_t n = v.numerator.size();
+    num.resize(n);
+    den.resize(ratio ? n : 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = rng.below(n);
+      num[i] = v.numerator[k];
+      if (ratio) den[i] = v.denominator[k];
+    }
+    return raw_estimate(num, den, ratio);
+  };
+  for (int b = 0; b < resamples; ++b) {
+    const double et = resampled(t);
+    const double eh = resampled(h);
+    effects.push_back(et - eh);
+  }
+  std::sort(effects.begin(), effects.end());
+  return {stats::percentile(effects, alpha / 2), stats::percentile(effects, 1 - alpha / 2)};
+}
+
+Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValues& h, const AnalysisOptions& options,
+                       bool with_bootstrap) {
+  const double z = stats::normal_quantile(1 - options.alpha / 2);
+  Effect e;
+  e.metric = spec.metric;
+  e.unit = spec.unit;
+
+  const std::vector<double> yt = as_mean_values(t, spec.ratio);
+  const std::vector<double> yh = as_mean_values(h, spec.ratio);
+  const stats::Estimate et = stats::mean_estimate(yt);
+  const stats::Estimate eh = stats::mean_estimate(yh);
+  const stats::Difference d = stats::difference(et, eh);
+  const double se = std::sqrt(d.absolute_variance);
+  e.treatment = et.value;
+  e.holdout = eh.value;
+  e.absolute = d.absolute;
+  e.absolute_ci = {d.absolute - z * se, d.absolute + z * se};
+  e.relative = d.relative;
+  const double rse = std::sqrt(d.relative_variance);
+  e.relative_ci = {d.relative - z * rse, d.relative + z * rse};
+  e.p_value = se > 0 ? stats::two_sided_p_value(d.absolute / se) : (d.absolute == 0 ? 1.0 : 0.0);
+  e.mde_absolute = stats::minimum_detectable_effect(se, options.alpha, options.power);
+
+  // CUPED: pooled within-arm theta, covariate centred on the pooled mean so
+  // both arms move by the same reference and the effect stays unbiased.
+  const double theta = stats::cuped_theta(yt, t.covariate, yh, h.covariate);
+  double x_sum = 0;
+  for (double v : t.covariate) x_sum += v;
+  for (double v : h.covariate) x_sum += v;
+  const double x_center = x_sum / static_cast<double>(t.covariate.size() + h.covariate.size());
+  const stats::Estimate ct = stats::mean_estimate(stats::cuped_adjust(yt, t.covariate, theta, x_center));
+  const stats::Estimate ch = stats::mean_estimate(stats::cuped_adjust(yh, h.covariate, theta, x_center));
+  const stats::Difference c = stats::difference(ct, ch);
+  const double cse = std::sqrt(c.absolute_variance);
+  e.cuped_absolute = c.absolute;
+  e.cuped_absolute_ci = {c.absolute - z * cse, c.absolute + z * cse};
+  e.cuped_relative = c.relative;
+  const double crse = std::sqrt(c.relative_variance);
+  e.cuped_relative_ci = {c.relative - z * crse, c.relative + z * crse};
+  e.cuped_p_value = cse > 0 ? stats::two_sided_p_value(c.absolute / cse) : (c.absolute == 0 ? 1.0 : 0.0);
+  e.variance_reduction = d.absolute_variance > 0 ? 1.0 - c.absolute_variance / d.absolute_variance : 0.0;
+
+  if (with_bootstrap && options.bootstrap_resamples > 0)
+    e.absolute_ci_bootstrap =
+        bootstrap_interval(t, h, spec.ratio, options.bootstrap_resamples, options.bootstrap_seed, options.alpha);
+  return e;
+}
+
+// Pre-period covariates for the incidence metric: each account's
+// linearized pre-period ratio against the pooled pre-period rate (Deng et
+// al. 2018). Accounts without pre-period weeks get the pooled rate, i.e. no
+// information. All zeros when nobody has a pre-period.
+std::vector<double> pre_incidence_covariate(const std::vector<const AccountOutcome*>& all) {
+  double sy = 0;
+  double sx = 0;
+  for (const AccountOutcome* a : all) {
+    sy += a->pre_overdraft_weeks;
+    sx += a->pre_weeks;
+  }
+  std::vector<double> out(all.size(), 0.0);
+  if (!(sx > 0)) return out;
+  const double r = sy / sx;
+  const double mean_x = sx / static_cast<double>(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i)
+    out[i] = r + (all[i]->pre_overdraft_weeks - r * all[i]->pre_weeks) / mean_x;
+  return out;
+}
+
+// Per-account values of every metric for a set of accounts; the covariate of
+// the incidence metric is looked up by account position in `covariate_of`.
+struct MetricTable {
+  ArmValues incidence, days, overdraft_fees, total_fees;
+};
+
+MetricTable metric_table(const std::vector<std::size_t>& members, const std::vector<const AccountOutcome*>& all,
+                         const std::vector<double>& incidence_covariate) {
+  MetricTable m;
+  for (std::size_t i : members) {
+    const AccountOutcome& a = *all[i];
+    m.incidence.numerator.push_back(a.overdraft_weeks);
+    m.incidence.denominator.push_back(a.weeks);
+    m.incidence.covariate.push_back(incidence_covariate[i]);
+    // Days and fees share the pre-period overdraft days as covariate: the
+    // history the issue names, and fees follow overdraft days one for one
+    // until the monthly cap.
+    m.days.numerator.push_back(a.overdraft_days);
+    m.days.covariate.push_back(a.pre_overdraft_days);
+    m.overdraft_fees.numerator.push_back(static_cast<double>(a.overdraft_fee_cents));
+    m.overdraft_fees.covariate.push_back(a.pre_overdraft_days);
+    m.total_fees.numerator.push_back(static_cast<double>(a.total_fee_cents));
+    m.total_fees.covariate.push_back(a.pre_overdraft_days);
+  }
+  return m;
+}
+
+double sum_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
+
+void validate(const std::vector<AccountOutcome>& accounts, const std::vector<ForecastOutcome>& forecasts,
+              const AnalysisOptions& options) {
+  if (options.to <= options.from)
+    throw std::invalid_argument("analyze_experiment: the experiment period is empty (to <= from)");
+  if (!(options.holdout_share > 0 && options.holdout_share < 1))
+    throw std::invalid_argument("analyze_experiment: holdout_share must be in (0, 1)");
+  if (!(options.alpha > 0 && options.alpha < 1))
+    throw std::invalid_argument("analyze_experiment: alpha must be in (0, 1)");
+  if (!(options.power > 0 && options.power < 1))
+    throw std::invalid_argument("analyze_experiment: power must be in (0, 1)");
+  if (options.bootstrap_resamples < 0)
+    throw std::invalid_argument("analyze_experiment: bootstrap_resamples must be >= 0");
+  if (options.calibration_bins < 1) throw std::invalid_argument("analyze_experiment: calibration_bins must be >= 1");
+  for (const AccountOutcome& a : accounts) {
+    const std::string who = "analyze_experiment: account '" + a.account_id + "': ";
+    if (a.weeks < 0 || a.overdraft_weeks < 0 || a.overdraft_days < 0 || a.pre_weeks < 0 ||
+        a.pre_overdraft_weeks < 0 || a.pre_overdraft_days < 0 || a.overdraft_fee_cents < 0 || a.total_fee_cents < 0)
+      throw std::invalid_argument(who + "counts and fees must be >= 0");
+    if (a.overdraft_weeks > a.weeks) throw std::invalid_argument(who + "overdraft_weeks exceeds weeks");
+    if (a.pre_overdraft_weeks > a.pre_weeks) throw std::invalid_argument(who + "pre_overdraft_weeks exceeds pre_weeks");
+    if (a.overdraft_fee_cents > a.total_fee_cents)
+      throw std::invalid_argument(who + "overdraft_fee_cents exceeds total_fee_cents (total includes overdraft fees)");
+  }
+  for (const ForecastOutcome& f : forecasts)
+    if (!(f.p_window >= 0 && f.p_window <= 1))
+      throw std::invalid_argument("analyze_experiment: a forecast as of " + forecast::to_iso_string(f.as_of) +
+                                  " has p_window outside [0, 1]");
+}
+
+void require_arm(std::size_t n, const char* arm) {
+  if (n == 0) throw std::invalid_argument(std::string("analyze_experiment: no accounts in the ") + arm + " arm");
+  if (n < 2)
+    throw std::invalid_argument(std::string("analyze_experiment: the ") + arm +
+                                " arm needs at least 2 accounts for a variance, got 1");
+}
+
+std::vector<CalibrationBin> calibration_bins(const std::vector<const ForecastOutcome*>& fs, int bins) {
+  std::vector<CalibrationBin> out(static_cast<std::size_t>(bins));
+  std::vector<double> observed(out.size(), 0.0);
+  for (std::size_t b = 0; b < out.size(); ++b) {
+    out[b].p_low = static_cast<double>(b) / bins;
+    out[b].p_high = static_cast<double>(b + 1) / bins;
+  }
+  for (const ForecastOutcome* f : fs) {
+    // p = 1 belongs to the last bin; bins are [low, high) otherwise.
+    const auto b = std::min(out.size() - 1, static_cast<std::size_t>(f->p_window * bins));
+    ++out[b].forecasts;
+    out[b].mean_predicted += f->p_window;
+    observed[b] += f->overdrawn ? 1.0 : 0.0;
+  }
+  std::vector<CalibrationBin> nonempty;
+  for (std::size_t b = 0; b < out.size(); ++b) {
+    if (out[b].forecasts == 0) continue;
+    const auto n = static_cast<double>(out[b].forecasts);
+    out[b].mean_predicted /= n;
+    out[b].observed_rate = observed[b] / n;
+    nonempty.push_back(out[b]);
+  }
+  return nonempty;
+}
+
+double expected_calibration_error(const std::vector<CalibrationBin>& bins, std::size_t forecasts) {
+  if (forecasts == 0) return 0;
+  double ece = 0;
+  for (const CalibrationBin& b : bins)
+    ece += static_cast<double>(b.forecasts) / static_cast<double>(forecasts) *
+           std::fabs(b.mean_predicted - b.observed_rate);
+  return ece;
+}
+
+}  // namespace
+
+ForecastHealth forecast_health(const std::vector<ForecastOutcome>& forecasts, forecast::Date week_origin,
+                               int calibration_bins_count) {
+  if (calibration_bins_count < 1) throw std::invalid_argument("forecast_health: calibration_bins must be >= 1");
+  ForecastHealth h;
+  h.forecasts = forecasts.size();
+  if (forecasts.empty()) return h;
+  std::vector<const ForecastOutcome*> all;
+  std::map<int, std::vector<const ForecastOutcome*>> by_week;
+  double brier = 0;
+  double base = 0;
+  for (const ForecastOutcome& f : forecasts) {
+    if (!(f.p_window >= 0 && f.p_window <= 1))
+      throw std::invalid_argument("forecast_health: a forecast as of " + forecast::to_iso_string(f.as_of) +
+                                  " has p_window outside [0, 1]");
+    all.push_back(&f);
+    const double o = f.overdrawn ? 1.0 : 0.0;
+    brier += (f.p_window - o) * (f.p_window - o);
+    base += o;
+    const int days = forecast::days_between(week_origin, f.as_of);
+    // Floor division: forecasts before the origin fall into earlier weeks.
+    const int week = days >= 0 ? days / 7 : -((-days + 6) / 7);
+    by_week[week].push_back(&f);
+  }
+  const auto n = static_cast<double>(forecasts.size());
+  h.brier = brier / n;
+  base /= n;
+  const double base_brier = base * (1 - base);
+  h.brier_skill = base_brier > 0 ? 1 - h.brier / base_brier : 0.0;
+  h.calibration = calibration_bins(all, calibration_bins_count);
+  h.expected_calibration_error = expected_calibration_error(h.calibration, forecasts.size());
+  for (const auto& [week, fs] : by_week) {
+    WeeklyForecastHealth w;
+    w.week_start = week_origin + std::chrono::days{7 * week};
+    w.forecasts = fs.size();
+    double p = 0;
+    double o = 0;
+    double b = 0;
+    for (const ForecastOutcome* f : fs) {
+      const double y = f->overdrawn ? 1.0 : 0.0;
+      p += f->p_window;
+      o += y;
+      b += (f->p_window - y) * (f->p_window - y);
+    }
+    const auto m = static_cast<double>(fs.size());
+    w.mean_predicted = p / m;
+    w.observed_rate = o / m;
+    w.brier = b / m;
+    w.expected_calibration_error =
+        expected_calibration_error(calibration_bins(fs, calibration_bins_count), fs.size());
+    h.weekly.push_back(w);
+  }
+  return h;
+}
+
+ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
+                                      const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options) {
+  validate(accounts, forecasts, options);
+  ExperimentAnalysis out;
+  out.experiment = experiment;
+  out.from = options.from;
+  out.to = options.to;
+
+  std::vector<const AccountOutcome*> all;
+  std::vector<std::size_t> treatment;
+  std::vector<std::size_t> holdout;
+  for (const AccountOutcome& a : accounts) {
+    (a.arm == Arm::treatment ? treatment : holdout).push_back(all.size());
+    all.push_back(&a);
+  }
+  require_arm(treatment.size(), "treatment");
+  require_arm(holdout.size(), "holdout");
+
+  // Sample ratio.
+  const stats::SampleRatioTest srm = stats::sample_ratio_test(treatment.size(), holdout.size(), options.holdout_share);
+  out.sample_ratio = {treatment.size(), holdout.size(), options.holdout_share, srm.chi_square, srm.p_value,
+                      srm.p_value < 0.001};
+
+  const std::vector<double> incidence_cov = pre_incidence_covariate(all);
+  const MetricTable mt = metric_table(treatment, all, incidence_cov);
+  const MetricTable mh = metric_table(holdout, all, incidence_cov);
+  if (!(sum_of(mt.incidence.denominator) > 0))
+    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the treatment arm");
+  if (!(sum_of(mh.incidence.denominator) > 0))
+    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the holdout arm");
+
+  out.effects.push_back(estimate_effect(kIncidence, mt.incidence, mh.incidence, options, true));
+  out.effects.push_back(estimate_effect(kDays, mt.days, mh.days, options, true));
+  out.effects.push_back(estimate_effect(kOverdraftFees, mt.overdraft_fees, mh.overdraft_fees, options, true));
+  out.effects.push_back(estimate_effect(kTotalFees, mt.total_fees, mh.total_fees, options, true));
+
+  std::vector<std::string> skipped;
+  auto estimable = [](const std::vector<std::size_t>& t, const std::vector<std::size_t>& h,
+                      const std::vector<const AccountOutcome*>& accs) {
+    if (t.size() < 2 || h.size() < 2) return false;
+    double wt = 0;
+    double wh = 0;
+    for (std::size_t i : t) wt += accs[i]->weeks;
+    for (std::size_t i : h) wh += accs[i]->weeks;
+    return wt > 0 && wh > 0;
+  };
+
+  // Variants: each variant's accounts against the whole holdout.
+  {
+    std::map<std::string, std::vector<std::size_t>> by_variant;
+    for (std::size_t i : treatment)
+      if (!all[i]->variant.empty()) by_variant[all[i]->variant].push_back(i);
+    for (const auto& [name, members] : by_variant) {
+      if (!estimable(members, holdout, all)) {
+        skipped.push_back("variant " + name);
+        continue;
+      }
+      VariantEffect v;
+      v.variant = name;
+      v.accounts = members.size();
+      v.incidence = estimate_effect(kIncidence, metric_table(members, all, incidence_cov).incidence, mh.incidence,
+                                    options, false);
+      out.variants.push_back(std::move(v));
+    }
+  }
+
+  // Segments: observable at the start, so both arms are comparable within each.
+  {
+    struct Dimension {
+      const char* name;
+      const std::string AccountOutcome::*field;
+    };
+    constexpr Dimension kDimensions[] = {{"income_pattern", &AccountOutcome::income_pattern},
+                                         {"balance_band", &AccountOutcome::balance_band},
+                                         {"tenure_band", &AccountOutcome::tenure_band}};
+    for (const Dimension& dim : kDimensions) {
+      std::map<std::string, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> groups;
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        const std::string& value = all[i]->*dim.field;
+        auto& g = groups[value.empty() ? "unknown" : value];
+        (all[i]->arm == Arm::treatment ? g.first : g.second).push_back(i);
+      }
+      for (const auto& [value, arms] : groups) {
+        if (!estimable(arms.first, arms.second, all)) {
+          skipped.push_back(std::string(dim.name) + " = " + value);
+          continue;
+        }
+        SegmentEffect s;
+        s.dimension = dim.name;
+        s.segment = value;
+        s.treatment_accounts = arms.first.size();
+        s.holdout_accounts = arms.second.size();
+        s.incidence = estimate_effect(kIncidence, metric_table(arms.first, all, incidence_cov).incidence,
+                                      metric_table(arms.second, all, incidence_cov).incidence, options, false);
+        out.segments.push_back(std::move(s));
+      }
+    }
+  }
+
+  // Nudged versus would-have-been-nudged: the same decision rule in both
+  // arms (decided), so the groups are comparable as long as the nudge does
+  // not change who gets decided later.
+  {
+    std::vector<std::size_t> t;
+    std::vector<std::size_t> h;
+    for (std::size_t i : treatment)
+      if (all[i]->decided) t.push_back(i);
+    for (std::size_t i : holdout)
+      if (all[i]->decided) h.push_back(i);
+    out.targeted.nudged_accounts = t.size();
+    out.targeted.would_have_been_nudged_accounts = h.size();
+    if (estimable(t, h, all)) {
+      out.targeted.incidence = estimate_effect(kIncidence, metric_table(t, all, incidence_cov).incidence,
+                                               metric_table(h, all, incidence_cov).incidence, options, false);
+    } else {
+      out.targeted.incidence.metric = kIncidence.metric;
+      out.targeted.incidence.unit = kIncidence.unit;
+      out.caveats.push_back(
+          "Nudged versus would-have-been-nudged: too few decided accounts in an arm (needs 2 with observed weeks); "
+          "no estimate.");
+    }
+  }
+
+  // Funnel.
+  {
+    auto count = [&](const std::vector<std::size_t>& arm, bool AccountOutcome::*flag) {
+      double n = 0;
+      for (std::size_t i : arm) n += all[i]->*flag ? 1 : 0;
+      return n;
+    };
+    auto any_overdraft_share = [&](const std::vector<std::size_t>& arm) {
+      double n = 0;
+      for (std::size_t i : arm) n += all[i]->overdraft_weeks > 0 ? 1 : 0;
+      return n / static_cast<double>(arm.size());
+    };
+    out.funnel.push_back({"assigned", static_cast<double>(treatment.size()), static_cast<double>(holdout.size())});
+    out.funnel.push_back({"at_risk", count(treatment, &AccountOutcome::at_risk), count(holdout, &AccountOutcome::at_risk)});
+    out.funnel.push_back({"decided", count(treatment, &AccountOutcome::decided), count(holdout, &AccountOutcome::decided)});
+    out.funnel.push_back({"sent", count(treatment, &AccountOutcome::sent), count(holdout, &AccountOutcome::sent)});
+    out.funnel.push_back({"seen", count(treatment, &AccountOutcome::seen), count(holdout, &AccountOutcome::seen)});
+    // Accounts that had no overdraft week thanks to the nudge, estimated from
+    // the randomized difference in the share of accounts ever overdrawn.
+    const double avoided =
+        -(any_overdraft_share(treatment) - any_overdraft_share(holdout)) * static_cast<double>(treatment.size());
+    out.funnel.push_back({"overdraft_avoided", avoided, 0.0});
+  }
+
+  // Weekly overdraft rate by arm.
+  {
+    const int weeks = week_count(options.from, options.to);
+    for (int w = 0; w < weeks; ++w) {
+      auto rate = [&](const std::vector<std::size_t>& arm) {
+        double observed = 0;
+        double overdrawn = 0;
+        for (std::size_t i : arm) {
+          const auto& flags = all[i]->weekly_overdrawn;
+          if (static_cast<std::size_t>(w) >= flags.size()) continue;
+          ++observed;
+          overdrawn += flags[static_cast<std::size_t>(w)] ? 1 : 0;
+        }
+        return observed > 0 ? overdrawn / observed : 0.0;
+      };
+      out.weekly.push_back({options.from + std::chrono::days{7 * w}, rate(treatment), rate(holdout)});
+    }
+  }
+
+  out.forecast_health = forecast_health(forecasts, options.from, options.calibration_bins);
+
+  // Caveats, most serious first.
+  std::vector<std::string>& cv = out.caveats;
+  std::vector<std::string> late = std::move(cv);
+  cv.clear();
+  if (out.sample_ratio.mismatch)
+    cv.push_back("Sample ratio mismatch: " + std::to_string(holdout.size()) + " of " +
+                 std::to_string(all.size()) + " accounts in the holdout, expected " +
+                 percent(options.holdout_share) + format(" (chi-square %.1f, ", srm.chi_square) +
+                 format("p = %.2g < 0.001). ", srm.p_value) +
+                 "Assignment or data collection is broken; do not trust the effects until it is explained.");
+  if (treatment.size() < kSmallArmAccounts || holdout.size() < kSmallArmAccounts)
+    cv.push_back("Small sample: " + std::to_string(treatment.size()) + " treatment and " +
+                 std::to_string(holdout.size()) + " holdout accounts (under " + std::to_string(kSmallArmAccounts) +
+                 " in an arm); the normal approximation behind the intervals is rough.");
+  if (week_count(options.from, options.to) < kShortPeriodWeeks)
+    cv.push_back("Short period: " + std::to_string(week_count(options.from, options.to)) +
+                 " weeks (under " + std::to_string(kShortPeriodWeeks) +
+                 "); a single payday cycle or billing month can dominate.");
+  const Effect& od_fees = out.effects[2];
+  const Effect& all_fees = out.effects[3];
+  if (od_fees.absolute_ci.high < 0 && !(all_fees.absolute_ci.high < 0))
+    cv.push_back("Fees moved: overdraft fees are significantly lower but total fees are not; the nudge may be "
+                 "shifting charges (e.g. to transfer or late fees) rather than saving customers money.");
+  if (out.effects[0].holdout == 0)
+    cv.push_back("No overdrafts in the holdout: relative effects are undefined and shown as 0.");
+  bool any_pre = false;
+  for (const AccountOutcome* a : all) any_pre = any_pre || a->pre_weeks > 0;
+  if (!any_pre) cv.push_back("No pre-period history: CUPED cannot reduce variance; its estimates equal the unadjusted ones.");
+  if (!skipped.empty()) {
+    std::string list;
+    for (const std::string& s : skipped) list += (list.empty() ? "" : ", ") + s;
+    cv.push_back("Not estimated (fewer than 2 accounts with observed weeks in an arm): " + list + ".");
+  }
+  if (forecasts.empty()) cv.push_back("No matured forecasts: forecast health is empty.");
+  for (std::string& s : late) cv.push_back(std::move(s));
+  return out;
+}
+
+}  // namespace headroom::measurement

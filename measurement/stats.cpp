@@ -1,0 +1,190 @@
+#include "measurement/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace headroom::measurement::stats {
+
+namespace {
+
+constexpr double kSqrt2 = 1.41421356237309504880;
+constexpr double kSqrt2Pi = 2.50662827463100050242;
+
+double sum(std::span<const double> v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+void require_accounts(std::size_t n, const char* what) {
+  if (n < 2) throw std::invalid_argument(std::string(what) + ": needs at least 2 accounts, got " + std::to_string(n));
+}
+
+}  // namespace
+
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / kSqrt2); }
+
+double normal_quantile(double p) {
+  if (!(p > 0.0 && p < 1.0)) throw std::invalid_argument("normal_quantile: p must be in (0, 1)");
+  // Acklam (2003), coefficients as published.
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01, -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  constexpr double p_low = 0.02425;
+  double x = 0;
+  if (p < p_low) {
+    const double q = std::sqrt(-2 * std::log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - p_low) {
+    const double q = p - 0.5;
+    const double r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * std::log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  // One Halley step takes Acklam's 1.15e-9 relative error to machine precision.
+  const double e = normal_cdf(x) - p;
+  const double u = e * kSqrt2Pi * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+double two_sided_p_value(double z) {
+  if (std::isnan(z)) return 1.0;
+  return std::erfc(std::fabs(z) / kSqrt2);
+}
+
+double chi_square_1df_p_value(double x) {
+  if (!(x > 0)) return 1.0;
+  return std::erfc(std::sqrt(x / 2));
+}
+
+Estimate mean_estimate(std::span<const double> y) {
+  require_accounts(y.size(), "mean_estimate");
+  const double n = static_cast<double>(y.size());
+  const double m = sum(y) / n;
+  double ss = 0;
+  for (double v : y) ss += (v - m) * (v - m);
+  return {m, ss / (n - 1) / n, y.size()};
+}
+
+Estimate ratio_estimate(std::span<const double> y, std::span<const double> x) {
+  if (y.size() != x.size()) throw std::invalid_argument("ratio_estimate: numerator and denominator sizes differ");
+  require_accounts(y.size(), "ratio_estimate");
+  const double sx = sum(x);
+  if (!(sx > 0)) throw std::invalid_argument("ratio_estimate: denominator sums to zero");
+  const double n = static_cast<double>(y.size());
+  const double r = sum(y) / sx;
+  const double mean_x = sx / n;
+  // Residuals y - R x have mean zero by construction of R.
+  double ss = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double e = y[i] - r * x[i];
+    ss += e * e;
+  }
+  return {r, ss / (n - 1) / n / (mean_x * mean_x), y.size()};
+}
+
+std::vector<double> linearize_ratio(std::span<const double> y, std::span<const double> x) {
+  if (y.size() != x.size()) throw std::invalid_argument("linearize_ratio: numerator and denominator sizes differ");
+  if (y.empty()) throw std::invalid_argument("linearize_ratio: no accounts");
+  const double sx = sum(x);
+  if (!(sx > 0)) throw std::invalid_argument("linearize_ratio: denominator sums to zero");
+  const double r = sum(y) / sx;
+  const double mean_x = sx / static_cast<double>(x.size());
+  std::vector<double> out(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) out[i] = r + (y[i] - r * x[i]) / mean_x;
+  return out;
+}
+
+double cuped_theta(std::span<const double> y_a, std::span<const double> x_a, std::span<const double> y_b,
+                   std::span<const double> x_b) {
+  if (y_a.size() != x_a.size() || y_b.size() != x_b.size())
+    throw std::invalid_argument("cuped_theta: outcome and covariate sizes differ");
+  double sxy = 0;
+  double sxx = 0;
+  for (auto [y, x] : {std::pair{y_a, x_a}, std::pair{y_b, x_b}}) {
+    if (y.empty()) continue;
+    const double n = static_cast<double>(y.size());
+    const double my = sum(y) / n;
+    const double mx = sum(x) / n;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      sxy += (y[i] - my) * (x[i] - mx);
+      sxx += (x[i] - mx) * (x[i] - mx);
+    }
+  }
+  // A covariate with (numerically) no spread carries no information.
+  if (!(sxx > 1e-300)) return 0.0;
+  return sxy / sxx;
+}
+
+std::vector<double> cuped_adjust(std::span<const double> y, std::span<const double> x, double theta, double x_center) {
+  if (y.size() != x.size()) throw std::invalid_argument("cuped_adjust: outcome and covariate sizes differ");
+  std::vector<double> out(y.size());
+  for (std::size_t i = 0; i < y.size(); ++i) out[i] = y[i] - theta * (x[i] - x_center);
+  return out;
+}
+
+Difference difference(const Estimate& a, const Estimate& b) {
+  Difference d;
+  d.absolute = a.value - b.value;
+  d.absolute_variance = a.variance + b.variance;
+  if (b.value != 0) {
+    d.relative_defined = true;
+    d.relative = a.value / b.value - 1;
+    const double b2 = b.value * b.value;
+    d.relative_variance = a.variance / b2 + a.value * a.value * b.variance / (b2 * b2);
+  }
+  return d;
+}
+
+double minimum_detectable_effect(double se, double alpha, double power) {
+  if (!(alpha > 0 && alpha < 1)) throw std::invalid_argument("minimum_detectable_effect: alpha must be in (0, 1)");
+  if (!(power > 0 && power < 1)) throw std::invalid_argument("minimum_detectable_effect: power must be in (0, 1)");
+  return (normal_quantile(1 - alpha / 2) + normal_quantile(power)) * se;
+}
+
+SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, double expected_holdout_share) {
+  if (!(expected_holdout_share > 0 && expected_holdout_share < 1))
+    throw std::invalid_argument("sample_ratio_test: expected holdout share must be in (0, 1)");
+  const double n = static_cast<double>(treatment + holdout);
+  if (n == 0) return {};
+  const double e_h = n * expected_holdout_share;
+  const double e_t = n - e_h;
+  const double d_h = static_cast<double>(holdout) - e_h;
+  const double d_t = static_cast<double>(treatment) - e_t;
+  SampleRatioTest t;
+  t.chi_square = d_h * d_h / e_h + d_t * d_t / e_t;
+  t.p_value = chi_square_1df_p_value(t.chi_square);
+  return t;
+}
+
+double percentile(std::span<const double> sorted, double q) {
+  if (sorted.empty()) throw std::invalid_argument("percentile: no values");
+  q = std::clamp(q, 0.0, 1.0);
+  const double h = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+std::uint64_t SplitMix64::next() {
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::size_t SplitMix64::below(std::size_t n) {
+  const unsigned __int128 m = static_cast<unsigned __int128>(next()) * static_cast<unsigned __int128>(n);
+  return static_cast<std::size_t>(m >> 64);
+}
+
+}  // namespace headroom::measurement::stats

@@ -1,0 +1,96 @@
+#pragma once
+// The statistics under the experiment analysis (docs/analysis.md), exposed so
+// tests can check each piece on hand-computed inputs. Pure, no state, no
+// allocation beyond the returned values; thread-safe.
+//
+// Conventions: "variance" of an estimate is the variance of the estimator
+// (already divided by the sample size), so SE = sqrt(variance). Sample
+// variances use n - 1. Functions throw std::invalid_argument for inputs that
+// cannot give an estimate (empty, mismatched sizes, zero denominators).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace headroom::measurement::stats {
+
+// Standard normal CDF via std::erfc (accurate in both tails).
+double normal_cdf(double z);
+// Inverse of normal_cdf for p in (0, 1): Acklam's rational approximation
+// refined by one Halley step (|error| < 1e-12). Throws outside (0, 1).
+double normal_quantile(double p);
+// Two-sided p-value of a z statistic: 2 * (1 - Phi(|z|)).
+double two_sided_p_value(double z);
+// Upper tail of a chi-square with 1 degree of freedom: P(X >= x) = erfc(sqrt(x / 2)).
+double chi_square_1df_p_value(double x);
+
+// A mean (or ratio of means) and the variance of that estimate.
+struct Estimate {
+  double value = 0;
+  double variance = 0;  // of the estimate: SE^2
+  std::size_t n = 0;    // accounts
+};
+
+// Sample mean and var(y) / n. Needs n >= 2.
+Estimate mean_estimate(std::span<const double> y);
+
+// Ratio of sums R = sum(y) / sum(x) over accounts (account-weeks clustered in
+// accounts), delta method: var(R) = var(y - R x) / (n * mean(x)^2).
+// Needs n >= 2 and sum(x) > 0.
+Estimate ratio_estimate(std::span<const double> y, std::span<const double> x);
+
+// Per-account linearization of the ratio of sums: l_i = R + (y_i - R x_i) / mean(x).
+// mean(l) = R and var(l) / n is the delta-method variance, so a ratio metric
+// can go through the machinery of a plain mean (CUPED, Deng et al. 2018).
+std::vector<double> linearize_ratio(std::span<const double> y, std::span<const double> x);
+
+// CUPED coefficient from within-arm (pooled) covariance, so the treatment
+// effect on the mean does not leak into theta:
+//   theta = sum_arms sum_i (y_i - ybar_arm)(x_i - xbar_arm) / sum_arms sum_i (x_i - xbar_arm)^2.
+// Returns 0 when the covariate does not vary within arms.
+double cuped_theta(std::span<const double> y_a, std::span<const double> x_a, std::span<const double> y_b,
+                   std::span<const double> x_b);
+// y_i - theta * (x_i - x_center).
+std::vector<double> cuped_adjust(std::span<const double> y, std::span<const double> x, double theta, double x_center);
+
+// Difference a - b and relative difference a / b - 1 with delta-method
+// variances for independent arms: var(a/b) = var(a)/b^2 + a^2 var(b)/b^4.
+struct Difference {
+  double absolute = 0;
+  double absolute_variance = 0;
+  double relative = 0;           // 0 when b == 0
+  double relative_variance = 0;  // 0 when b == 0
+  bool relative_defined = false;
+};
+Difference difference(const Estimate& a, const Estimate& b);
+
+// Minimum detectable |effect| for a two-sided test at alpha with the given
+// power: (z_{1 - alpha/2} + z_{power}) * se.
+double minimum_detectable_effect(double se, double alpha, double power);
+
+// Pearson chi-square (1 df) of observed arm sizes against the expected holdout share.
+struct SampleRatioTest {
+  double chi_square = 0;
+  double p_value = 1;
+};
+SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, double expected_holdout_share);
+
+// Percentile of sorted values, linear interpolation between order statistics
+// (R type 7). q in [0, 1]; `sorted` non-empty.
+double percentile(std::span<const double> sorted, double q);
+
+// Deterministic generator for the bootstrap: splitmix64 (Steele et al. 2014).
+// Same sequence on every platform and standard library.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();
+  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias < n / 2^64).
+  std::size_t below(std::size_t n);
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace headroom::measurement::stats
