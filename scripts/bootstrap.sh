@@ -12,6 +12,7 @@ PACKAGES=(
   libhowardhinnant-date-dev
   postgresql-15 postgresql-client-15
   python3-aiosmtpd curl ca-certificates bc time
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -1,0 +1,112 @@
+// index.html: self-contained, the key sections present, and every number on
+// the page the display form of a value in report.json.
+#include <regex>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "measurement/report_format.hpp"
+#include "measurement/report_html.hpp"
+#include "measurement/report_json.hpp"
+#include "tests/measurement/report_fixture.hpp"
+#include "tests/measurement/report_numbers.hpp"
+
+namespace headroom::measurement {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+TEST(ReportHtml, EveryNumberOnThePageIsAValueOfTheJson) {
+  const auto a = testing::sample_analysis();
+  std::size_t checked = 0;
+  const auto missing =
+      testing::numbers_missing_from_json(render_report_html(a), report_json(a), &checked);
+  EXPECT_THAT(missing, IsEmpty());
+  EXPECT_GT(checked, 200u);  // the check saw the tables and charts, not an empty page
+}
+
+TEST(ReportHtml, TheNumberCheckCatchesANumberThatIsNotInTheJson) {
+  const auto a = testing::sample_analysis();
+  std::string html = render_report_html(a);
+  html.insert(html.find("</body>"), "<p>Overdrafts fell 42.42% overall.</p>");
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), ::testing::ElementsAre("42.42%"));
+}
+
+TEST(ReportHtml, HasEverySectionTheAnalystNeeds) {
+  const std::string html = render_report_html(testing::sample_analysis());
+  for (const char* id : {"id=\"headline\"", "id=\"sample-ratio\"", "id=\"caveats\"", "id=\"effects\"",
+                         "id=\"effect-chart\"", "id=\"weekly-chart\"", "id=\"funnel-chart\"", "id=\"targeted\"",
+                         "id=\"segment-table\"", "id=\"variant-table\"", "id=\"calibration-chart\""})
+    EXPECT_THAT(html, HasSubstr(id)) << id;
+  EXPECT_THAT(html, HasSubstr("class=\"srm-ok\""));
+  EXPECT_THAT(html, HasSubstr(html_escape(headline(testing::sample_analysis()))));
+  EXPECT_THAT(html, HasSubstr("The holdout is small (1,004 accounts): intervals are wide."));
+}
+
+TEST(ReportHtml, ChartsHaveOneMarkPerDataPoint) {
+  const auto a = testing::sample_analysis();
+  const std::string html = render_report_html(a);
+  const auto section = [&](const std::string& id) {
+    const auto start = html.find("<svg id=\"" + id + "\"");
+    return html.substr(start, html.find("</svg>", start) - start);
+  };
+  const auto count = [](const std::string& s, const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(section("weekly-chart"), "<circle"), 2 * a.weekly.size());
+  EXPECT_EQ(count(section("weekly-chart"), "<polyline"), 2u);
+  EXPECT_EQ(count(section("funnel-chart"), "<rect"), 2 * a.funnel.size());
+  EXPECT_EQ(count(section("effect-chart"), "<circle"), a.effects.size());
+  EXPECT_EQ(count(section("calibration-chart"), "<circle"), a.forecast_health.calibration.size());
+}
+
+TEST(ReportHtml, IsSelfContainedWithoutScripts) {
+  const std::string html = render_report_html(testing::sample_analysis());
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+  EXPECT_THAT(html, Not(HasSubstr("<link")));
+  EXPECT_THAT(html, Not(HasSubstr("url(")));
+  EXPECT_FALSE(std::regex_search(html, std::regex("href=\"https?:")));
+}
+
+TEST(ReportHtml, EscapesNamesFromTheDatabase) {
+  auto a = testing::sample_analysis();
+  a.experiment = "<b>x</b>&";
+  a.segments[0].segment = "\"quoted\"";
+  const std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("&lt;b&gt;x&lt;/b&gt;&amp;"));
+  EXPECT_THAT(html, Not(HasSubstr("<b>x</b>")));
+  EXPECT_THAT(html, HasSubstr("&quot;quoted&quot;"));
+}
+
+TEST(ReportHtml, SampleRatioMismatchIsShownAsSuch) {
+  auto a = testing::sample_analysis();
+  a.sample_ratio = {9500, 500, 0.10, 278.0, 1e-9, true};
+  const std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("class=\"srm-mismatch\""));
+  EXPECT_THAT(html, HasSubstr("Sample ratio MISMATCH"));
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
+TEST(ReportHtml, RendersAnAnalysisWithEmptyListsAndUndefinedRatios) {
+  auto a = testing::sample_analysis();
+  a.weekly.clear();
+  a.segments.clear();
+  a.variants.clear();
+  a.caveats.clear();
+  a.forecast_health = {};
+  a.effects[2].relative = std::numeric_limits<double>::quiet_NaN();
+  const std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("id=\"weekly-chart\""));
+  EXPECT_THAT(html, HasSubstr("No caveats"));
+  EXPECT_THAT(html, Not(HasSubstr("nan")));
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
+}  // namespace
+}  // namespace headroom::measurement
