@@ -7,7 +7,7 @@
 // Display rules (ASCII only, so text is greppable):
 //   percent   fraction 0.1234 -> "12.3%", 0.12 -> "12%" (one decimal, ".0" dropped)
 //   points    fraction difference -0.0123 -> "-1.23 pp" (two decimals, ".00" dropped)
-//   count     1234 -> "1,234"; a fractional count 12.25 -> "12.3"
+//   count     1234 -> "1,234"; a fractional count 12.26 -> "12.3"
 //   decimal   0.1234 -> "0.123" (three decimals)
 //   dollars   cents 12345 -> "$123.45", -120 -> "-$1.20"
 //   p_value   0.0312 -> "0.031", below 0.001 -> "<0.001"

