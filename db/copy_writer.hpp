@@ -21,6 +21,7 @@
 //
 // Thread safety: one thread uses a writer; the sender thread is internal.
 
+#include <bit>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -61,6 +62,10 @@ class CopyWriter {
   void add_int64(std::int64_t value) {
     put32(8);
     put64(static_cast<std::uint64_t>(value));
+  }
+  void add_double(double value) {
+    put32(8);
+    put64(std::bit_cast<std::uint64_t>(value));
   }
   void add_bool(bool value) {
     put32(1);

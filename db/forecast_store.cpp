@@ -1,24 +1,43 @@
 #include "db/forecast_store.hpp"
 
-#include <pqxx/stream_to>
+#include <iterator>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "db/copy_writer.hpp"
 
 namespace headroom::db {
 namespace {
 
 using forecast::to_iso_string;
 
-// Forecasts are staged in a session temp table and upserted in one
-// statement; empty strings in it stand for NULL (stream_to has no optional).
+// Forecasts are staged in a session temp table (binary COPY) and upserted in
+// one statement. Per-day values travel as array literals and are cast by the
+// server (binary COPY of arrays would need element OIDs; text is simpler and
+// the arrays are short).
 void ensure_staging_table(pqxx::transaction_base& tx) {
   if (!tx.exec("SELECT to_regclass('pg_temp.forecast_batch')")[0][0].is_null()) return;
   tx.exec(
       "CREATE TEMP TABLE forecast_batch ("
-      " account_id text COLLATE \"C\", as_of date, horizon_days integer, cycle_id text,"
+      " account_id text COLLATE \"C\", as_of date, horizon_days bigint, cycle_id bigint,"
       " start_balance_cents bigint, buffer_cents bigint, p_overdraft_window double precision,"
-      " p_below_buffer_window double precision, first_risky_day text, model_kind text,"
-      " fallback_reason text, summary text, drivers text, anomalies text) ON COMMIT DELETE ROWS");
+      " p_below_buffer_window double precision, first_risky_day date, model_kind text,"
+      " fallback_reason text, summary text, drivers text, anomalies text, day_p_below_zero text,"
+      " day_p_below_buffer text, day_p10_cents text, day_p50_cents text, day_p90_cents text)"
+      " ON COMMIT DELETE ROWS");
+}
+
+// {v1,v2,...}: shortest round-trip text of each double, or the integer.
+template <typename Get>
+std::string array_literal(const std::vector<forecast::DayForecast>& days, Get get) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    if (i) out += ',';
+    fmt::format_to(std::back_inserter(out), "{}", get(days[i]));
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
@@ -62,44 +81,57 @@ void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::Acc
                      std::optional<std::int64_t> cycle_id) {
   if (forecasts.empty()) return;
   ensure_staging_table(tx);
-  const std::string cycle_text = cycle_id ? std::to_string(*cycle_id) : "";
   {
-    pqxx::stream_to batch{tx, "forecast_batch"};
+    CopyWriter batch(tx, "forecast_batch",
+                     {"account_id", "as_of", "horizon_days", "cycle_id", "start_balance_cents", "buffer_cents",
+                      "p_overdraft_window", "p_below_buffer_window", "first_risky_day", "model_kind", "fallback_reason",
+                      "summary", "drivers", "anomalies", "day_p_below_zero", "day_p_below_buffer", "day_p10_cents",
+                      "day_p50_cents", "day_p90_cents"});
     for (const auto& af : forecasts) {
       const auto& f = af.forecast;
-      const std::string first_risky = f.risk_days.empty() ? "" : to_iso_string(f.risk_days.front().date);
-      batch << std::make_tuple(f.account_id, to_iso_string(f.as_of), f.horizon_days, cycle_text, f.start_balance.cents(),
-                               f.buffer.cents(), f.p_overdraft_window, f.p_below_buffer_window, first_risky,
-                               std::string(f.fallback ? "fallback" : "full"),
-                               std::string(f.fallback ? forecast::fallback_reason_name(f.fallback_reason) : ""),
-                               f.risk_days.empty() ? std::string() : f.risk_days.front().summary, drivers_json(f),
-                               anomalies_json(af.model));
+      batch.begin_row();
+      batch.add_text(f.account_id);
+      batch.add_date(f.as_of);
+      batch.add_int64(f.horizon_days);
+      cycle_id ? batch.add_int64(*cycle_id) : batch.add_null();
+      batch.add_int64(f.start_balance.cents());
+      batch.add_int64(f.buffer.cents());
+      batch.add_double(f.p_overdraft_window);
+      batch.add_double(f.p_below_buffer_window);
+      f.risk_days.empty() ? batch.add_null() : batch.add_date(f.risk_days.front().date);
+      batch.add_text(f.fallback ? "fallback" : "full");
+      f.fallback ? batch.add_text(forecast::fallback_reason_name(f.fallback_reason)) : batch.add_null();
+      batch.add_text(f.risk_days.empty() ? std::string_view() : std::string_view(f.risk_days.front().summary));
+      batch.add_text(drivers_json(f));
+      batch.add_text(anomalies_json(af.model));
+      batch.add_text(array_literal(f.days, [](const auto& d) { return d.p_below_zero; }));
+      batch.add_text(array_literal(f.days, [](const auto& d) { return d.p_below_buffer; }));
+      batch.add_text(array_literal(f.days, [](const auto& d) { return d.p10.cents(); }));
+      batch.add_text(array_literal(f.days, [](const auto& d) { return d.p50.cents(); }));
+      batch.add_text(array_literal(f.days, [](const auto& d) { return d.p90.cents(); }));
+      batch.end_row();
     }
     batch.complete();
   }
   tx.exec(
       "INSERT INTO headroom.forecasts AS f (account_id, as_of, horizon_days, cycle_id, start_balance_cents,"
       " buffer_cents, p_overdraft_window, p_below_buffer_window, first_risky_day, model_kind, fallback_reason,"
-      " summary, drivers, anomalies, computed_at) "
-      "SELECT account_id, as_of, horizon_days, NULLIF(cycle_id, '')::bigint, start_balance_cents, buffer_cents,"
-      " p_overdraft_window, p_below_buffer_window, NULLIF(first_risky_day, '')::date, model_kind,"
-      " NULLIF(fallback_reason, ''), summary, drivers::jsonb, anomalies::jsonb, now() FROM forecast_batch "
+      " summary, drivers, anomalies, computed_at, day_p_below_zero, day_p_below_buffer, day_p10_cents,"
+      " day_p50_cents, day_p90_cents) "
+      "SELECT account_id, as_of, horizon_days, cycle_id, start_balance_cents, buffer_cents,"
+      " p_overdraft_window, p_below_buffer_window, first_risky_day, model_kind, fallback_reason, summary,"
+      " drivers::jsonb, anomalies::jsonb, now(), day_p_below_zero::double precision[],"
+      " day_p_below_buffer::double precision[], day_p10_cents::bigint[], day_p50_cents::bigint[],"
+      " day_p90_cents::bigint[] FROM forecast_batch "
       "ON CONFLICT (account_id) DO UPDATE SET as_of = EXCLUDED.as_of, horizon_days = EXCLUDED.horizon_days,"
       " cycle_id = EXCLUDED.cycle_id, start_balance_cents = EXCLUDED.start_balance_cents,"
       " buffer_cents = EXCLUDED.buffer_cents, p_overdraft_window = EXCLUDED.p_overdraft_window,"
       " p_below_buffer_window = EXCLUDED.p_below_buffer_window, first_risky_day = EXCLUDED.first_risky_day,"
       " model_kind = EXCLUDED.model_kind, fallback_reason = EXCLUDED.fallback_reason, summary = EXCLUDED.summary,"
-      " drivers = EXCLUDED.drivers, anomalies = EXCLUDED.anomalies, computed_at = EXCLUDED.computed_at");
-  tx.exec("DELETE FROM headroom.risk_days r USING forecast_batch b WHERE r.account_id = b.account_id");
-  {
-    pqxx::stream_to days{tx, "headroom.risk_days"};
-    for (const auto& af : forecasts) {
-      for (const auto& d : af.forecast.days)
-        days << std::make_tuple(af.forecast.account_id, to_iso_string(d.date), d.p_below_zero, d.p_below_buffer,
-                                d.p10.cents(), d.p50.cents(), d.p90.cents());
-    }
-    days.complete();
-  }
+      " drivers = EXCLUDED.drivers, anomalies = EXCLUDED.anomalies, computed_at = EXCLUDED.computed_at,"
+      " day_p_below_zero = EXCLUDED.day_p_below_zero, day_p_below_buffer = EXCLUDED.day_p_below_buffer,"
+      " day_p10_cents = EXCLUDED.day_p10_cents, day_p50_cents = EXCLUDED.day_p50_cents,"
+      " day_p90_cents = EXCLUDED.day_p90_cents");
   tx.exec("TRUNCATE forecast_batch");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Persistence of forecasts (migration 0003): the latest forecast per account
-// in headroom.forecasts and its days in headroom.risk_days. Callers own the
+// in headroom.forecasts, its days as arrays on the same row (migration 0008;
+// the view headroom.risk_days shows them one row per day). Callers own the
 // transaction, so a forecast batch commits together with whatever else must
 // (a scoring chunk's completion, nudge decisions).
 

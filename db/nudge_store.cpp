@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/copy_writer.hpp"
+
 namespace headroom::db {
 namespace {
 
@@ -33,7 +35,6 @@ std::string text_array(const std::vector<std::string>& items) {
 double epoch(sys_seconds t) { return static_cast<double>(t.time_since_epoch().count()); }
 sys_seconds from_epoch(long long s) { return sys_seconds{std::chrono::seconds{s}}; }
 
-const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
 
 }  // namespace
 
@@ -114,69 +115,119 @@ std::unordered_map<std::string, std::vector<nudges::PastNudge>> load_past_nudges
 
 WriteCounts write_decisions(pqxx::transaction_base& tx, const std::vector<DecisionRecord>& records) {
   WriteCounts counts;
-  for (const auto& r : records) {
-    const auto& d = r.decision;
-    const std::optional<std::string> risky =
-        d.risky_day ? std::optional<std::string>(forecast::to_iso_string(*d.risky_day)) : std::nullopt;
-    const std::optional<std::string> lead =
-        d.lead_time_days ? std::optional<std::string>(std::to_string(*d.lead_time_days)) : std::nullopt;
-    const std::optional<std::string> deferred =
-        d.deferred_until ? std::optional<std::string>(std::to_string(epoch(*d.deferred_until))) : std::nullopt;
-    const bool deliverable = r.deliverable && d.risky_day;
-    // One statement per decision: the decision (skipped when its dedupe key
-    // already holds a send/holdout/shadow row), then its outbox row and
-    // in-app row, each idempotent on its own unique key.
-    const auto res = tx.exec_params(
-        "WITH d AS ("
-        "  INSERT INTO headroom.nudge_decisions (decided_at, account_id, policy, policy_version, experiment, arm,"
-        "    channel, outcome, reason, variant, risky_day, lead_time_days, deferred_until, assignment_hash, as_of,"
-        "    window_probability, buffer_cents, expected_shortfall_cents, forecast, explanation)"
-        "  VALUES (to_timestamp($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12::integer,"
-        "    to_timestamp($13::double precision), $14, $15::date, $16, $17, $18, $19::jsonb, $20)"
-        "  ON CONFLICT (account_id, policy, risky_day, channel) WHERE outcome IN ('send', 'holdout') OR reason = 'shadow'"
-        "  DO NOTHING RETURNING decision_id),"
-        " o AS ("
-        "  INSERT INTO headroom.nudge_outbox (decision_id, account_id, policy, risky_day, channel, message_id, payload,"
-        "    next_attempt_at)"
-        "  SELECT decision_id, $2, $3, $11::date, $7, $21, $22::jsonb, to_timestamp($23) FROM d WHERE $24"
-        "  ON CONFLICT ON CONSTRAINT nudge_outbox_dedupe DO NOTHING RETURNING 1),"
-        " n AS ("
-        "  INSERT INTO headroom.nudges (decision_id, account_id, policy, risky_day, variant, body, available_at,"
-        "    expires_at)"
-        "  SELECT decision_id, $2, $3, $11::date, coalesce($10, ''), $25, to_timestamp($23), to_timestamp($26)"
-        "  FROM d WHERE $24 AND $7 = 'in_app'"
-        "  ON CONFLICT ON CONSTRAINT nudges_dedupe DO NOTHING RETURNING 1)"
-        "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM o), (SELECT count(*) FROM n)",
-        epoch(r.decided_at), r.account_id, r.policy, r.policy_version, r.experiment,
-        std::string(nudges::to_string(d.arm)), std::string(nudges::to_string(d.channel)),
-        std::string(nudges::to_string(d.outcome)), std::string(nudges::to_string(d.reason)), nullable(r.variant),
-        nullable(risky), nullable(lead), nullable(deferred), static_cast<std::int64_t>(d.assignment_hash),
-        forecast::to_iso_string(r.as_of), r.window_probability, r.buffer_cents, r.expected_shortfall_cents,
-        r.forecast_json, r.explanation, r.message_id, deliverable ? r.payload_json : std::string("{}"),
-        epoch(r.due_at), deliverable, r.in_app_body, epoch(r.expires_at));
-    counts.decisions += res[0][0].as<std::size_t>();
-    counts.outbox += res[0][1].as<std::size_t>();
-    counts.in_app += res[0][2].as<std::size_t>();
+  if (records.empty()) return counts;
+  // Decisions are staged with a binary COPY and written by one statement: a
+  // cycle decides for every account and channel (40,000 rows for 20,000
+  // accounts), and a statement per row cost 8 s of a cycle.
+  if (tx.exec("SELECT to_regclass('pg_temp.decision_batch')")[0][0].is_null())
+    tx.exec(
+        "CREATE TEMP TABLE decision_batch (seq bigint, decided_at double precision, account_id text COLLATE \"C\","
+        " policy text COLLATE \"C\", policy_version bigint, experiment text, arm text, channel text, outcome text,"
+        " reason text, variant text, risky_day date, lead_time_days bigint, deferred_until double precision,"
+        " assignment_hash bigint, as_of date, window_probability double precision, buffer_cents bigint,"
+        " expected_shortfall_cents bigint, forecast text, explanation text, deliverable boolean, message_id text,"
+        " payload text, due_at double precision, in_app_body text, expires_at double precision)"
+        " ON COMMIT DELETE ROWS");
+  {
+    CopyWriter batch(tx, "decision_batch",
+                     {"seq", "decided_at", "account_id", "policy", "policy_version", "experiment", "arm", "channel",
+                      "outcome", "reason", "variant", "risky_day", "lead_time_days", "deferred_until",
+                      "assignment_hash", "as_of", "window_probability", "buffer_cents", "expected_shortfall_cents",
+                      "forecast", "explanation", "deliverable", "message_id", "payload", "due_at", "in_app_body",
+                      "expires_at"});
+    std::int64_t seq = 0;
+    for (const auto& r : records) {
+      const auto& d = r.decision;
+      const bool deliverable = r.deliverable && d.risky_day;
+      batch.begin_row();
+      batch.add_int64(seq++);
+      batch.add_double(epoch(r.decided_at));
+      batch.add_text(r.account_id);
+      batch.add_text(r.policy);
+      batch.add_int64(r.policy_version);
+      batch.add_text(r.experiment);
+      batch.add_text(nudges::to_string(d.arm));
+      batch.add_text(nudges::to_string(d.channel));
+      batch.add_text(nudges::to_string(d.outcome));
+      batch.add_text(nudges::to_string(d.reason));
+      r.variant ? batch.add_text(*r.variant) : batch.add_null();
+      d.risky_day ? batch.add_date(*d.risky_day) : batch.add_null();
+      d.lead_time_days ? batch.add_int64(*d.lead_time_days) : batch.add_null();
+      d.deferred_until ? batch.add_double(epoch(*d.deferred_until)) : batch.add_null();
+      batch.add_int64(static_cast<std::int64_t>(d.assignment_hash));
+      batch.add_date(r.as_of);
+      batch.add_double(r.window_probability);
+      batch.add_int64(r.buffer_cents);
+      batch.add_int64(r.expected_shortfall_cents);
+      batch.add_text(r.forecast_json);
+      batch.add_text(r.explanation);
+      batch.add_bool(deliverable);
+      batch.add_text(r.message_id);
+      batch.add_text(deliverable ? std::string_view(r.payload_json) : std::string_view("{}"));
+      batch.add_double(epoch(r.due_at));
+      batch.add_text(r.in_app_body);
+      batch.add_double(epoch(r.expires_at));
+      batch.end_row();
+    }
+    batch.complete();
   }
+  // The decision is skipped when its dedupe key already holds a
+  // send/holdout/shadow row; outbox and in-app rows follow only the decisions
+  // inserted now, each idempotent on its own unique key.
+  const auto res = tx.exec(
+      "WITH d AS ("
+      "  INSERT INTO headroom.nudge_decisions (decided_at, account_id, policy, policy_version, experiment, arm,"
+      "    channel, outcome, reason, variant, risky_day, lead_time_days, deferred_until, assignment_hash, as_of,"
+      "    window_probability, buffer_cents, expected_shortfall_cents, forecast, explanation)"
+      "  SELECT to_timestamp(decided_at), account_id, policy, policy_version, experiment, arm, channel, outcome,"
+      "    reason, variant, risky_day, lead_time_days::integer, to_timestamp(deferred_until), assignment_hash, as_of,"
+      "    window_probability, buffer_cents, expected_shortfall_cents, forecast::jsonb, explanation"
+      "  FROM decision_batch ORDER BY seq"
+      "  ON CONFLICT (account_id, policy, risky_day, channel) WHERE outcome IN ('send', 'holdout') OR reason = 'shadow'"
+      "  DO NOTHING RETURNING decision_id, account_id, policy, risky_day, channel),"
+      " deliver AS ("
+      "  SELECT d.decision_id, b.account_id, b.policy, b.risky_day, b.channel, b.variant, b.message_id, b.payload,"
+      "    b.due_at, b.in_app_body, b.expires_at"
+      "  FROM d JOIN decision_batch b ON b.account_id = d.account_id AND b.policy = d.policy"
+      "    AND b.risky_day = d.risky_day AND b.channel = d.channel"
+      "  WHERE b.deliverable),"
+      " o AS ("
+      "  INSERT INTO headroom.nudge_outbox (decision_id, account_id, policy, risky_day, channel, message_id, payload,"
+      "    next_attempt_at)"
+      "  SELECT decision_id, account_id, policy, risky_day, channel, message_id, payload::jsonb, to_timestamp(due_at)"
+      "  FROM deliver ORDER BY decision_id"
+      "  ON CONFLICT ON CONSTRAINT nudge_outbox_dedupe DO NOTHING RETURNING 1),"
+      " n AS ("
+      "  INSERT INTO headroom.nudges (decision_id, account_id, policy, risky_day, variant, body, available_at,"
+      "    expires_at)"
+      "  SELECT decision_id, account_id, policy, risky_day, coalesce(variant, ''), in_app_body, to_timestamp(due_at),"
+      "    to_timestamp(expires_at)"
+      "  FROM deliver WHERE channel = 'in_app' ORDER BY decision_id"
+      "  ON CONFLICT ON CONSTRAINT nudges_dedupe DO NOTHING RETURNING 1)"
+      "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM o), (SELECT count(*) FROM n)");
+  counts.decisions = res[0][0].as<std::size_t>();
+  counts.outbox = res[0][1].as<std::size_t>();
+  counts.in_app = res[0][2].as<std::size_t>();
+  tx.exec("TRUNCATE decision_batch");
   return counts;
 }
 
 std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica, std::chrono::seconds lease,
-                                           int limit) {
+                                           int limit, sys_seconds due_by) {
   pqxx::work tx{conn};
   const auto rows = tx.exec_params(
       "UPDATE headroom.nudge_outbox o SET claimed_at = now(), claimed_by = $1, attempts = o.attempts + 1,"
-      "       first_attempt_at = coalesce(o.first_attempt_at, now()) "
+      "       first_attempt_at = coalesce(o.first_attempt_at, to_timestamp($4)) "
       "FROM (SELECT ob.outbox_id, a.email, coalesce(a.email_consent, false) AS consent,"
       "             a.opted_out_at IS NOT NULL AS opted_out"
       "      FROM headroom.nudge_outbox ob LEFT JOIN headroom.accounts a ON a.account_id = ob.account_id"
-      "      WHERE ob.status = 'pending' AND ob.channel = 'email' AND ob.next_attempt_at <= now()"
+      "      WHERE ob.status = 'pending' AND ob.channel = 'email' AND ob.next_attempt_at <= to_timestamp($4)"
       "        AND (ob.claimed_at IS NULL OR ob.claimed_at < now() - make_interval(secs => $2))"
       "      ORDER BY ob.next_attempt_at, ob.outbox_id LIMIT $3 FOR UPDATE OF ob SKIP LOCKED) due "
       "WHERE o.outbox_id = due.outbox_id "
       "RETURNING o.outbox_id, o.account_id, o.message_id, o.payload::text, extract(epoch FROM o.created_at)::bigint,"
       "          extract(epoch FROM o.first_attempt_at)::bigint, o.attempts, due.email, due.consent, due.opted_out",
-      std::string(replica), static_cast<double>(lease.count()), limit);
+      std::string(replica), static_cast<double>(lease.count()), limit, epoch(due_by));
   tx.commit();
   std::vector<ClaimedEmail> out;
   out.reserve(rows.size());
@@ -235,16 +286,16 @@ void mark_retry(pqxx::connection& conn, std::int64_t outbox_id, std::string_view
   tx.commit();
 }
 
-InAppRelease release_due_in_app(pqxx::connection& conn, int limit) {
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit, sys_seconds due_by) {
   pqxx::work tx{conn};
   const auto r = tx.exec_params1(
       "WITH due AS ("
       "  SELECT o.outbox_id, n.nudge_id,"
-      "         (a.opted_out_at IS NOT NULL OR n.expires_at <= now() OR n.nudge_id IS NULL) AS dropped"
+      "         (a.opted_out_at IS NOT NULL OR n.expires_at <= to_timestamp($2) OR n.nudge_id IS NULL) AS dropped"
       "  FROM headroom.nudge_outbox o"
       "  LEFT JOIN headroom.accounts a ON a.account_id = o.account_id"
       "  LEFT JOIN headroom.nudges n ON (n.account_id, n.policy, n.risky_day) = (o.account_id, o.policy, o.risky_day)"
-      "  WHERE o.status = 'pending' AND o.channel = 'in_app' AND o.next_attempt_at <= now()"
+      "  WHERE o.status = 'pending' AND o.channel = 'in_app' AND o.next_attempt_at <= to_timestamp($2)"
       "  ORDER BY o.next_attempt_at, o.outbox_id LIMIT $1 FOR UPDATE OF o SKIP LOCKED),"
       " n AS ("
       "  UPDATE headroom.nudges n SET status = CASE WHEN due.dropped THEN 'expired' ELSE 'available' END,"
@@ -253,21 +304,22 @@ InAppRelease release_due_in_app(pqxx::connection& conn, int limit) {
       " o AS ("
       "  UPDATE headroom.nudge_outbox o SET status = CASE WHEN due.dropped THEN 'cancelled' ELSE 'sent' END,"
       "         sent_at = CASE WHEN due.dropped THEN NULL ELSE now() END, attempts = o.attempts + 1,"
-      "         first_attempt_at = coalesce(o.first_attempt_at, now())"
+      "         first_attempt_at = coalesce(o.first_attempt_at, to_timestamp($2))"
       "  FROM due WHERE o.outbox_id = due.outbox_id RETURNING o.status)"
       "SELECT (SELECT count(*) FROM n WHERE status = 'available'), (SELECT count(*) FROM o WHERE status = 'cancelled')",
-      limit);
+      limit, epoch(due_by));
   tx.commit();
   return InAppRelease{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
 }
 
-OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease) {
+OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease,
+                             sys_seconds due_by) {
   pqxx::read_transaction tx{conn};
   const auto r = tx.exec_params1(
       "SELECT count(*) FILTER (WHERE claimed_at IS NULL OR claimed_at < now() - make_interval(secs => $2)),"
       "       count(*) FILTER (WHERE claimed_at >= now() - make_interval(secs => $2)) "
-      "FROM headroom.nudge_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()",
-      std::string(channel), static_cast<double>(lease.count()));
+      "FROM headroom.nudge_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= to_timestamp($3)",
+      std::string(channel), static_cast<double>(lease.count()), epoch(due_by));
   return OutboxBacklog{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
 }
 

@@ -108,10 +108,15 @@ struct ClaimedEmail {
   bool opted_out = false;
 };
 
-// Claims up to `limit` due email rows (pending, next_attempt_at <= now, no
+// "Due" compares a row's next_attempt_at (and an in-app nudge's expiry) with
+// `due_by`, the caller's clock: the wall clock in the daemon, the simulated
+// instant in a lockstep experiment. Leases always use the server's clock,
+// since they measure real time between processes.
+
+// Claims up to `limit` due email rows (pending, next_attempt_at <= due_by, no
 // live lease) for `replica`, commits, and returns them.
 std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica,
-                                           std::chrono::seconds lease, int limit);
+                                           std::chrono::seconds lease, int limit, std::chrono::sys_seconds due_by);
 
 // Marks, each its own short transaction; only a still-pending row changes.
 void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code);
@@ -128,15 +133,16 @@ struct InAppRelease {
 };
 // Makes up to `limit` due in-app rows available, in one transaction (the
 // nudge's status and its outbox row change together, so this is exactly once).
-InAppRelease release_due_in_app(pqxx::connection& conn, int limit);
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit, std::chrono::sys_seconds due_by);
 
-// Pending rows of `channel` that are due now or whose claim is live (work a
+// Pending rows of `channel` that are due by `due_by` or whose claim is live (work a
 // draining sender must still wait for); and whether any of them is claimable.
 struct OutboxBacklog {
   std::size_t due = 0;     // pending, due, not validly leased
   std::size_t leased = 0;  // pending, due, leased by someone (maybe a dead replica)
 };
-OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease);
+OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease,
+                             std::chrono::sys_seconds due_by);
 
 // ---- HTTP API -------------------------------------------------------------
 

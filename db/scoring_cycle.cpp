@@ -97,19 +97,14 @@ bool cycle_finished(pqxx::connection& conn, std::int64_t cycle_id) {
   return finished;
 }
 
-std::size_t read_account_histories(
-    pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
+namespace {
+
+// Streams `query` (a parenthesised SELECT of the contract columns in
+// (account_id, posted_at, txn_id) order) with COPY and hands over each
+// account's rows. Returns the number of rows that could not be decoded.
+std::size_t stream_histories(
+    pqxx::transaction_base& tx, const std::string& query,
     const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account) {
-  pqxx::read_transaction tx{conn};
-  // COPY takes no bind parameters; the bounds are escaped by the server's own
-  // quoting (tx.quote), never pasted raw.
-  std::string query =
-      "(SELECT account_id, txn_id, posted_at, amount, balance_after, description, kind "
-      "FROM headroom.transactions";
-  if (!first_account.empty() || !last_account.empty())
-    query += " WHERE account_id BETWEEN " + tx.quote(std::string(first_account)) + " AND " +
-             tx.quote(std::string(last_account));
-  query += " ORDER BY account_id, posted_at, txn_id)";
   // libpqxx 6.4's stream_from runs "COPY <name> TO STDOUT"; a parenthesised
   // query in place of the table name is PostgreSQL's COPY (query) form.
   pqxx::stream_from stream{tx, query};
@@ -151,8 +146,47 @@ std::size_t read_account_histories(
   }
   stream.complete();
   if (!history.empty()) on_account(current, std::move(history));
+  return undecodable;
+}
+
+constexpr const char* kContractSelect =
+    "(SELECT account_id, txn_id, posted_at, amount, balance_after, description, kind FROM headroom.transactions";
+
+}  // namespace
+
+std::size_t read_account_histories(
+    pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account) {
+  pqxx::read_transaction tx{conn};
+  // COPY takes no bind parameters; the bounds are escaped by the server's own
+  // quoting (tx.quote), never pasted raw.
+  std::string query = kContractSelect;
+  if (!first_account.empty() || !last_account.empty())
+    query += " WHERE account_id BETWEEN " + tx.quote(std::string(first_account)) + " AND " +
+             tx.quote(std::string(last_account));
+  query += " ORDER BY account_id, posted_at, txn_id)";
+  const std::size_t undecodable = stream_histories(tx, query, on_account);
   tx.commit();
   return undecodable;
+}
+
+TransactionsRead read_transactions_since(
+    pqxx::connection& conn, std::optional<std::int64_t> since_xmin,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& rows)>& on_account) {
+  // Repeatable read: the snapshot whose xmin is returned is the one the COPY
+  // reads with (taken by the first statement, kept for the transaction).
+  pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx{conn};
+  TransactionsRead read;
+  read.snapshot_xmin = tx.exec("SELECT txid_snapshot_xmin(txid_current_snapshot())")[0][0].as<std::int64_t>();
+  std::string query = kContractSelect;
+  // Every row this snapshot shows that the previous one did not was inserted
+  // by a transaction with id >= the previous snapshot's xmin. Some rows with
+  // such ids were already visible then: the caller drops them by txn_id.
+  if (since_xmin) query += " WHERE inserted_xid >= " + tx.quote(*since_xmin);
+  query += " ORDER BY account_id, posted_at, txn_id)";
+  read.undecodable = stream_histories(tx, query, on_account);
+  tx.commit();
+  return read;
 }
 
 bool complete_chunk(pqxx::connection& conn, const ScoringChunk& chunk, std::string_view replica_id,

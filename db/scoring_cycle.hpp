@@ -60,6 +60,21 @@ std::size_t read_account_histories(
     pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
     const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account);
 
+// For processes that keep histories in memory (service/history_cache.hpp):
+// streams the rows that became visible since the snapshot whose xmin is
+// `since_xmin` (every row when nullopt), in (account_id, posted_at, txn_id)
+// order, and returns the xmin of the snapshot it read with — the `since_xmin`
+// of the next call. Rows may repeat ones handed over before (same
+// account_id and txn_id, same content): callers drop those. Relies on rows
+// never being updated or deleted, which the import guarantees.
+struct TransactionsRead {
+  std::int64_t snapshot_xmin = 0;
+  std::size_t undecodable = 0;
+};
+TransactionsRead read_transactions_since(
+    pqxx::connection& conn, std::optional<std::int64_t> since_xmin,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& rows)>& on_account);
+
 // Called inside the chunk's transaction after its forecasts are written
 // (nudge decisions and outbox rows), so they commit or roll back together.
 using ChunkHook = std::function<void(pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts)>;

@@ -34,6 +34,7 @@ CommandRunner add_run_command(CLI::App& app) {
     int horizon_days = 30;
     unsigned threads = 0;
     bool keep_db = false;
+    bool history_cache = false;
     std::string config_path;
   };
   auto o = std::make_shared<Options>();
@@ -50,6 +51,8 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_option("--horizon", o->horizon_days, "Forecast horizon in days")->check(CLI::Range(1, 366))->capture_default_str();
   cmd->add_option("--threads", o->threads, "Scoring threads (default: one per core)");
   cmd->add_flag("--keep-db", o->keep_db, "Leave the embedded PostgreSQL running on exit");
+  cmd->add_flag("--history-cache", o->history_cache,
+                "Keep account histories in memory between cycles and read only new rows (~200 bytes per row)");
   return [o] {
     const Config config = load_config(o->config_path);
     db::DatabaseOptions dbo = database_options(config.database);
@@ -65,6 +68,7 @@ CommandRunner add_run_command(CLI::App& app) {
     scoring.lease = std::chrono::seconds(o->lease_seconds);
     scoring.worker_threads = o->threads;
     scoring.forecast.projection.horizon_days = o->horizon_days;
+    if (o->history_cache) scoring.history_cache = std::make_shared<HistoryCache>();
     // Nudges: decisions are planned with every chunk; delivery follows.
     SmtpSettings smtp;
     try {

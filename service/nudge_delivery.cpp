@@ -35,13 +35,14 @@ std::unique_ptr<Mailer> make_mailer(const SmtpSettings& settings) {
 DeliveryWorker::DeliveryWorker(DeliverySettings settings, std::unique_ptr<Mailer> mailer, std::string from_address)
     : settings_(std::move(settings)), mailer_(std::move(mailer)), from_address_(std::move(from_address)) {
   if (settings_.batch < 1) settings_.batch = 1;
+  if (!settings_.clock) settings_.clock = now_seconds;
 }
 
 DeliveryStats DeliveryWorker::deliver_due(pqxx::connection& conn, const std::atomic<bool>& stop, std::size_t max_rows) {
   DeliveryStats stats;
   while (!stop.load() && stats.total() < max_rows) {
     const int limit = static_cast<int>(std::min<std::size_t>(max_rows - stats.total(), 1000));
-    const db::InAppRelease r = db::release_due_in_app(conn, limit);
+    const db::InAppRelease r = db::release_due_in_app(conn, limit, settings_.clock());
     stats.in_app_released += r.released;
     stats.in_app_cancelled += r.cancelled;
     if (r.released + r.cancelled < static_cast<std::size_t>(limit)) break;
@@ -59,7 +60,7 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
   DeliveryStats stats;
   while (!stop.load() && stats.total() < max_rows) {
     const int limit = static_cast<int>(std::min<std::size_t>(max_rows - stats.total(), settings_.batch));
-    const auto claimed = db::claim_due_emails(conn, settings_.replica_id, settings_.lease, limit);
+    const auto claimed = db::claim_due_emails(conn, settings_.replica_id, settings_.lease, limit, settings_.clock());
     if (claimed.empty()) break;
     for (const auto& row : claimed) {
       // A stop between messages leaves the rest of the batch claimed; its
@@ -113,7 +114,7 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
           ++stats.emails_failed;
           break;
         case DeliveryStatus::transient: {
-          const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at, now_seconds(),
+          const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at, settings_.clock(),
                                                static_cast<std::uint64_t>(row.outbox_id));
           if (step.give_up) {
             spdlog::warn("[delivery] outbox {} ({}): retry deadline passed after {} attempts", row.outbox_id,
@@ -139,8 +140,9 @@ DeliveryStats DeliveryWorker::drain(pqxx::connection& conn, const std::atomic<bo
   DeliveryStats stats = deliver_due(conn, stop);
   const auto deadline = std::chrono::steady_clock::now() + wait_bound;
   while (!stop.load()) {
-    const auto in_app = db::outbox_backlog(conn, "in_app", settings_.lease);
-    const auto emails = mailer_ ? db::outbox_backlog(conn, "email", settings_.lease) : db::OutboxBacklog{};
+    const auto due_by = settings_.clock();
+    const auto in_app = db::outbox_backlog(conn, "in_app", settings_.lease, due_by);
+    const auto emails = mailer_ ? db::outbox_backlog(conn, "email", settings_.lease, due_by) : db::OutboxBacklog{};
     if (std::chrono::steady_clock::now() > deadline) break;
     if (in_app.due + emails.due > 0) {
       stats += deliver_due(conn, stop);

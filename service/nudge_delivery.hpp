@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,9 @@ struct DeliverySettings {
   int batch = 50;                    // rows per claim transaction
   std::string from_name;             // optional display name of the From header
   nudges::RetryPolicy retry;         // 30 s doubling to 1 h, ±50 % jitter, 24 h deadline
+  // What "due" means: the wall clock by default; a lockstep experiment passes
+  // its simulated instant. Leases run on the database server's clock.
+  std::function<std::chrono::sys_seconds()> clock;
 };
 
 struct DeliveryStats {

@@ -1,7 +1,9 @@
 #include "service/scoring.hpp"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -35,21 +37,33 @@ std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const
   std::condition_variable all_done;
   std::size_t posted = 0;
   std::size_t completed = 0;
-  undecodable += db::read_account_histories(
-      conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
-        std::size_t slot;
-        {
-          std::lock_guard lock(mutex);
-          slot = posted++;
-          results.resize(posted);
-        }
-        boost::asio::post(pool, [&, slot, h = std::move(history)]() {
-          auto scored = forecast::forecast_account(h, as_of, settings.forecast);
-          std::lock_guard lock(mutex);
-          results[slot] = std::move(scored);
-          if (++completed == posted) all_done.notify_one();
+  // Posts one account; `history` stays valid until the task ran: it lives
+  // in the cache, or in `owner` when it was read for this chunk.
+  const auto post = [&](std::shared_ptr<const std::vector<forecast::Transaction>> owner,
+                        std::span<const forecast::Transaction> history) {
+    std::size_t slot;
+    {
+      std::lock_guard lock(mutex);
+      slot = posted++;
+      results.resize(posted);
+    }
+    boost::asio::post(pool, [&, slot, owner = std::move(owner), history]() {
+      auto scored = forecast::forecast_account(history, as_of, settings.forecast);
+      std::lock_guard lock(mutex);
+      results[slot] = std::move(scored);
+      if (++completed == posted) all_done.notify_one();
+    });
+  };
+  if (settings.history_cache) {
+    settings.history_cache->for_each_in_range(
+        first, last, [&](const std::string&, std::span<const forecast::Transaction> history) { post(nullptr, history); });
+  } else {
+    undecodable += db::read_account_histories(
+        conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
+          auto owner = std::make_shared<const std::vector<forecast::Transaction>>(std::move(history));
+          post(owner, *owner);
         });
-      });
+  }
   // The pool is shared across chunks, so wait for this chunk's tasks by count.
   std::unique_lock lock(mutex);
   all_done.wait(lock, [&] { return completed == posted; });
@@ -73,6 +87,13 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   result.cycle_id = cycle.cycle_id;
   spdlog::info("[scoring] cycle {} as of {}: {} accounts in {} chunks ({})", cycle.cycle_id,
                forecast::to_iso_string(as_of), cycle.accounts, cycle.chunks, cycle.created ? "started" : "joined");
+  if (settings.history_cache) {
+    const auto r = settings.history_cache->refresh(conn);
+    result.undecodable_rows += r.undecodable;
+    spdlog::info("[scoring] history cache {}: {} rows read, {} new; {} accounts, {} rows held",
+                 r.full ? "loaded" : "refreshed", r.rows_read, r.rows_added, settings.history_cache->accounts(),
+                 settings.history_cache->rows());
+  }
   boost::asio::thread_pool pool(pool_size(settings));
   const auto deadline_wait = std::chrono::steady_clock::now() + 2 * settings.lease + std::chrono::seconds(5);
   while (!stop.load()) {

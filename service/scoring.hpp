@@ -15,6 +15,7 @@
 
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
+#include "service/history_cache.hpp"
 #include "service/nudge_planning.hpp"
 
 namespace headroom::service {
@@ -26,6 +27,9 @@ struct ScoringSettings {
   unsigned worker_threads = 0;                 // 0: one per core
   forecast::ForecastParams forecast;           // horizon, buffer, paths, seed
   NudgeSettings nudges;                        // decisions + outbox written with each chunk's forecasts
+  // Histories kept in memory across cycles (service/history_cache.hpp);
+  // null (the default): each chunk streams its accounts' histories.
+  std::shared_ptr<HistoryCache> history_cache;
 };
 
 struct CycleResult {
