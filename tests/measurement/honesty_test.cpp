@@ -2,7 +2,9 @@
 // through the simulator, the real forecast engine and the real planner, then
 // analysed like the bank's data (factual paths only) and compared with the
 // simulator's truth. docs/analysis.md, "How the estimates are checked".
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -13,7 +15,9 @@ namespace headroom::measurement::testing {
 namespace {
 
 constexpr int kRuns = 100;
-constexpr unsigned kThreads = 2;  // the project machine's cores
+// Both cores of the project machine (more where there are more); results do
+// not depend on it.
+const unsigned kThreads = std::max(2u, std::thread::hardware_concurrency());
 
 ExperimentSetup honesty_setup(std::uint64_t seed) {
   ExperimentSetup s;
