@@ -180,99 +180,140 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   const double* in_pool = sp.daily_inflow_cents.data();
   const std::uint8_t* after_pool = sp.after_payday.data();
 
+  // Paths run in blocks of kLanes: each lane is one path with its own random
+  // stream (the same stream, consumed in the same order, as a path run alone),
+  // and the lanes' balance chains are independent, so the day loop keeps
+  // several in flight instead of waiting on one add-and-gather chain.
+  constexpr int kLanes = ProjectionWorkspace::kLanes;
+  const int stride = (n_paths + kLanes - 1) / kLanes * kLanes;  // padded path count
+  const auto stride_z = static_cast<std::size_t>(stride);
   const auto n_paths_z = static_cast<std::size_t>(n_paths);
-  // balances[day * n_paths + path]: a day's paths are contiguous for the summaries.
-  ws.balances.resize(static_cast<std::size_t>(horizon) * n_paths_z);
-  ws.flows.resize(n_total);
-  ws.income_on.resize(n_total);
+  // balances[day * stride + path]: a day's paths are contiguous for the summaries.
+  ws.balances.resize(static_cast<std::size_t>(horizon) * stride_z);
+  ws.flows.resize(n_total * kLanes);
+  ws.income_on.resize(n_total * kLanes);
   double* const balances = ws.balances.data();
   double* const flows = ws.flows.data();
   std::uint8_t* const income_on = ws.income_on.data();
   const ProjectionWorkspace::DaySource* const source = ws.source.data();
+  // The net discretionary flow of drawing pool day `src` for a target day
+  // before/after payday, worked out once per pool day instead of per draw
+  // (the same expression, so the same bits).
+  if (resample) {
+    ws.net_pool.resize(2 * static_cast<std::size_t>(pool));
+    for (int i = 0; i < pool; ++i)
+      for (int a = 0; a < 2; ++a)
+        ws.net_pool[static_cast<std::size_t>(a * pool + i)] = in_pool[i] - out_pool[i] * pay_mult[after_pool[i] != 0][a];
+  }
+  const double* const net_pool = ws.net_pool.data();
   int window_below_zero = 0, window_below_buffer = 0;
 
-  for (int p = 0; p < n_paths; ++p) {
-    PathRng rng(pp.seed, static_cast<std::uint64_t>(p));
-    std::fill(flows, flows + total, 0.0);
-    std::fill(income_on, income_on + total, std::uint8_t{0});
-    for (const Event& e : events) {
-      if (rng.uniform() >= e.probability) continue;
-      int day = e.day;
-      if (e.pending_last_day >= 0) {
-        day = rng.uniform_int(0, e.pending_last_day);
-      } else if (e.n_jitter > 0) {
-        day += e.jitter[rng.uniform_int(0, e.n_jitter - 1)];
+  PathRng rng[kLanes];
+  for (int p0 = 0; p0 < n_paths; p0 += kLanes) {
+    std::fill(flows, flows + n_total * kLanes, 0.0);
+    std::fill(income_on, income_on + n_total * kLanes, std::uint8_t{0});
+    for (int l = 0; l < kLanes; ++l) {
+      PathRng& r = rng[l];
+      r = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
+      for (const Event& e : events) {
+        if (r.uniform() >= e.probability) continue;
+        int day = e.day;
+        if (e.pending_last_day >= 0) {
+          day = r.uniform_int(0, e.pending_last_day);
+        } else if (e.n_jitter > 0) {
+          day += e.jitter[r.uniform_int(0, e.n_jitter - 1)];
+        }
+        if (day < 0) day = 0;
+        if (day >= total) continue;
+        double amount = e.amount;
+        if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * r.normal());
+        flows[day * kLanes + l] += amount;
+        if (e.income) income_on[day * kLanes + l] = 1;
       }
-      if (day < 0) day = 0;
-      if (day >= total) continue;
-      double amount = e.amount;
-      if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * rng.normal());
-      flows[day] += amount;
-      if (e.income) income_on[day] = 1;
     }
-    double bal = b0;
-    int last_income = last_income_day;
-    bool below0 = false, below_buf = false;
-    double* column = balances + p;
+    double bal[kLanes];
+    int last_income[kLanes];
+    bool below0[kLanes], below_buf[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      bal[l] = b0;
+      last_income[l] = last_income_day;
+      below0[l] = below_buf[l] = false;
+    }
     if (resample) {
       for (int t = 0; t < total; ++t) {
-        if (income_on[t]) last_income = t;
-        const ProjectionWorkspace::DaySource& ds = source[t];
-        // One draw: bits 0–15 pick recent vs whole pool, 16–31 the shock,
-        // 32–63 how many weeks back.
-        const std::uint64_t x = rng.next();
-        // An index, not a branch: the choice is a coin flip the predictor cannot learn.
-        const std::uint64_t weeks = ds.weeks[(x & 0xFFFF) >= kRecentThreshold];
-        const int src = ds.newest - 7 * static_cast<int>(((x >> 32) * weeks) >> 32);
-        const bool tgt_after = t - last_income <= 3;
-        const double out = out_pool[src] * pay_mult[after_pool[src] != 0][tgt_after];
-        // Subtracting 0.0 is exact: the shock stays branch-free.
-        const double d = (in_pool[src] - out) - (((x >> 16) & 0xFFFF) < shock_threshold ? shock_amount : 0.0);
-        bal += flows[t] + d;
+        const ProjectionWorkspace::DaySource ds = source[t];
+        const double* const flow_t = flows + t * kLanes;
+        const std::uint8_t* const income_t = income_on + t * kLanes;
+#pragma GCC unroll 8
+        for (int l = 0; l < kLanes; ++l) {
+          last_income[l] = income_t[l] ? t : last_income[l];
+          // One draw: bits 0–15 pick recent vs whole pool, 16–31 the shock,
+          // 32–63 how many weeks back.
+          const std::uint64_t x = rng[l].next();
+          // An index, not a branch: the choice is a coin flip the predictor cannot learn.
+          const std::uint64_t weeks = ds.weeks[(x & 0xFFFF) >= kRecentThreshold];
+          const int src = ds.newest - 7 * static_cast<int>(((x >> 32) * weeks) >> 32);
+          const int tgt_after = t - last_income[l] <= 3;
+          // Subtracting 0.0 is exact: the shock stays branch-free.
+          const double d = net_pool[tgt_after * pool + src] -
+                           (((x >> 16) & 0xFFFF) < shock_threshold ? shock_amount : 0.0);
+          bal[l] += flow_t[l] + d;
+        }
         if (t >= lead) {
-          column[static_cast<std::size_t>(t - lead) * n_paths_z] = bal;
-          below0 |= bal < 0;
-          below_buf |= bal < buffer;
+          double* const row = balances + static_cast<std::size_t>(t - lead) * stride_z + p0;
+          for (int l = 0; l < kLanes; ++l) {
+            row[l] = bal[l];
+            below0[l] |= bal[l] < 0;
+            below_buf[l] |= bal[l] < buffer;
+          }
         }
       }
     } else {
       for (int t = 0; t < total; ++t) {
-        const double d = sp.drift_mean_cents + sp.drift_sd_cents * rng.normal();
-        bal += flows[t] + d;
+        const double* const flow_t = flows + t * kLanes;
+        for (int l = 0; l < kLanes; ++l)
+          bal[l] += flow_t[l] + (sp.drift_mean_cents + sp.drift_sd_cents * rng[l].normal());
         if (t >= lead) {
-          column[static_cast<std::size_t>(t - lead) * n_paths_z] = bal;
-          below0 |= bal < 0;
-          below_buf |= bal < buffer;
+          double* const row = balances + static_cast<std::size_t>(t - lead) * stride_z + p0;
+          for (int l = 0; l < kLanes; ++l) {
+            row[l] = bal[l];
+            below0[l] |= bal[l] < 0;
+            below_buf[l] |= bal[l] < buffer;
+          }
         }
       }
     }
-    window_below_zero += below0;
-    window_below_buffer += below_buf;
+    // Padding lanes past n_paths are simulated but never counted.
+    for (int l = 0; l < kLanes && p0 + l < n_paths; ++l) {
+      window_below_zero += below0[l];
+      window_below_buffer += below_buf[l];
+    }
   }
   f.p_overdraft_window = double(window_below_zero) / n_paths;
   f.p_below_buffer_window = double(window_below_buffer) / n_paths;
 
   f.days.resize(static_cast<std::size_t>(horizon));
-  ws.shortfall.assign(static_cast<std::size_t>(horizon), 0.0);
-  if (pp.quantiles) ws.select_scratch.resize(n_paths_z);
+  if (pp.quantiles) ws.select_scratch.resize(2 * n_paths_z);
   for (int d = 0; d < horizon; ++d) {
-    double* col = balances + static_cast<std::size_t>(d) * n_paths_z;
-    int below0 = 0, below_buf = 0;
-    double short_sum = 0;
+    const double* col = balances + static_cast<std::size_t>(d) * stride_z;
+    // 64-bit counters of compares: a loop the compiler vectorizes.
+    std::int64_t below0 = 0, below_buf = 0;
     for (int p = 0; p < n_paths; ++p) {
       below0 += col[p] < 0;
       below_buf += col[p] < buffer;
-      if (col[p] < 0) short_sum -= col[p];
     }
     DayForecast& day = f.days[static_cast<std::size_t>(d)];
     day.date = as_of + Days{d};
     day.p_below_zero = double(below0) / n_paths;
     day.p_below_buffer = double(below_buf) / n_paths;
-    ws.shortfall[static_cast<std::size_t>(d)] = below0 > 0 ? short_sum / below0 : 0.0;
     if (pp.quantiles) {
       int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
       double q[3];
-      select_ranks(col, ws.select_scratch.data(), n_paths, ranks, 3, q);
+      // select_ranks() clobbers its input: it works on a copy, so the day stays
+      // in path order for the shortfall of risk days below.
+      double* const copy = ws.select_scratch.data();
+      std::copy(col, col + n_paths, copy);
+      select_ranks(copy, copy + n_paths, n_paths, ranks, 3, q);
       day.p10 = to_money(q[0]);
       day.p50 = to_money(q[1]);
       day.p90 = to_money(q[2]);
@@ -287,7 +328,17 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       rd.date = day.date;
       rd.p_below_zero = day.p_below_zero;
       rd.p_below_buffer = day.p_below_buffer;
-      rd.expected_shortfall = to_money(ws.shortfall[static_cast<std::size_t>(d)]);
+      // E[−balance | balance < 0], only for the few days explained.
+      const double* col = balances + static_cast<std::size_t>(d) * stride_z;
+      int below0 = 0;
+      double short_sum = 0;
+      for (int p = 0; p < n_paths; ++p) {
+        if (col[p] < 0) {
+          short_sum -= col[p];
+          ++below0;
+        }
+      }
+      rd.expected_shortfall = to_money(below0 > 0 ? short_sum / below0 : 0.0);
       rd.drivers = explain_day(m, f.scheduled, as_of, day.date, rd.expected_shortfall);
       rd.summary = render_drivers(rd.drivers, day.date);
       f.risk_days.push_back(std::move(rd));

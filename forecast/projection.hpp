@@ -114,12 +114,13 @@ struct ProjectionWorkspace {
     int newest = -1;              // newest pool day with the target's weekday
     std::uint32_t weeks[2] = {0, 0};  // how many weeks back a draw may go: [0] recent window, [1] whole pool
   };
+  static constexpr int kLanes = 8;  // paths simulated side by side
   std::vector<Event> events;
   std::vector<Date> dates;
   std::vector<DaySource> source;
-  std::vector<double> balances;   // [day * paths + path]
-  std::vector<double> flows;
-  std::vector<double> shortfall;
+  std::vector<double> balances;   // [day * padded paths + path]
+  std::vector<double> flows;      // [day * kLanes + lane]: scheduled flows of one block of paths
+  std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
   std::vector<std::uint8_t> income_on;
 };

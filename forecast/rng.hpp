@@ -10,6 +10,7 @@ namespace headroom::forecast {
 
 class PathRng {
  public:
+  PathRng() = default;  // a placeholder, to be assigned a seeded generator
   explicit PathRng(std::uint64_t seed, std::uint64_t stream) : state_(mix(seed ^ mix(stream + 0x632be59bd9b4e019ULL))) {}
   std::uint64_t next() {
     std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
@@ -36,7 +37,7 @@ class PathRng {
     return z ^ (z >> 31);
   }
   static std::uint64_t mix(std::uint64_t z) { return mix_step(z + 0x9e3779b97f4a7c15ULL); }
-  std::uint64_t state_;
+  std::uint64_t state_ = 0;
 };
 
 }  // namespace headroom::forecast
