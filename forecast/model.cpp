@@ -93,11 +93,22 @@ void lay_over(const Schedule& s, std::span<const Observation> obs, Date as_of, s
   m.score = (den > 0 ? num / den : 0.0) - 0.5 * (1.0 - double(m.matched_obs) / double(obs.size()));
 }
 
+// Buffers of the schedule search, kept for the whole fit() so each label's
+// search does not allocate its own.
+struct SearchScratch {
+  std::vector<Date> dates;
+  std::vector<int> due_match;
+  std::vector<double> gaps;
+  std::vector<Schedule> cands;
+  Match trial;
+};
+
 // The full match of one schedule: lay_over() plus span, misses and jitter.
-Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, std::vector<Date>& scratch) {
+Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, SearchScratch& ss) {
   Match m;
   m.schedule = s;
-  std::vector<int> due_match;
+  std::vector<Date>& scratch = ss.dates;
+  std::vector<int>& due_match = ss.due_match;
   lay_over(s, obs, as_of, scratch, due_match, m);
   int last_match_i = -1;
   for (std::size_t i = 0; i < scratch.size(); ++i)
@@ -241,19 +252,21 @@ bool acceptable(const Match& m, int n_obs) {
   return coverage >= 0.6 && precision >= 0.6;
 }
 
-Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tight, std::vector<Date>& scratch) {
+Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tight, SearchScratch& ss) {
   Match best;
   if (obs.size() < 2) return best;
-  std::vector<double> gaps;
+  std::vector<double>& gaps = ss.gaps;
+  gaps.clear();
   for (std::size_t i = 1; i < obs.size(); ++i) {
     const int g = days_between(obs[i - 1].date, obs[i].date);
     if (g > 0) gaps.push_back(g);
   }
   if (gaps.empty()) return best;
   const double gap = median_inplace(gaps);
-  std::vector<Schedule> cands;
-  std::vector<int> due_match;
-  Match trial;
+  std::vector<Schedule>& cands = ss.cands;
+  std::vector<int>& due_match = ss.due_match;
+  std::vector<Date>& scratch = ss.dates;
+  Match& trial = ss.trial;
   double best_score = best.score;
   Schedule best_schedule;
   bool found = false;
@@ -269,7 +282,7 @@ Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tigh
   }
   // Only the winner needs the full match (deviations, misses): evaluating it
   // again gives exactly what the search saw.
-  if (found) best = evaluate(best_schedule, obs, as_of, scratch);
+  if (found) best = evaluate(best_schedule, obs, as_of, ss);
   return best;
 }
 
@@ -343,8 +356,10 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
   }
   std::vector<std::int16_t> posting_stream(n_post, -1);
   std::vector<Observation> obs;
-  std::vector<Date> scratch;
+  SearchScratch search;
+  std::vector<Date>& scratch = search.dates;
   scratch.reserve(64);
+  std::vector<double> amts;
   for (std::size_t g0 = 0; g0 < n_post;) {
     std::size_t g1 = g0;
     const std::uint32_t label = h.postings[order[g0]].label;
@@ -363,18 +378,17 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     // Card spending at one merchant several times a week is not a stream.
     if (days_between(obs.front().date, obs.back().date) < 5 * static_cast<int>(obs.size()) / 2) continue;
     const std::uint8_t hints = h.label_hints[label];
-    std::vector<double> amts;
-    amts.reserve(obs.size());
-    for (const auto& o : obs) amts.push_back(std::fabs(o.amount));
-    const double med = median_inplace(amts);
-    const double rel_spread = med > 0 ? mad_of(amts, med) / med : 1.0;
     const bool hinted = (hints & (hint_bits(LabelHint::kIncome) | hint_bits(LabelHint::kBill))) != 0;
     const bool gig = (hints & hint_bits(LabelHint::kGig)) != 0;
     if (gig && !hinted) continue;  // gig income is a rate, not a schedule
+    amts.clear();
+    for (const auto& o : obs) amts.push_back(std::fabs(o.amount));
+    const double med = median_inplace(amts);
+    const double rel_spread = med > 0 ? mad_of(amts, med) / med : 1.0;
     if (rel_spread > p.max_amount_rel_spread && !hinted) continue;
     const bool tight = rel_spread <= 0.05 || (obs.size() == 2 && std::fabs(std::fabs(obs[0].amount) - std::fabs(obs[1].amount)) <= 0.05 * med);
 
-    Match best = best_match(obs, h.as_of, tight || hinted, scratch);
+    Match best = best_match(obs, h.as_of, tight || hinted, search);
     bool schedule_changed = false;
     Date change_date{};
     // A changed pay day: the latest observations all miss the overall rule but
@@ -388,9 +402,9 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
         for (std::size_t k = 2; k + 2 <= obs.size() && k <= 4; ++k) {
           std::span<const Observation> recent(obs.data() + obs.size() - k, k);
           std::span<const Observation> old(obs.data(), obs.size() - k);
-          Match mr = best_match(recent, h.as_of, true, scratch);
+          Match mr = best_match(recent, h.as_of, true, search);
           if (mr.matched != static_cast<int>(k) || mr.trailing_misses > 0) continue;
-          Match mo = best_match(old, recent.front().date, true, scratch);
+          Match mo = best_match(old, recent.front().date, true, search);
           if (!acceptable(mo, static_cast<int>(old.size()))) continue;
           mr.obs_matched.insert(mr.obs_matched.begin(), mo.obs_matched.begin(), mo.obs_matched.end());
           mr.matched_obs += mo.matched_obs;

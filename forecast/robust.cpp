@@ -32,9 +32,18 @@ double huber_location(std::span<const double> values, double k) {
   double mu = median_of(values);
   double scale = mad_of(values, mu);
   if (!(scale > 0.0)) return mu;
+  // |x − mu| ≤ inside_bound implies |(x − mu) / scale| < k whatever the
+  // rounding, so most values (the inliers) skip the division and get the
+  // weight 1 the exact test would give them.
+  const double inside_bound = k * scale * (1.0 - 0x1.0p-50);
   for (int iter = 0; iter < 8; ++iter) {
     double num = 0.0, den = 0.0;
     for (double x : values) {
+      if (std::fabs(x - mu) <= inside_bound) {
+        num += x;
+        den += 1.0;
+        continue;
+      }
       const double r = (x - mu) / scale;
       const double w = std::fabs(r) <= k ? 1.0 : k / std::fabs(r);
       num += w * x;
