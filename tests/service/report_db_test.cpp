@@ -1,0 +1,135 @@
+// The real `headroom report` process against a seeded PostgreSQL: the files
+// it writes, a few numbers worked out by hand, and its errors.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "db/migrations.hpp"
+#include "tests/db/db_test_support.hpp"
+#include "tests/db/experiment_seed.hpp"
+#include "tests/measurement/report_numbers.hpp"
+
+namespace headroom::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t line_count(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+// 20 treatment and 20 holdout accounts (by the assignment hash) over the two
+// weeks [2026-03-02, 2026-03-16). Every 4th treatment account and every 2nd
+// holdout account is overdrawn on 03-03 and 03-04 (week one) and pays a
+// 35.00 overdraft fee; all are scored on 03-02 and 03-09.
+// Incidence: treatment 5 / 40 account-weeks, holdout 10 / 40.
+class ReportCommand : public MigratedDatabase {
+ protected:
+  void seed() {
+    seed_policy(*conn_);
+    const auto treatment = ids_in_arm(false, 20);
+    const auto holdout = ids_in_arm(true, 20);
+    std::vector<SeedTxn> rows;
+    const auto account = [&](const std::string& id, bool overdrawn, const std::string& arm) {
+      rows.push_back({id, "2025-12-01", "400.00", "400.00", "PAYROLL ACME", "deposit"});
+      if (overdrawn) {
+        rows.push_back({id, "2026-03-03", "-450.00", "-50.00", "LANDLORD RENT", ""});
+        rows.push_back({id, "2026-03-03", "-35.00", "-85.00", "OVERDRAFT FEE", "fee"});
+        rows.push_back({id, "2026-03-05", "400.00", "315.00", "PAYROLL ACME", "deposit"});
+      }
+      for (const char* day : {"2026-03-02", "2026-03-09"})
+        seed_decision(*conn_, id, arm, arm == "holdout" ? "holdout" : "send", day, overdrawn ? 0.8 : 0.1);
+    };
+    for (std::size_t i = 0; i < treatment.size(); ++i) account(treatment[i], i % 4 == 0, "treatment");
+    for (std::size_t i = 0; i < holdout.size(); ++i) account(holdout[i], i % 2 == 0, "holdout");
+    seed_transactions(*conn_, rows);
+  }
+  CommandResult report(const std::string& args) {
+    return run_command("env HEADROOM_DATABASE_URL=" + shell_quote(db_.url()) + " " + shell_quote(HEADROOM_BINARY) +
+                       " report " + args);
+  }
+};
+
+TEST_F(ReportCommand, WritesThePageTheJsonAndEveryCsvWithTheHandWorkedNumbers) {
+  seed();
+  const auto out = dir_.path() / "report";
+  const auto r = report("--experiment exp-a --from 2026-03-02 --to 2026-03-16 --horizon 3 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Nudges reduced overdraft incidence by 50%"));
+  EXPECT_THAT(r.output, HasSubstr("wrote " + out.string()));
+
+  for (const char* f : {"index.html", "report.json", "effects.csv", "segments.csv", "variants.csv", "weekly.csv",
+                        "funnel.csv", "calibration.csv", "accounts.csv"})
+    EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
+  const auto j = nlohmann::json::parse(read(out / "report.json"));
+  EXPECT_EQ(j["experiment"], "exp-a");
+  EXPECT_EQ(j["sample_ratio"]["treatment"], 20);
+  EXPECT_EQ(j["sample_ratio"]["holdout"], 20);
+  EXPECT_DOUBLE_EQ(j["sample_ratio"]["expected_holdout_share"].get<double>(), 0.5);
+  ASSERT_GE(j["effects"].size(), 3u);
+  EXPECT_EQ(j["effects"][0]["metric"], "overdraft_incidence");
+  EXPECT_DOUBLE_EQ(j["effects"][0]["treatment"].get<double>(), 5.0 / 40.0);
+  EXPECT_DOUBLE_EQ(j["effects"][0]["holdout"].get<double>(), 10.0 / 40.0);
+  EXPECT_DOUBLE_EQ(j["effects"][0]["relative"].get<double>(), -0.5);
+  EXPECT_EQ(j["effects"][2]["metric"], "overdraft_fees");
+  EXPECT_DOUBLE_EQ(j["effects"][2]["treatment"].get<double>(), 5 * 3500.0 / 20);
+  EXPECT_DOUBLE_EQ(j["effects"][2]["holdout"].get<double>(), 10 * 3500.0 / 20);
+  ASSERT_EQ(j["weekly"].size(), 2u);
+  EXPECT_DOUBLE_EQ(j["weekly"][0]["treatment"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["weekly"][1]["holdout"].get<double>(), 0.0);
+
+  const std::string accounts = read(out / "accounts.csv");
+  EXPECT_EQ(line_count(accounts), 41u);
+  EXPECT_THAT(accounts, ::testing::Not(HasSubstr("@")));
+  EXPECT_EQ(line_count(read(out / "weekly.csv")), 3u);
+  EXPECT_EQ(line_count(read(out / "effects.csv")), 1 + j["effects"].size());
+
+  const std::string html = read(out / "index.html");
+  EXPECT_THAT(html, HasSubstr("Nudges reduced overdraft incidence by 50%"));
+  EXPECT_THAT(measurement::testing::numbers_missing_from_json(html, j), IsEmpty());
+}
+
+TEST_F(ReportCommand, DefaultPeriodIsTheDecisionsSpan) {
+  seed();
+  const auto out = dir_.path() / "r";
+  const auto r = report("--experiment exp-a --horizon 3 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read(out / "report.json"));
+  EXPECT_EQ(j["from"], "2026-03-02");
+  EXPECT_EQ(j["to"], "2026-03-10");
+}
+
+TEST_F(ReportCommand, UnknownExperimentFailsAndListsTheKnownOnes) {
+  seed();
+  const auto r = report("--experiment nope --out " + (dir_.path() / "x").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("unknown experiment 'nope'"));
+  EXPECT_THAT(r.output, HasSubstr("Known experiments: default, exp-a"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "x" / "index.html"));
+}
+
+TEST_F(ReportCommand, UsageErrorsExitTwoAndNameTheFlag) {
+  const auto no_out = report("--experiment exp-a");
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_THAT(no_out.output, HasSubstr("--out"));
+  const auto bad_date = report("--experiment exp-a --out /tmp/x --from 2026-13-01");
+  EXPECT_EQ(bad_date.exit_code, 2);
+  EXPECT_THAT(bad_date.output, HasSubstr("--from: expected a date YYYY-MM-DD, got '2026-13-01'"));
+  const auto backwards = report("--experiment exp-a --out /tmp/x --from 2026-03-09 --to 2026-03-02");
+  EXPECT_EQ(backwards.exit_code, 2);
+  EXPECT_THAT(backwards.output, HasSubstr("--to 2026-03-02 must be after --from 2026-03-09"));
+}
+
+}  // namespace
+}  // namespace headroom::testing
