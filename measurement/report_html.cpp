@@ -210,7 +210,7 @@ void effects_section(std::string& out, const ExperimentAnalysis& a) {
 }
 
 void weekly_chart(std::string& out, const ExperimentAnalysis& a) {
-  const double width = 720, height = 280, left = 60, right = 20, top = 16, bottom = 44;
+  const double width = 720, height = 280, left = 60, right = 44, top = 16, bottom = 44;
   double hi = 0;
   for (const auto& w : a.weekly) hi = std::max({hi, std::isfinite(w.treatment) ? w.treatment : 0.0,
                                                  std::isfinite(w.holdout) ? w.holdout : 0.0});
