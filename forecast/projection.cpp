@@ -66,6 +66,78 @@ void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks,
   select_ranks(scratch, data, nl, ranks, split_lo, out);
 }
 
+// select_ranks() for a whole day, cheaper: one pass sorts the values into 256
+// bins of equal width between the day's minimum and maximum, and only the
+// bins holding a wanted rank are copied out and searched with select_ranks().
+// The bin index is a non-decreasing function of the value, so bins are
+// ordered intervals and the result is exactly the k-th smallest value.
+// `ranks` ascending, each < n (at most 3); `values` holds 4 * (n + 1)
+// doubles, `bins` n bytes.
+void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
+                         std::uint8_t* bins) {
+  // Four running minima and maxima: one would be a chain of dependent min/max.
+  double lo4[4] = {col[0], col[0], col[0], col[0]}, hi4[4] = {col[0], col[0], col[0], col[0]};
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int j = 0; j < 4; ++j) {
+      lo4[j] = std::min(lo4[j], col[i + j]);
+      hi4[j] = std::max(hi4[j], col[i + j]);
+    }
+  }
+  for (; i < n; ++i) {
+    lo4[0] = std::min(lo4[0], col[i]);
+    hi4[0] = std::max(hi4[0], col[i]);
+  }
+  const double lo = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
+  const double hi = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
+  // 255.99 / width keeps the top value in bin 255; a zero or infinite width puts everything in bin 0.
+  const double width = hi - lo;
+  const double scale = width > 0 && std::isfinite(width) ? 255.99 / width : 0.0;
+  int count[256] = {};
+  for (i = 0; i < n; ++i) {
+    // Through unsigned: a NaN's conversion result clamps to 255 instead of indexing out of range.
+    const auto b = static_cast<std::uint8_t>(
+        std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), 255u));
+    bins[i] = b;
+    ++count[b];
+  }
+  int target[3] = {-1, -1, -1}, below[3] = {0, 0, 0}, of_rank[3] = {0, 0, 0}, n_targets = 0;
+  for (int b = 0, r = 0, cum = 0; b < 256 && r < n_ranks; cum += count[b], ++b) {
+    while (r < n_ranks && ranks[r] < cum + count[b]) {
+      if (n_targets == 0 || target[n_targets - 1] != b) {
+        target[n_targets] = b;
+        below[n_targets++] = cum;
+      }
+      of_rank[r++] = n_targets - 1;
+    }
+  }
+  // Three fixed cursors in registers (a bin of −1 never matches): a loop over
+  // an array of cursors would round-trip each one through memory per value.
+  double* region[3] = {values, values + (n + 1), values + 2 * (n + 1)};
+  const int t0 = target[0], t1 = target[1], t2 = target[2];
+  int f0 = 0, f1 = 0, f2 = 0;
+  for (i = 0; i < n; ++i) {
+    const int b = bins[i];
+    const double x = col[i];
+    region[0][f0] = x;
+    region[1][f1] = x;
+    region[2][f2] = x;
+    f0 += b == t0;
+    f1 += b == t1;
+    f2 += b == t2;
+  }
+  const int filled[3] = {f0, f1, f2};
+  for (int t = 0; t < n_targets; ++t) {
+    int local[3], n_local = 0, first = -1;
+    for (int r = 0; r < n_ranks; ++r) {
+      if (of_rank[r] != t) continue;
+      if (first < 0) first = r;
+      local[n_local++] = ranks[r] - below[t];
+    }
+    select_ranks(region[t], values + 3 * (n + 1), filled[t], local, n_local, out + first);
+  }
+}
+
 }  // namespace
 
 const char* driver_kind_name(DriverKind k) {
@@ -293,7 +365,10 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   f.p_below_buffer_window = double(window_below_buffer) / n_paths;
 
   f.days.resize(static_cast<std::size_t>(horizon));
-  if (pp.quantiles) ws.select_scratch.resize(2 * n_paths_z);
+  if (pp.quantiles) {
+    ws.select_scratch.resize(4 * (n_paths_z + 1));
+    ws.select_bins.resize(n_paths_z);
+  }
   for (int d = 0; d < horizon; ++d) {
     const double* col = balances + static_cast<std::size_t>(d) * stride_z;
     // 64-bit counters of compares: a loop the compiler vectorizes.
@@ -307,13 +382,9 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     day.p_below_zero = double(below0) / n_paths;
     day.p_below_buffer = double(below_buf) / n_paths;
     if (pp.quantiles) {
-      int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
+      const int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
       double q[3];
-      // select_ranks() clobbers its input: it works on a copy, so the day stays
-      // in path order for the shortfall of risk days below.
-      double* const copy = ws.select_scratch.data();
-      std::copy(col, col + n_paths, copy);
-      select_ranks(copy, copy + n_paths, n_paths, ranks, 3, q);
+      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_bins.data());
       day.p10 = to_money(q[0]);
       day.p50 = to_money(q[1]);
       day.p90 = to_money(q[2]);
