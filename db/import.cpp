@@ -264,6 +264,10 @@ std::size_t bulk_load(pqxx::work& tx, ingest::TransactionCsvReader& reader, cons
   return sent;
 }
 
+// Up to this many staged rows, conflicts are looked up by index probes
+// rather than by joining the whole table.
+constexpr std::size_t kProbeRowsMax = 200'000;
+
 std::size_t merge(pqxx::work& tx, pqxx::connection& conn, ingest::TransactionCsvReader& reader,
                   const ImportOptions& options, std::vector<Reject>& rejects, ImportSummary& summary) {
   // Unlogged and created in this transaction: invisible to others, gone on
@@ -291,7 +295,15 @@ std::size_t merge(pqxx::work& tx, pqxx::connection& conn, ingest::TransactionCsv
         "  WHEN s.description <> t.description THEN 'description' ELSE 'kind' END,"
         " s.account_id, s.txn_id, s.posted_at::text, s.amount::text, coalesce(s.balance_after::text, ''),"
         " s.description, s.kind "
-        "FROM " + staging + " s JOIN headroom.transactions t USING (account_id, txn_id) "
+        "FROM " + staging + " s " +
+        // A small file against a large table (a day's postings): one index
+        // probe per staged row. The planner, left alone, hashes the staged
+        // rows and scans the whole table (1.5 s for 29,000 rows against 2.8
+        // million); OFFSET 0 keeps the lateral probe from being flattened.
+        (staged <= kProbeRowsMax
+             ? std::string("CROSS JOIN LATERAL (SELECT * FROM headroom.transactions t"
+                           " WHERE t.account_id = s.account_id AND t.txn_id = s.txn_id OFFSET 0) t ")
+             : std::string("JOIN headroom.transactions t USING (account_id, txn_id) ")) +
         "WHERE (s.posted_at, s.amount, s.balance_after, s.description, s.kind)"
         "  IS DISTINCT FROM (t.posted_at, t.amount, t.balance_after, t.description, t.kind) "
         "ORDER BY s.line");
@@ -312,7 +324,7 @@ std::size_t merge(pqxx::work& tx, pqxx::connection& conn, ingest::TransactionCsv
     if (!options.allow_rejects && conflicts != 0) refuse(reader.path(), std::move(rejects), options);
     inserted = tx.exec0("INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after,"
                         " description, kind) SELECT account_id, txn_id, posted_at, amount, balance_after,"
-                        " description, kind FROM " + staging + " ON CONFLICT DO NOTHING")
+                        " description, kind FROM " + staging + " ORDER BY account_id, txn_id ON CONFLICT DO NOTHING")
                    .affected_rows();
   } else {
     // None of these accounts is stored yet, and the file has no repeated

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
@@ -321,6 +322,32 @@ OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, s
       "FROM headroom.nudge_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= to_timestamp($3)",
       std::string(channel), static_cast<double>(lease.count()), epoch(due_by));
   return OutboxBacklog{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
+}
+
+double server_clock_seconds(pqxx::connection& conn) {
+  pqxx::nontransaction tx{conn};
+  return tx.exec("SELECT extract(epoch FROM clock_timestamp())::double precision")[0][0].as<double>();
+}
+
+std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double since) {
+  pqxx::read_transaction tx{conn};
+  const auto rows = tx.exec_params(
+      "SELECT o.account_id, o.channel, o.risky_day::text, coalesce(d.variant, ''), coalesce(d.lead_time_days, 0) "
+      "FROM headroom.nudge_outbox o JOIN headroom.nudge_decisions d ON d.decision_id = o.decision_id "
+      "WHERE o.status = 'sent' AND o.sent_at >= to_timestamp($1) ORDER BY o.sent_at, o.outbox_id",
+      since);
+  std::vector<DeliveredNudge> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    DeliveredNudge n;
+    n.account_id = row[0].as<std::string>();
+    n.channel = *nudges::parse_channel(row[1].as<std::string>());
+    n.risky_day = *forecast::parse_iso_date(row[2].as<std::string>());
+    n.variant = row[3].as<std::string>();
+    n.lead_time_days = row[4].as<int>();
+    out.push_back(std::move(n));
+  }
+  return out;
 }
 
 std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id) {

@@ -144,6 +144,23 @@ struct OutboxBacklog {
 OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease,
                              std::chrono::sys_seconds due_by);
 
+// ---- Lockstep experiments -------------------------------------------------
+
+// A nudge that went out: an in-app nudge made available, or an email the
+// SMTP server accepted.
+struct DeliveredNudge {
+  std::string account_id;
+  nudges::Channel channel = nudges::Channel::in_app;
+  forecast::Date risky_day{};
+  std::string variant;
+  int lead_time_days = 0;  // as the planner computed it
+};
+// The server's clock now, as seconds since the epoch (fractional).
+double server_clock_seconds(pqxx::connection& conn);
+// Nudges whose outbox row was marked sent at or after `since` (server clock,
+// from server_clock_seconds), oldest first.
+std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double since);
+
 // ---- HTTP API -------------------------------------------------------------
 
 // {"account_id": …, "nudges": [{"nudge_id", "policy", "risky_day", "body",

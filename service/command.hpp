@@ -43,5 +43,6 @@ CommandRunner add_backtest_command(CLI::App& app);
 CommandRunner add_evaluate_command(CLI::App& app);
 CommandRunner add_simulate_command(CLI::App& app);
 CommandRunner add_report_command(CLI::App& app);
+CommandRunner add_experiment_command(CLI::App& app);
 
 }  // namespace headroom::service

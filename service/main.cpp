@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(add_backtest_command);
   add(add_evaluate_command);
   add(add_simulate_command);
+  add(add_experiment_command);
   add(add_report_command);
 
   try {

@@ -1,6 +1,8 @@
 #include "service/scoring.hpp"
 
 #include <condition_variable>
+#include <future>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -96,33 +98,70 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   }
   boost::asio::thread_pool pool(pool_size(settings));
   const auto deadline_wait = std::chrono::steady_clock::now() + 2 * settings.lease + std::chrono::seconds(5);
-  while (!stop.load()) {
-    const auto chunk = db::lease_chunk(conn, cycle.cycle_id, replica, settings.lease);
-    if (!chunk) {
-      if (db::cycle_finished(conn, cycle.cycle_id)) {
-        result.finished = true;
-        break;
+  // With the history cache, forecasting needs no connection: the next chunk
+  // is forecast on the pool while the current one commits, so the database
+  // and the cores work at the same time. Without it, a chunk's read needs the
+  // connection, and chunks go one after the other.
+  const bool pipelined = settings.history_cache != nullptr;
+  struct Scored {
+    std::vector<forecast::AccountForecast> forecasts;
+    std::size_t undecodable = 0;
+  };
+  struct InFlight {
+    db::ScoringChunk chunk;
+    std::future<Scored> scored;
+  };
+  const auto start_scoring = [&](const db::ScoringChunk& chunk) {
+    auto work = [&, chunk] {
+      Scored s;
+      s.forecasts = score_range(conn, chunk.first_account, chunk.last_account, as_of, settings, pool, s.undecodable);
+      return s;
+    };
+    return InFlight{chunk, std::async(pipelined ? std::launch::async : std::launch::deferred, std::move(work))};
+  };
+  std::optional<InFlight> next;
+  while (next || !stop.load()) {
+    std::optional<InFlight> current = std::move(next);
+    next.reset();
+    if (!current) {
+      const auto chunk = db::lease_chunk(conn, cycle.cycle_id, replica, settings.lease);
+      if (!chunk) {
+        if (db::cycle_finished(conn, cycle.cycle_id)) {
+          result.finished = true;
+          break;
+        }
+        if (!wait_for_others || std::chrono::steady_clock::now() > deadline_wait) break;
+        // Other replicas hold the remaining chunks; look again shortly and
+        // retake any whose lease runs out.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
       }
-      if (!wait_for_others || std::chrono::steady_clock::now() > deadline_wait) break;
-      // Other replicas hold the remaining chunks; look again shortly and
-      // retake any whose lease runs out.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      continue;
+      current = start_scoring(*chunk);
     }
-    auto forecasts = score_range(conn, chunk->first_account, chunk->last_account, as_of, settings, pool,
-                                 result.undecodable_rows);
+    const auto wait_start = std::chrono::steady_clock::now();
+    Scored scored = current->scored.get();
+    const auto forecasts_ready = std::chrono::steady_clock::now();
+    result.forecast_seconds += std::chrono::duration<double>(forecasts_ready - wait_start).count();
+    result.undecodable_rows += scored.undecodable;
+    // A chunk already leased is finished even after a stop: its forecasts
+    // are in hand, and committing them is the in-flight batch.
+    if (pipelined && !stop.load()) {
+      if (const auto chunk = db::lease_chunk(conn, cycle.cycle_id, replica, settings.lease)) next = start_scoring(*chunk);
+    }
     // Policies are re-read inside each chunk's transaction (plan_nudges), so
     // a policy change applies from the next chunk.
-    const auto plan = [&](pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& scored) {
-      plan_nudges(tx, scored, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
+    const auto plan = [&](pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts) {
+      plan_nudges(tx, forecasts, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
     };
-    if (db::complete_chunk(conn, *chunk, replica, forecasts, plan)) {
+    const bool completed = db::complete_chunk(conn, current->chunk, replica, scored.forecasts, plan);
+    result.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forecasts_ready).count();
+    if (completed) {
       ++result.chunks_scored;
-      result.accounts_scored += forecasts.size();
+      result.accounts_scored += scored.forecasts.size();
     } else {
       ++result.chunks_lost;
-      spdlog::warn("[scoring] cycle {} chunk {}: lease lost to another replica, results discarded", chunk->cycle_id,
-                   chunk->chunk);
+      spdlog::warn("[scoring] cycle {} chunk {}: lease lost to another replica, results discarded",
+                   current->chunk.cycle_id, current->chunk.chunk);
     }
   }
   pool.join();

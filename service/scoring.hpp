@@ -40,6 +40,11 @@ struct CycleResult {
   std::size_t chunks_lost = 0;    // lease taken over before commit: discarded
   std::size_t undecodable_rows = 0;
   double seconds = 0;
+  // Wall time waiting for forecasts (reading them too, without a cache) and
+  // committing chunks, summed over chunks; with the cache the two overlap,
+  // and the forecast wait is only what committing did not hide.
+  double forecast_seconds = 0;
+  double write_seconds = 0;
 };
 
 // Takes part in the cycle for `as_of` until no chunk is left to lease or
