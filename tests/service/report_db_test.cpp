@@ -100,6 +100,34 @@ TEST_F(ReportCommand, WritesThePageTheJsonAndEveryCsvWithTheHandWorkedNumbers) {
   EXPECT_THAT(measurement::testing::numbers_missing_from_json(html, j), IsEmpty());
 }
 
+// The whole pipeline: simulated transactions, the daemon's own cycles (its
+// decision rows for the shipped policy, 10% holdout), then the report.
+TEST_F(ReportCommand, ReportsOnWhatTheDaemonWrote) {
+  const std::string env = "env HEADROOM_DATABASE_URL=" + shell_quote(db_.url()) + " ";
+  const auto sim = run_command(env + shell_quote(HEADROOM_BINARY) +
+                               " simulate --accounts 300 --days 200 --start 2025-09-01 --db --threads 1");
+  ASSERT_EQ(sim.exit_code, 0) << sim.output;
+  for (const char* day : {"2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"}) {
+    const auto run = run_command(env + shell_quote(HEADROOM_BINARY) + " run --once --as-of " + day);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  const auto out = dir_.path() / "pipeline";
+  const auto r = report("--experiment default --to 2026-03-02 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read(out / "report.json"));
+  EXPECT_EQ(j["from"], "2026-01-05");
+  EXPECT_EQ(j["sample_ratio"]["treatment"].get<long long>(),
+            count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions WHERE arm = 'treatment'"));
+  EXPECT_EQ(j["sample_ratio"]["holdout"].get<long long>(),
+            count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions WHERE arm = 'holdout'"));
+  EXPECT_EQ(line_count(read(out / "accounts.csv")),
+            1 + static_cast<std::size_t>(count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions")));
+  // The daemon's arms are the assignment hash's: no disagreement caveat.
+  for (const auto& c : j["caveats"]) EXPECT_THAT(c.get<std::string>(), ::testing::Not(HasSubstr("assignment hash")));
+  EXPECT_GT(j["forecast_health"]["forecasts"].get<long long>(), 0);
+  EXPECT_THAT(measurement::testing::numbers_missing_from_json(read(out / "index.html"), j), IsEmpty());
+}
+
 TEST_F(ReportCommand, DefaultPeriodIsTheDecisionsSpan) {
   seed();
   const auto out = dir_.path() / "r";
