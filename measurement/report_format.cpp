@@ -88,6 +88,10 @@ std::string headline(const ExperimentAnalysis& analysis) {
     if (e.metric == "overdraft_incidence") incidence = &e;
   if (incidence == nullptr) return "No overdraft incidence estimate: the analysis produced no incidence effect.";
   const std::string level = format_number(kConfidenceLevel, NumberStyle::percent);
+  if (!std::isfinite(incidence->relative))
+    return "Overdraft incidence was " + format_number(incidence->treatment, NumberStyle::percent) +
+           " with nudges versus " + format_number(incidence->holdout, NumberStyle::percent) +
+           " in the holdout; a relative change cannot be given because the holdout had no overdrafts.";
   const bool reduced = incidence->relative < 0;
   // Said as a reduction when it is one: "reduced by 12%" reads better than
   // "changed by -12%"; the interval is turned around with it.

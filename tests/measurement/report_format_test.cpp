@@ -74,6 +74,16 @@ TEST(ReportFormat, HeadlineSaysAnIncrease) {
   EXPECT_THAT(headline(a), HasSubstr("Nudges increased overdraft incidence by 10% (95% CI 3% to 17%)"));
 }
 
+TEST(ReportFormat, HeadlineWithoutARelativeChangeGivesBothRates) {
+  auto a = testing::sample_analysis();
+  a.effects[0].treatment = 0.01;
+  a.effects[0].holdout = 0;
+  a.effects[0].relative = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(headline(a),
+            "Overdraft incidence was 1% with nudges versus 0% in the holdout; a relative change cannot be given "
+            "because the holdout had no overdrafts.");
+}
+
 TEST(ReportFormat, HeadlineWithoutAnIncidenceEffectSaysSo) {
   ExperimentAnalysis a;
   EXPECT_THAT(headline(a), HasSubstr("No overdraft incidence estimate"));
