@@ -88,7 +88,9 @@ std::string headline(const ExperimentAnalysis& analysis) {
     if (e.metric == "overdraft_incidence") incidence = &e;
   if (incidence == nullptr) return "No overdraft incidence estimate: the analysis produced no incidence effect.";
   const std::string level = format_number(kConfidenceLevel, NumberStyle::percent);
-  if (!std::isfinite(incidence->relative))
+  // The analysis reports relative effects as 0 (with a caveat) when the
+  // holdout had no overdrafts; a percentage of nothing is not a headline.
+  if (!std::isfinite(incidence->relative) || incidence->holdout == 0)
     return "Overdraft incidence was " + format_number(incidence->treatment, NumberStyle::percent) +
            " with nudges versus " + format_number(incidence->holdout, NumberStyle::percent) +
            " in the holdout; a relative change cannot be given because the holdout had no overdrafts.";
