@@ -5,6 +5,9 @@ namespace headroom::db {
 void split_copy_line(std::string_view line, std::vector<std::optional<std::string_view>>& fields,
                      std::vector<std::string>& scratch) {
   fields.clear();
+  // libpqxx 6.4's get_raw_line keeps the line's terminating newline (a data
+  // newline is escaped as \n, so a raw one can only be the terminator).
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   std::size_t used_scratch = 0;
   std::size_t start = 0;
   while (true) {

@@ -27,9 +27,7 @@ using measurement::AccountOutcome;
 using measurement::Arm;
 using measurement::ForecastOutcome;
 
-// Lower case, without surrounding whitespace. The whitespace matters: the
-// last COPY field of read_account_histories (kind) arrives with the line's
-// "\n" (libpqxx 6.4's get_raw_line keeps it and split_copy_line does not drop it).
+// Lower case, without surrounding whitespace (a bank's kind codes may be padded).
 std::string lower(std::string_view s) {
   const auto a = s.find_first_not_of(" \t\r\n");
   const auto b = s.find_last_not_of(" \t\r\n");
@@ -303,7 +301,6 @@ ExperimentInputs load_experiment(pqxx::connection& conn, const ExperimentQuery& 
     std::set<std::string> policy_names;
     std::string last_policy;
     while (stream.get_raw_line(line)) {
-      if (!line.empty() && line.back() == '\n') line.pop_back();  // get_raw_line keeps the line end
       split_copy_line(line, fields, scratch);
       if (fields.size() != 9 || !fields[0] || !fields[1] || !fields[2] || !fields[3] || !fields[7] || !fields[8]) {
         ++in.undecodable_rows;

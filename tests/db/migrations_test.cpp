@@ -126,9 +126,10 @@ TEST_F(Migrations, EmbeddedMigrationsCreateTheCoreTables) {
                             "headroom.schema_migrations"})
     EXPECT_TRUE(table_exists(table)) << table;
   pqxx::read_transaction tx(*conn_);
+  // Primary key, per-account date order (0001), inserting transaction (0009).
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_indexes WHERE schemaname = 'headroom' AND tablename = 'transactions'")[0]
                 .as<int>(),
-            2);
+            3);
 }
 
 }  // namespace

@@ -230,7 +230,7 @@ TEST_F(NudgeCycle, AnOptOutSuppressesEveryLaterDecisionAndCancelsPendingEmail) {
   unreachable.url = "smtp://127.0.0.1:1";
   unreachable.allow_insecure = true;
   unreachable.connect_timeout = std::chrono::milliseconds(500);
-  service::DeliveryWorker worker{{"w", std::chrono::seconds(60), 500, "", {}}, service::make_mailer(unreachable),
+  service::DeliveryWorker worker{{"w", std::chrono::seconds(60), 500, "", {}, {}}, service::make_mailer(unreachable),
                                  "headroom@localhost"};
   std::atomic<bool> stop{false};
   worker.deliver_due(*conn_, stop);

@@ -157,7 +157,7 @@ TEST_F(NudgeDelivery, EveryDueEmailReachesTheServerOnceWithItsStoredMessageId) {
   Sink sink("headroom-delivery");
   const std::string url = sink.url();
   ASSERT_FALSE(url.empty()) << "sink did not start";
-  service::DeliveryWorker worker{{"w1", 60s, 7, "", {}}, service::make_mailer(sink_settings(url)), "alerts@bank.example"};
+  service::DeliveryWorker worker{{"w1", 60s, 7, "", {}, {}}, service::make_mailer(sink_settings(url)), "alerts@bank.example"};
   std::atomic<bool> stop{false};
   const auto stats = worker.deliver_due(*conn_, stop);
   EXPECT_EQ(stats.emails_sent, 20u);
@@ -189,7 +189,7 @@ TEST_F(NudgeDelivery, AFourHundredIsRetriedAndDeliveredOnceAndAFiveHundredFailsF
   Sink sink("headroom-retry");
   const std::string url = sink.url();
   ASSERT_FALSE(url.empty());
-  service::DeliveryWorker worker{{"w1", 60s, 10, "", {}}, service::make_mailer(sink_settings(url)), "alerts@bank.example"};
+  service::DeliveryWorker worker{{"w1", 60s, 10, "", {}, {}}, service::make_mailer(sink_settings(url)), "alerts@bank.example"};
   std::atomic<bool> stop{false};
   const auto first = worker.deliver_due(*conn_, stop);
   EXPECT_EQ(first.emails_retried, 1u);
