@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # The main job end to end on this machine: installs what is missing, builds,
-# starts the embedded PostgreSQL (.headroom/pg), simulates a population of
-# accounts, imports their transactions, runs one full scoring cycle as of the
-# day after the data ends, backtests the engine against its baselines on the
-# same population, and prints what it measured.
-# Environment: DEMO_ACCOUNTS (default 2000), DEMO_DAYS (365), DEMO_SEED (42).
+# starts the embedded PostgreSQL (.headroom/pg) and a local SMTP server, runs
+# a simulated nudge experiment through the daemon's code path (a warm-up with
+# no nudges, then every simulated day: import, scoring cycle, decisions,
+# in-app and email delivery, customer responses), writes the counterfactual
+# report, and prints the measured overdraft reduction next to the simulator's
+# true effect.
+# Environment: DEMO_ACCOUNTS (default 20000), DEMO_WARMUP_DAYS (120),
+# DEMO_DAYS (90), DEMO_SEED (42). Outputs under .headroom/demo.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-ACCOUNTS=${DEMO_ACCOUNTS:-2000}
-DAYS=${DEMO_DAYS:-365}
+ACCOUNTS=${DEMO_ACCOUNTS:-20000}
+WARMUP=${DEMO_WARMUP_DAYS:-120}
+DAYS=${DEMO_DAYS:-90}
 SEED=${DEMO_SEED:-42}
-START=2025-10-01
+START=2025-01-01
 OUT=$ROOT/.headroom/demo
 BIN=$ROOT/build/bin/headroom
 
@@ -24,44 +28,65 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target headroom >/dev/null
 
 unset HEADROOM_DATABASE_URL  # the demo always uses its private embedded cluster
-step "Starting the embedded PostgreSQL"
+rm -rf "$OUT"
+mkdir -p "$OUT/mail"
+SMTP_PID=""
+cleanup() {
+  local rc=$?
+  [[ -n $SMTP_PID ]] && kill "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null || true
+  "$BIN" db stop >/dev/null 2>&1 || true
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+step "Starting the embedded PostgreSQL and a local SMTP server"
 "$BIN" db start
-URL=$("$BIN" db url)
 "$BIN" migrate
+/usr/bin/python3 scripts/smtp_sink.py --maildir "$OUT/mail" --port-file "$OUT/smtp.port" &
+SMTP_PID=$!
+for _ in $(seq 1 100); do [[ -s $OUT/smtp.port ]] && break; sleep 0.1; done
+[[ -s $OUT/smtp.port ]] || { echo "demo: the SMTP server did not start" >&2; exit 1; }
+export HEADROOM_SMTP_URL="smtp://127.0.0.1:$(cat "$OUT/smtp.port")"
+export HEADROOM_SMTP_ALLOW_INSECURE=1  # loopback only
+export HEADROOM_SMTP_FROM=nudges@headroom.test
 
-mkdir -p "$OUT"
-step "Simulating $ACCOUNTS accounts over $DAYS days (seed $SEED)"
-"$BIN" simulate --accounts "$ACCOUNTS" --days "$DAYS" --start "$START" --seed "$SEED" \
-  --csv "$OUT/transactions.csv" --accounts-csv "$OUT/accounts.csv" --summary
+step "Simulated experiment: $ACCOUNTS accounts, $WARMUP warm-up days, $DAYS experiment days (seed $SEED)"
+# A 14-day forecast window covers the default policy's 1-14-day lead time.
+# The private cluster need not wait for each commit to reach disk.
+SECONDS=0
+PGOPTIONS="-c synchronous_commit=off" HEADROOM_LOG_LEVEL=${HEADROOM_LOG_LEVEL:-warn} "$BIN" experiment \
+  --accounts "$ACCOUNTS" --warmup-days "$WARMUP" --days "$DAYS" --start "$START" --seed "$SEED" --horizon 14 \
+  --accounts-per-chunk 2500 --reset --truth-out "$OUT/truth.json" --work-dir "$OUT/work"
+EXPERIMENT_SECONDS=$SECONDS
 
-step "Importing transactions (all or nothing; a re-run finds them unchanged)"
-"$BIN" import "$OUT/transactions.csv"
+step "Counterfactual report for analysts"
+SECONDS=0
+"$BIN" report --experiment default --horizon 14 --out "$OUT/report"
+REPORT_SECONDS=$SECONDS
 
-AS_OF=$(date -u -d "$START + $DAYS days" +%F)
-step "Scoring every account as of $AS_OF"
-"$BIN" run --once --as-of "$AS_OF"
-
-step "What the engine found"
-psql -X -q "$URL" <<'SQL'
-\pset footer off
-SELECT count(*) AS accounts_forecast,
-       round(avg(p_overdraft_window)::numeric, 3) AS mean_p_overdraft_30d,
-       count(*) FILTER (WHERE p_overdraft_window >= 0.5) AS accounts_at_high_risk,
-       count(*) FILTER (WHERE model_kind = 'fallback') AS fallback_models
-FROM headroom.forecasts;
-SELECT account_id, round(p_overdraft_window::numeric, 2) AS p_overdraft, first_risky_day, summary
-FROM headroom.forecasts WHERE first_risky_day IS NOT NULL
-ORDER BY p_overdraft_window DESC, account_id LIMIT 5;
-SQL
-
-step "Backtest: engine versus drift and seasonal-naive baselines (14-day window)"
-for model in engine drift seasonal; do
-  "$BIN" backtest --transactions "$OUT/transactions.csv" --horizon 14 --model "$model" --out "$OUT/pred-$model.csv" >/dev/null
-done
-for model in engine drift seasonal; do
-  "$BIN" evaluate --transactions "$OUT/transactions.csv" --horizon 14 --predictions "$OUT/pred-$model.csv" --label "$model"
-done
-
-step "Stopping the embedded PostgreSQL"
-"$BIN" db stop
-echo "demo: done; outputs in $OUT"
+step "Summary"
+/usr/bin/python3 - "$OUT/report/report.json" "$OUT/truth.json" "$OUT/mail" "$EXPERIMENT_SECONDS" "$REPORT_SECONDS" <<'PY'
+import json, os, sys
+report, truth = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+mails = len([f for f in os.listdir(sys.argv[3]) if not f.startswith(".")])
+effects = {e["metric"]: e for e in report["effects"]}
+inc, fees = effects["overdraft_incidence"], effects["total_fees"]
+t_inc, t_fees = truth["overdraft_incidence"], truth["fees_cents_per_account"]
+pct = lambda x: f"{100 * x:+.1f}%"
+print(f"experiment '{truth['experiment']}', {truth['from']} to {truth['to']} (exclusive), {truth['accounts']} accounts")
+print(f"nudges delivered: {truth['nudges_delivered']['in_app']} in-app, {truth['nudges_delivered']['email']} email "
+      f"({mails} messages in the local SMTP server's mailbox), {truth['nudges_delivered']['acted_on']} acted on")
+print()
+print(f"{'':38}{'measured (treatment vs holdout)':>34}{'simulator truth':>18}")
+ci = inc["cuped_relative_ci"]
+print(f"{'overdraft incidence, CUPED':38}{pct(inc['cuped_relative']):>12} (95% CI {pct(ci['low'])} to {pct(ci['high'])})"
+      f"{pct(t_inc['relative']):>18}")
+ci = inc["relative_ci"]
+print(f"{'overdraft incidence, unadjusted':38}{pct(inc['relative']):>12} (95% CI {pct(ci['low'])} to {pct(ci['high'])})")
+ci = fees["relative_ci"]
+print(f"{'total fees per account':38}{pct(fees['relative']):>12} (95% CI {pct(ci['low'])} to {pct(ci['high'])})"
+      f"{pct(t_fees['relative']):>18}")
+print()
+print(f"experiment {sys.argv[4]} s, report {sys.argv[5]} s")
+print(f"report: {os.path.dirname(sys.argv[1])}/index.html (report.json and CSV tables beside it); truth: {sys.argv[2]}")
+PY

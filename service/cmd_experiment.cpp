@@ -58,6 +58,7 @@ struct ExperimentFlags {
   std::string experiment = "default";
   int horizon_days = 30;
   unsigned threads = 0;
+  int accounts_per_chunk = 1000;
   bool reset = false;
   std::string truth_out;
   std::string work_dir;
@@ -160,6 +161,7 @@ int run_experiment(const ExperimentFlags& f) {
   ScoringSettings scoring;
   scoring.replica_id = default_replica_id();
   scoring.worker_threads = f.threads;
+  scoring.accounts_per_chunk = f.accounts_per_chunk;
   scoring.forecast.projection.horizon_days = f.horizon_days;
   scoring.history_cache = std::make_shared<HistoryCache>();
   SmtpSettings smtp;
@@ -303,6 +305,8 @@ CommandRunner add_experiment_command(CLI::App& app) {
   cmd->add_option("--experiment", f->experiment, "Experiment name of the active policy to run")->capture_default_str();
   cmd->add_option("--horizon", f->horizon_days, "Forecast horizon in days")->check(CLI::Range(1, 366))->capture_default_str();
   cmd->add_option("--threads", f->threads, "Scoring threads (default: one per core)");
+  cmd->add_option("--accounts-per-chunk", f->accounts_per_chunk, "Accounts per scoring chunk (one transaction)")
+      ->check(CLI::Range(1, 1'000'000))->capture_default_str();
   cmd->add_flag("--reset", f->reset, "Empty the database's accounts, transactions, forecasts and nudges first");
   cmd->add_option("--truth-out", f->truth_out, "Write the simulator's true effect here (JSON)");
   cmd->add_option("--work-dir", f->work_dir, "Folder for the daily import files (default: a temporary folder)");
