@@ -8,6 +8,8 @@
 
 #include "measurement/report_format.hpp"
 
+#include "nudges/templates.hpp"
+
 namespace headroom::measurement {
 namespace {
 
@@ -407,21 +409,6 @@ void forecast_health_section(std::string& out, const ExperimentAnalysis& a) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string render_report_html(const ExperimentAnalysis& a) {
   std::string out;

@@ -19,12 +19,13 @@
 #include <string>
 
 #include "measurement/experiment.hpp"
+#include "nudges/templates.hpp"
 
 namespace headroom::measurement {
 
 std::string render_report_html(const ExperimentAnalysis& analysis);
 
-// Text with &, <, >, " and ' escaped for HTML content and attributes.
-std::string html_escape(const std::string& text);
+// HTML escaping is nudges::html_escape (nudges/templates.hpp), shared with the email copy.
+using nudges::html_escape;
 
 }  // namespace headroom::measurement

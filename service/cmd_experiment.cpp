@@ -164,13 +164,8 @@ int run_experiment(const ExperimentFlags& f) {
   scoring.accounts_per_chunk = f.accounts_per_chunk;
   scoring.forecast.projection.horizon_days = f.horizon_days;
   scoring.history_cache = std::make_shared<HistoryCache>();
-  SmtpSettings smtp;
-  try {
-    smtp = smtp_settings_from_env();
-    if (!smtp.url.empty()) validate_smtp_settings(smtp);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  // Read (and validated) from the environment: a bad value is a usage error.
+  const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
   scoring.nudges.from_address = smtp.from;
   scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
 

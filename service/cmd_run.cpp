@@ -70,13 +70,8 @@ CommandRunner add_run_command(CLI::App& app) {
     scoring.forecast.projection.horizon_days = o->horizon_days;
     if (o->history_cache) scoring.history_cache = std::make_shared<HistoryCache>();
     // Nudges: decisions are planned with every chunk; delivery follows.
-    SmtpSettings smtp;
-    try {
-      smtp = smtp_settings_from_env();
-      if (!smtp.url.empty()) validate_smtp_settings(smtp);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
+    // Read (and validated) from the environment: a bad value is a usage error.
+    const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
     scoring.nudges.from_address = smtp.from;
     scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
     scoring.nudges.unsubscribe_base_url =

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,17 @@ inline forecast::Date as_of_or_today(const std::string& flag_value) {
   const auto d = forecast::parse_iso_date(flag_value);
   if (!d) throw UsageError("--as-of: expected a date YYYY-MM-DD, got '" + flag_value + "'");
   return *d;
+}
+
+// Runs `read_settings`, which throws std::invalid_argument for a bad
+// setting, and reports that as a usage problem (exit 2).
+template <typename Read>
+auto settings_or_usage_error(Read&& read_settings) {
+  try {
+    return read_settings();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 // Each verb lives in its own cmd_<verb>.cpp.
