@@ -34,6 +34,11 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 
 double epoch(sys_seconds t) { return static_cast<double>(t.time_since_epoch().count()); }
+// Microseconds kept: "due by now" must not round now down below a row's
+// next_attempt_at (PostgreSQL timestamps have microseconds).
+double epoch_fraction(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
 sys_seconds from_epoch(long long s) { return sys_seconds{std::chrono::seconds{s}}; }
 
 
@@ -59,6 +64,26 @@ PolicyLoad load_active_policies(pqxx::transaction_base& tx) {
     }
   }
   return load;
+}
+
+std::size_t store_policies(pqxx::connection& conn, const std::vector<nudges::Policy>& policies) {
+  pqxx::work tx{conn};
+  std::size_t changed = 0;
+  for (const auto& p : policies) {
+    nlohmann::json definition = nudges::policy_to_json(p);
+    // name and active are columns of their own.
+    definition.erase("name");
+    definition.erase("active");
+    changed += tx.exec_params(
+                     "INSERT INTO headroom.nudge_policies (name, active, definition) VALUES ($1, $2, $3::jsonb) "
+                     "ON CONFLICT (name) DO UPDATE SET active = EXCLUDED.active, definition = EXCLUDED.definition "
+                     "WHERE (headroom.nudge_policies.active, headroom.nudge_policies.definition) "
+                     "  IS DISTINCT FROM (EXCLUDED.active, EXCLUDED.definition)",
+                     p.name, p.active, definition.dump())
+                   .affected_rows();
+  }
+  tx.commit();
+  return changed;
 }
 
 std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::transaction_base& tx,
@@ -214,7 +239,7 @@ WriteCounts write_decisions(pqxx::transaction_base& tx, const std::vector<Decisi
 }
 
 std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica, std::chrono::seconds lease,
-                                           int limit, sys_seconds due_by) {
+                                           int limit, std::chrono::system_clock::time_point due_by) {
   pqxx::work tx{conn};
   const auto rows = tx.exec_params(
       "UPDATE headroom.nudge_outbox o SET claimed_at = now(), claimed_by = $1, attempts = o.attempts + 1,"
@@ -228,7 +253,7 @@ std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_v
       "WHERE o.outbox_id = due.outbox_id "
       "RETURNING o.outbox_id, o.account_id, o.message_id, o.payload::text, extract(epoch FROM o.created_at)::bigint,"
       "          extract(epoch FROM o.first_attempt_at)::bigint, o.attempts, due.email, due.consent, due.opted_out",
-      std::string(replica), static_cast<double>(lease.count()), limit, epoch(due_by));
+      std::string(replica), static_cast<double>(lease.count()), limit, epoch_fraction(due_by));
   tx.commit();
   std::vector<ClaimedEmail> out;
   out.reserve(rows.size());
@@ -287,7 +312,7 @@ void mark_retry(pqxx::connection& conn, std::int64_t outbox_id, std::string_view
   tx.commit();
 }
 
-InAppRelease release_due_in_app(pqxx::connection& conn, int limit, sys_seconds due_by) {
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit, std::chrono::system_clock::time_point due_by) {
   pqxx::work tx{conn};
   const auto r = tx.exec_params1(
       "WITH due AS ("
@@ -308,19 +333,19 @@ InAppRelease release_due_in_app(pqxx::connection& conn, int limit, sys_seconds d
       "         first_attempt_at = coalesce(o.first_attempt_at, to_timestamp($2))"
       "  FROM due WHERE o.outbox_id = due.outbox_id RETURNING o.status)"
       "SELECT (SELECT count(*) FROM n WHERE status = 'available'), (SELECT count(*) FROM o WHERE status = 'cancelled')",
-      limit, epoch(due_by));
+      limit, epoch_fraction(due_by));
   tx.commit();
   return InAppRelease{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
 }
 
 OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease,
-                             sys_seconds due_by) {
+                             std::chrono::system_clock::time_point due_by) {
   pqxx::read_transaction tx{conn};
   const auto r = tx.exec_params1(
       "SELECT count(*) FILTER (WHERE claimed_at IS NULL OR claimed_at < now() - make_interval(secs => $2)),"
       "       count(*) FILTER (WHERE claimed_at >= now() - make_interval(secs => $2)) "
       "FROM headroom.nudge_outbox WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= to_timestamp($3)",
-      std::string(channel), static_cast<double>(lease.count()), epoch(due_by));
+      std::string(channel), static_cast<double>(lease.count()), epoch_fraction(due_by));
   return OutboxBacklog{r[0].as<std::size_t>(), r[1].as<std::size_t>()};
 }
 

@@ -44,6 +44,12 @@ struct PolicyLoad {
 // Rows with active = true, each validated with nudges::parse_policy_json.
 PolicyLoad load_active_policies(pqxx::transaction_base& tx);
 
+// Writes policies (from a config file) into headroom.nudge_policies, one
+// transaction: a new name is inserted, a known one gets this definition and
+// active flag (the version moves only when something changed). Others are
+// left alone. Returns how many rows were inserted or changed.
+std::size_t store_policies(pqxx::connection& conn, const std::vector<nudges::Policy>& policies);
+
 // One contact per requested id. An account without a headroom.accounts row
 // gets the defaults (UTC, USD, en-US, no email); an unknown time zone name
 // falls back to UTC (counted in *unknown_zones when given).
@@ -116,7 +122,8 @@ struct ClaimedEmail {
 // Claims up to `limit` due email rows (pending, next_attempt_at <= due_by, no
 // live lease) for `replica`, commits, and returns them.
 std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica,
-                                           std::chrono::seconds lease, int limit, std::chrono::sys_seconds due_by);
+                                           std::chrono::seconds lease, int limit,
+                                           std::chrono::system_clock::time_point due_by);
 
 // Marks, each its own short transaction; only a still-pending row changes.
 void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code);
@@ -133,7 +140,7 @@ struct InAppRelease {
 };
 // Makes up to `limit` due in-app rows available, in one transaction (the
 // nudge's status and its outbox row change together, so this is exactly once).
-InAppRelease release_due_in_app(pqxx::connection& conn, int limit, std::chrono::sys_seconds due_by);
+InAppRelease release_due_in_app(pqxx::connection& conn, int limit, std::chrono::system_clock::time_point due_by);
 
 // Pending rows of `channel` that are due by `due_by` or whose claim is live (work a
 // draining sender must still wait for); and whether any of them is claimable.
@@ -142,7 +149,7 @@ struct OutboxBacklog {
   std::size_t leased = 0;  // pending, due, leased by someone (maybe a dead replica)
 };
 OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, std::chrono::seconds lease,
-                             std::chrono::sys_seconds due_by);
+                             std::chrono::system_clock::time_point due_by);
 
 // ---- Lockstep experiments -------------------------------------------------
 

@@ -173,7 +173,7 @@ int run_experiment(const ExperimentFlags& f) {
   std::chrono::sys_seconds simulated_now{};
   DeliverySettings delivery;
   delivery.replica_id = scoring.replica_id;
-  delivery.clock = [&simulated_now] { return simulated_now; };
+  delivery.clock = [&simulated_now] { return std::chrono::system_clock::time_point(simulated_now); };
   DeliveryWorker worker{delivery, make_mailer(smtp), smtp.from};
 
   const Date from = simulation.current_day() + Date::duration(1);  // the first as_of of the experiment

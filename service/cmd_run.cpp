@@ -6,6 +6,7 @@
 
 #include "db/database.hpp"
 #include "db/migrations.hpp"
+#include "db/nudge_store.hpp"
 #include "service/command.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
@@ -61,6 +62,11 @@ CommandRunner add_run_command(CLI::App& app) {
     {
       auto conn = session.connect();
       db::migrate(*conn);
+      if (!config.policies.empty()) {
+        const std::size_t changed = db::store_policies(*conn, config.policies);
+        spdlog::info("[config] {} policies from the configuration file, {} stored or changed", config.policies.size(),
+                     changed);
+      }
     }
     ScoringSettings scoring;
     scoring.replica_id = o->replica_id.empty() ? default_replica_id() : o->replica_id;
@@ -108,6 +114,12 @@ CommandRunner add_run_command(CLI::App& app) {
     d.scoring = scoring;
     d.delivery = delivery;
     d.smtp = smtp;
+    d.reload = [path = o->config_path](pqxx::connection& conn) {
+      const Config reloaded = load_config(path);
+      const std::size_t changed = db::store_policies(conn, reloaded.policies);
+      spdlog::info("[config] reloaded: {} policies from the configuration file, {} stored or changed",
+                   reloaded.policies.size(), changed);
+    };
     return run_daemon(d);
   };
 }

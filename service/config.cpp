@@ -121,6 +121,16 @@ Config load_config(const std::string& config_path) {
     // Tables of other areas are read by their own code.
     if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
     if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
+    if (root.contains("policies")) {
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      try {
+        config.policies = nudges::parse_policies_toml(text.str(), path);
+      } catch (const nudges::PolicyError& e) {
+        throw UsageError(e.what());
+      }
+    }
   }
 
   DatabaseSettings& d = config.database;

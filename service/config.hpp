@@ -11,10 +11,12 @@
 // table are refused so that typos do not pass silently.
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "db/database.hpp"
+#include "nudges/policy.hpp"
 
 namespace headroom::service {
 
@@ -54,6 +56,11 @@ struct HttpSettings {
 struct Config {
   DatabaseSettings database;
   HttpSettings http;
+  // Nudge policies from `[[policies]]` tables (docs/policies.md), validated
+  // on load. `headroom run` writes them into headroom.nudge_policies at start
+  // and on SIGHUP; policies only in the table are left as they are. Default:
+  // none (the table alone decides).
+  std::vector<nudges::Policy> policies;
 };
 
 // Builds the Config from `config_path` (TOML; empty: HEADROOM_CONFIG, else no

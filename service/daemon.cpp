@@ -154,7 +154,8 @@ class DatabaseBackend : public ApiBackend {
   std::atomic<bool>& db_ok_;
 };
 
-void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper) {
+void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper,
+                  std::atomic<bool>& reload_requested) {
   const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
   run_reconnecting("scoring", s, metrics, stopper, sleep, [&](const auto& connected) {
     try {
@@ -162,6 +163,16 @@ void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& 
       db_ok = true;
       connected();
       while (!stopper.flag().load()) {
+        if (reload_requested.exchange(false) && s.reload) {
+          // A bad file is reported and the policies in force stay.
+          try {
+            s.reload(conn);
+          } catch (const pqxx::broken_connection&) {
+            throw;
+          } catch (const std::exception& e) {
+            spdlog::error("[daemon] SIGHUP: configuration not reloaded: {}", e.what());
+          }
+        }
         const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
         metrics.accounts_scored += result.accounts_scored;
         metrics.chunks_lost += result.chunks_lost;
@@ -276,18 +287,21 @@ int run_daemon(const DaemonSettings& settings) {
     io.stop();
   });
 
-  // SIGHUP: start a cycle now; it re-reads the policies and the accounts.
+  // SIGHUP: re-read the configuration's policies and start a cycle now (a
+  // cycle re-reads the policy table at every chunk).
+  std::atomic<bool> reload_requested{false};
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       spdlog::info("[daemon] SIGHUP: reloading policies and starting a cycle now");
+      reload_requested = true;
       stopper.wake();
       await_hangup();
     });
   };
   await_hangup();
 
-  std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper); });
+  std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper, reload_requested); });
   std::thread listener([&] { listener_loop(settings, metrics, stopper); });
   std::thread deliverer([&] { delivery_loop(settings, metrics, stopper); });
   io.run();

@@ -11,6 +11,8 @@
 #include <functional>
 #include <string>
 
+#include <pqxx/connection>
+
 #include "db/database.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
@@ -29,6 +31,9 @@ struct DaemonSettings {
   ScoringSettings scoring;                         // also nudge planning (scoring.nudges: unsubscribe secret)
   DeliverySettings delivery;                       // the delivery thread
   SmtpSettings smtp;                               // HEADROOM_SMTP_*; url empty: email channel off
+  // SIGHUP: called on the scoring thread before the next cycle, to re-read
+  // the configuration and store its policies. Null: SIGHUP only starts a cycle.
+  std::function<void(pqxx::connection&)> reload;
   // Injected clock: the business date of a cycle is today (UTC) by it.
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };

@@ -9,13 +9,6 @@
 #include "nudges/email_message.hpp"
 
 namespace headroom::service {
-namespace {
-
-std::chrono::sys_seconds now_seconds() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-}  // namespace
 
 DeliveryStats& DeliveryStats::operator+=(const DeliveryStats& o) {
   emails_sent += o.emails_sent;
@@ -35,7 +28,7 @@ std::unique_ptr<Mailer> make_mailer(const SmtpSettings& settings) {
 DeliveryWorker::DeliveryWorker(DeliverySettings settings, std::unique_ptr<Mailer> mailer, std::string from_address)
     : settings_(std::move(settings)), mailer_(std::move(mailer)), from_address_(std::move(from_address)) {
   if (settings_.batch < 1) settings_.batch = 1;
-  if (!settings_.clock) settings_.clock = now_seconds;
+  if (!settings_.clock) settings_.clock = [] { return std::chrono::system_clock::now(); };
 }
 
 DeliveryStats DeliveryWorker::deliver_due(pqxx::connection& conn, const std::atomic<bool>& stop, std::size_t max_rows) {
@@ -114,7 +107,8 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
           ++stats.emails_failed;
           break;
         case DeliveryStatus::transient: {
-          const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at, settings_.clock(),
+          const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at,
+                                               std::chrono::floor<std::chrono::seconds>(settings_.clock()),
                                                static_cast<std::uint64_t>(row.outbox_id));
           if (step.give_up) {
             spdlog::warn("[delivery] outbox {} ({}): retry deadline passed after {} attempts", row.outbox_id,

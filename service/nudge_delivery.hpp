@@ -40,7 +40,7 @@ struct DeliverySettings {
   nudges::RetryPolicy retry;         // 30 s doubling to 1 h, ±50 % jitter, 24 h deadline
   // What "due" means: the wall clock by default; a lockstep experiment passes
   // its simulated instant. Leases run on the database server's clock.
-  std::function<std::chrono::sys_seconds()> clock;
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 struct DeliveryStats {

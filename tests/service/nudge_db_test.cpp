@@ -102,7 +102,8 @@ TEST_F(NudgeCycle, TheCycleWritesADecisionPerAccountAndChannelWithOutboxRowsForS
             0);
   // The snapshot and explanation travel with each decision.
   EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE explanation = '' OR forecast IS NULL "
-                  "OR as_of <> '2026-06-25' OR policy_version <> 1"),
+                  "OR as_of <> '2026-06-25' "
+                  "OR policy_version <> (SELECT version FROM headroom.nudge_policies WHERE name = 'default')"),
             0);
   EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_outbox WHERE channel = 'email' AND "
                   "(payload->>'unsubscribe_url' NOT LIKE 'http%/unsubscribe?token=%' OR payload->>'subject' = '' "
@@ -129,9 +130,11 @@ TEST_F(NudgeCycle, RerunningTheCycleDoesNotDuplicateOutboxOrInAppRows) {
 
 TEST_F(NudgeCycle, AThresholdChangedInTheTableIsUsedByTheNextDecisionsWithoutRestart) {
   ASSERT_TRUE(run_cycle(as_of_).finished);
+  // The shipped default nudges from 0.2 (migration 0010).
   EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE reason = 'below_threshold' "
-                  "AND window_probability >= 0.5"),
+                  "AND window_probability >= 0.2"),
             0);
+  const long long version = count("SELECT version FROM headroom.nudge_policies WHERE name = 'default'");
   {
     pqxx::work tx{*conn_};
     tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"risk_threshold\": 0.999}' "
@@ -142,11 +145,11 @@ TEST_F(NudgeCycle, AThresholdChangedInTheTableIsUsedByTheNextDecisionsWithoutRes
   ASSERT_TRUE(run_cycle(next).finished);
   const std::string second = " FROM headroom.nudge_decisions WHERE as_of = '2026-06-26'";
   EXPECT_EQ(count("SELECT count(*)" + second), kAccounts * 2);
-  EXPECT_EQ(count("SELECT count(*)" + second + " AND policy_version <> 2"), 0);
+  EXPECT_EQ(count("SELECT count(*)" + second + " AND policy_version <> " + std::to_string(version + 1)), 0);
   EXPECT_EQ(count("SELECT count(*)" + second + " AND explanation NOT LIKE '%threshold 0.999%'"), 0);
   // Every account below the new threshold is suppressed for it.
   EXPECT_EQ(count("SELECT count(*)" + second + " AND window_probability < 0.999 AND reason <> 'below_threshold'"), 0);
-  EXPECT_GT(count("SELECT count(*)" + second + " AND reason = 'below_threshold' AND window_probability >= 0.5"), 0)
+  EXPECT_GT(count("SELECT count(*)" + second + " AND reason = 'below_threshold' AND window_probability >= 0.2"), 0)
       << "with the old threshold these would have been nudged";
 }
 
