@@ -1,4 +1,5 @@
 // headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,6 +20,19 @@ namespace {
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;
+}
+
+// HEADROOM_SMTP_RETRY_DEADLINE_SECONDS: how long a transient email failure
+// is retried, counted from the first attempt (default 24 h).
+std::chrono::seconds retry_deadline_from_env(std::chrono::seconds fallback) {
+  const std::string v = env_or("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", "");
+  if (v.empty()) return fallback;
+  long long seconds = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (ec != std::errc() || end != v.data() + v.size() || seconds < 1 || seconds > 30LL * 86'400)
+    throw UsageError("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS must be a whole number of seconds from 1 to 2592000, got \"" +
+                     v + "\"");
+  return std::chrono::seconds(seconds);
 }
 
 }  // namespace
@@ -56,6 +70,8 @@ CommandRunner add_run_command(CLI::App& app) {
                 "Keep account histories in memory between cycles and read only new rows (~200 bytes per row)");
   return [o] {
     const Config config = load_config(o->config_path);
+    // Settings errors are found before the database is touched.
+    const std::chrono::seconds retry_deadline = retry_deadline_from_env(nudges::RetryPolicy{}.deadline);
     db::DatabaseOptions dbo = database_options(config.database);
     dbo.keep_embedded = dbo.keep_embedded || o->keep_db;
     db::DatabaseSession session{dbo};
@@ -86,6 +102,7 @@ CommandRunner add_run_command(CLI::App& app) {
     DeliverySettings delivery;
     delivery.replica_id = scoring.replica_id;
     delivery.lease = scoring.lease;
+    delivery.retry.deadline = retry_deadline;
 
     if (o->once) {
       const forecast::Date as_of = as_of_or_today(o->as_of);

@@ -3,11 +3,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
 #include "service/command.hpp"
 #include "service/config.hpp"
+#include "tests/support/child_process.hpp"
 
 using namespace headroom;
 
@@ -58,4 +60,17 @@ TEST(ConfigPolicies, ABadFieldIsAUsageErrorNamingTheFileLineAndField) {
     EXPECT_NE(message.find("risk_treshold"), std::string::npos) << message;
   }
   std::filesystem::remove(path);
+}
+
+TEST(RunSettings, ABadRetryDeadlineIsAUsageErrorBeforeTheDatabaseIsTouched) {
+  const auto log = std::filesystem::temp_directory_path() / ("retry-deadline-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(log);
+  headroom::testing::ChildProcess run{{HEADROOM_BINARY, "run", "--once"},
+                                      {"HEADROOM_SMTP_RETRY_DEADLINE_SECONDS=1d", "HEADROOM_DATABASE_URL=host=/nonexistent"},
+                                      log.string()};
+  EXPECT_EQ(run.wait_exit(std::chrono::seconds(60)), 2);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS"), std::string::npos) << text;
+  std::filesystem::remove(log);
 }
