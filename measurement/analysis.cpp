@@ -18,6 +18,24 @@ namespace headroom::measurement {
 
 namespace {
 
+// Normal intervals and the two-sided p-value of a difference of arm means.
+struct DifferenceSummary {
+  double se = 0;
+  Interval absolute_ci;
+  Interval relative_ci;
+  double p_value = 1;
+};
+
+DifferenceSummary summarize(const stats::Difference& d, double z) {
+  DifferenceSummary s;
+  s.se = std::sqrt(d.absolute_variance);
+  s.absolute_ci = {d.absolute - z * s.se, d.absolute + z * s.se};
+  const double rse = std::sqrt(d.relative_variance);
+  s.relative_ci = {d.relative - z * rse, d.relative + z * rse};
+  s.p_value = s.se > 0 ? stats::two_sided_p_value(d.absolute / s.se) : (d.absolute == 0 ? 1.0 : 0.0);
+  return s;
+}
+
 // Arms smaller than this give intervals whose normal approximation is shaky.
 constexpr std::size_t kSmallArmAccounts = 100;
 // Fewer weeks than this and a single payday cycle or bill month dominates.
@@ -106,16 +124,15 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   const stats::Estimate et = stats::mean_estimate(yt);
   const stats::Estimate eh = stats::mean_estimate(yh);
   const stats::Difference d = stats::difference(et, eh);
-  const double se = std::sqrt(d.absolute_variance);
+  const DifferenceSummary plain = summarize(d, z);
   e.treatment = et.value;
   e.holdout = eh.value;
   e.absolute = d.absolute;
-  e.absolute_ci = {d.absolute - z * se, d.absolute + z * se};
+  e.absolute_ci = plain.absolute_ci;
   e.relative = d.relative;
-  const double rse = std::sqrt(d.relative_variance);
-  e.relative_ci = {d.relative - z * rse, d.relative + z * rse};
-  e.p_value = se > 0 ? stats::two_sided_p_value(d.absolute / se) : (d.absolute == 0 ? 1.0 : 0.0);
-  e.mde_absolute = stats::minimum_detectable_effect(se, options.alpha, options.power);
+  e.relative_ci = plain.relative_ci;
+  e.p_value = plain.p_value;
+  e.mde_absolute = stats::minimum_detectable_effect(plain.se, options.alpha, options.power);
 
   // CUPED: pooled within-arm theta, covariate centred on the pooled mean so
   // both arms move by the same reference and the effect stays unbiased.
@@ -127,13 +144,12 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   const stats::Estimate ct = stats::mean_estimate(stats::cuped_adjust(yt, t.covariate, theta, x_center));
   const stats::Estimate ch = stats::mean_estimate(stats::cuped_adjust(yh, h.covariate, theta, x_center));
   const stats::Difference c = stats::difference(ct, ch);
-  const double cse = std::sqrt(c.absolute_variance);
+  const DifferenceSummary cuped = summarize(c, z);
   e.cuped_absolute = c.absolute;
-  e.cuped_absolute_ci = {c.absolute - z * cse, c.absolute + z * cse};
+  e.cuped_absolute_ci = cuped.absolute_ci;
   e.cuped_relative = c.relative;
-  const double crse = std::sqrt(c.relative_variance);
-  e.cuped_relative_ci = {c.relative - z * crse, c.relative + z * crse};
-  e.cuped_p_value = cse > 0 ? stats::two_sided_p_value(c.absolute / cse) : (c.absolute == 0 ? 1.0 : 0.0);
+  e.cuped_relative_ci = cuped.relative_ci;
+  e.cuped_p_value = cuped.p_value;
   e.variance_reduction = d.absolute_variance > 0 ? 1.0 - c.absolute_variance / d.absolute_variance : 0.0;
 
   if (with_bootstrap && options.bootstrap_resamples > 0)
