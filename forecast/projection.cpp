@@ -311,6 +311,17 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       last_income[l] = last_income_day;
       below0[l] = below_buf[l] = false;
     }
+    // End of day t: from the window's first day on, keep the balances and
+    // whether each path went below zero or the buffer.
+    const auto record_day = [&](int t) {
+      if (t < lead) return;
+      double* const row = balances + static_cast<std::size_t>(t - lead) * stride_z + p0;
+      for (int l = 0; l < kLanes; ++l) {
+        row[l] = bal[l];
+        below0[l] |= bal[l] < 0;
+        below_buf[l] |= bal[l] < buffer;
+      }
+    };
     if (resample) {
       for (int t = 0; t < total; ++t) {
         const ProjectionWorkspace::DaySource ds = source[t];
@@ -331,28 +342,14 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
                            (((x >> 16) & 0xFFFF) < shock_threshold ? shock_amount : 0.0);
           bal[l] += flow_t[l] + d;
         }
-        if (t >= lead) {
-          double* const row = balances + static_cast<std::size_t>(t - lead) * stride_z + p0;
-          for (int l = 0; l < kLanes; ++l) {
-            row[l] = bal[l];
-            below0[l] |= bal[l] < 0;
-            below_buf[l] |= bal[l] < buffer;
-          }
-        }
+        record_day(t);
       }
     } else {
       for (int t = 0; t < total; ++t) {
         const double* const flow_t = flows + t * kLanes;
         for (int l = 0; l < kLanes; ++l)
           bal[l] += flow_t[l] + (sp.drift_mean_cents + sp.drift_sd_cents * rng[l].normal());
-        if (t >= lead) {
-          double* const row = balances + static_cast<std::size_t>(t - lead) * stride_z + p0;
-          for (int l = 0; l < kLanes; ++l) {
-            row[l] = bal[l];
-            below0[l] |= bal[l] < 0;
-            below_buf[l] |= bal[l] < buffer;
-          }
-        }
+        record_day(t);
       }
     }
     // Padding lanes past n_paths are simulated but never counted.
