@@ -6,6 +6,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/private_cluster.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/db/db_test_support.hpp"
 
 using namespace std::chrono_literals;
 using headroom::testing::ChildProcess;
@@ -15,19 +16,26 @@ namespace {
 
 // `accounts` accounts, each with 120 days of pay, rent and card spending.
 void seed_transactions(pqxx::connection& conn, int accounts) {
+  headroom::testing::PayRentCardHistory history;
+  history.accounts = accounts;
+  history.id_digits = 5;
+  history.start = "2026-03-01";
+  history.days = 120;
+  history.opening = "300";
+  history.pay = "1800.00";
+  history.pay_days = "{1,15}";
+  history.pay_description = "EMPLOYER PAYROLL";
+  history.rent_day = 2;
+  history.rent = "-1100.00";
+  history.rent_description = "LANDLORD RENT";
+  history.card_base = 15;
+  history.card_account_mod = 11;
+  history.card_account_step = 2;
+  history.card_day_mod = 1;  // the same amount every day
+  history.card_description = "CARD ";
+  history.card_description_mod = 7;
   pqxx::work tx{conn};
-  tx.exec_params(
-      "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
-      "SELECT account_id, txn_id, posted_at, amount,"
-      "       300 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at, txn_id), description, '' FROM ("
-      "  SELECT 'acct-' || lpad(a::text, 5, '0') AS account_id, k || d AS txn_id, date '2026-03-01' + d AS posted_at,"
-      "         CASE k WHEN 'pay' THEN 1800.00 WHEN 'rent' THEN -1100.00 ELSE -(15 + (a % 11) * 2)::numeric END AS amount,"
-      "         CASE k WHEN 'pay' THEN 'EMPLOYER PAYROLL' WHEN 'rent' THEN 'LANDLORD RENT' ELSE 'CARD ' || (d % 7) END"
-      "           AS description"
-      "  FROM generate_series(0, $1 - 1) a, generate_series(0, 119) d, unnest(ARRAY['pay', 'rent', 'card']) k"
-      "  WHERE (k = 'pay' AND extract(day FROM date '2026-03-01' + d) IN (1, 15))"
-      "     OR (k = 'rent' AND extract(day FROM date '2026-03-01' + d) = 2) OR k = 'card') s",
-      accounts);
+  headroom::testing::seed_pay_rent_card(tx, history);
   tx.commit();
 }
 

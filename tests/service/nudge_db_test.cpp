@@ -33,19 +33,18 @@ class NudgeCycle : public headroom::testing::MigratedDatabase {
     // Pay on the 1st, rent on the 27th that takes the balance to about zero,
     // card spending every day: the balance runs out at each month's end, so
     // a forecast as of the 25th sees a risky day a few days ahead.
+    headroom::testing::PayRentCardHistory history;
+    history.accounts = kAccounts;
+    history.days = 175;
+    history.opening = "200";
+    history.pay = "2750.00";
+    history.rent_day = 27;
+    history.rent = "-2000.00";
+    history.card_account_mod = 5;
+    history.card_account_step = 1;
+    history.card_day_mod = 7;
     pqxx::work tx{*conn_};
-    tx.exec_params(
-        "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
-        "SELECT account_id, txn_id, posted_at, amount, 200 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at, txn_id),"
-        "       description, '' FROM ("
-        "  SELECT 'acct-' || lpad(a::text, 3, '0') AS account_id, kind || d AS txn_id, date '2026-01-01' + d AS posted_at,"
-        "         CASE kind WHEN 'pay' THEN 2750.00 WHEN 'rent' THEN -2000.00 ELSE -(20 + (a % 5) + (d % 7))::numeric END AS amount,"
-        "         CASE kind WHEN 'pay' THEN 'ACME PAYROLL' WHEN 'rent' THEN 'OAK APTS RENT' ELSE 'CARD SHOP ' || (d % 9) END AS description"
-        "  FROM generate_series(0, $1 - 1) a, generate_series(0, 174) d, unnest(ARRAY['pay', 'rent', 'card']) kind"
-        "  WHERE (kind = 'pay' AND extract(day FROM date '2026-01-01' + d) = 1)"
-        "     OR (kind = 'rent' AND extract(day FROM date '2026-01-01' + d) = 27)"
-        "     OR kind = 'card') s",
-        kAccounts);
+    headroom::testing::seed_pay_rent_card(tx, history);
     // Even accounts have an address and consent; odd ones have no row at all.
     tx.exec_params(
         "INSERT INTO headroom.accounts (account_id, email, email_consent) "

@@ -25,19 +25,10 @@ class ScoringCycle : public headroom::testing::MigratedDatabase {
     if (HasFatalFailure()) return;
     // Six months of pay on the 1st, rent on the 3rd and daily spending for
     // kAccounts accounts; balance_after is the running sum from 400.00.
+    headroom::testing::PayRentCardHistory history;
+    history.accounts = kAccounts;
     pqxx::work tx{*conn_};
-    tx.exec_params(
-        "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
-        "SELECT account_id, txn_id, posted_at, amount, 400 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at, txn_id),"
-        "       description, '' FROM ("
-        "  SELECT 'acct-' || lpad(a::text, 3, '0') AS account_id, kind || d AS txn_id, date '2026-01-01' + d AS posted_at,"
-        "         CASE kind WHEN 'pay' THEN 2500.00 WHEN 'rent' THEN -1400.00 ELSE -(20 + (a % 7) * 3 + (d % 5))::numeric END AS amount,"
-        "         CASE kind WHEN 'pay' THEN 'ACME PAYROLL' WHEN 'rent' THEN 'OAK APTS RENT' ELSE 'CARD SHOP ' || (d % 9) END AS description"
-        "  FROM generate_series(0, $1 - 1) a, generate_series(0, 180) d, unnest(ARRAY['pay', 'rent', 'card']) kind"
-        "  WHERE (kind = 'pay' AND extract(day FROM date '2026-01-01' + d) = 1)"
-        "     OR (kind = 'rent' AND extract(day FROM date '2026-01-01' + d) = 3)"
-        "     OR kind = 'card') s",
-        kAccounts);
+    headroom::testing::seed_pay_rent_card(tx, history);
     tx.commit();
   }
 
