@@ -68,22 +68,31 @@ void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks,
 
 // select_ranks() for a whole day, cheaper: one pass sorts the values into 256
 // bins of equal width between the day's minimum and maximum, and only the
-// bins holding a wanted rank are copied out and searched with select_ranks().
-// The bin index is a non-decreasing function of the value, so bins are
-// ordered intervals and the result is exactly the k-th smallest value.
-// `ranks` ascending, each < n (at most 3); `values` holds 4 * (n + 1)
-// doubles, `bins` n bytes.
+// bins holding a wanted rank are searched with select_ranks(). The bin index
+// is a non-decreasing function of the value, so bins are ordered intervals
+// and the result is exactly the k-th smallest value. Each bin keeps a list of
+// its values (head[] / next[], indexes + 1 so a zeroed table is empty), so
+// the wanted bins are read directly instead of by another pass over the day.
+// `ranks` ascending, each < n (at most 3); `values` holds 2 * n doubles,
+// `next` n ints.
 void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
-                         std::uint8_t* bins) {
-  // Four running minima and maxima: one would be a chain of dependent min/max.
-  double lo4[4] = {col[0], col[0], col[0], col[0]}, hi4[4] = {col[0], col[0], col[0], col[0]};
+                         int* next) {
+  // Four running minima and maxima in two 2-wide vectors (lanes = the four
+  // accumulators i % 4, so the result is the same as four scalar chains);
+  // `x < lo ? x : lo` is std::min(lo, x) lane by lane.
+  using V2 = double __attribute__((vector_size(16)));
+  V2 lo01 = {col[0], col[0]}, lo23 = lo01, hi01 = lo01, hi23 = lo01;
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    for (int j = 0; j < 4; ++j) {
-      lo4[j] = std::min(lo4[j], col[i + j]);
-      hi4[j] = std::max(hi4[j], col[i + j]);
-    }
+    V2 a, b;
+    __builtin_memcpy(&a, col + i, sizeof a);
+    __builtin_memcpy(&b, col + i + 2, sizeof b);
+    lo01 = a < lo01 ? a : lo01;
+    lo23 = b < lo23 ? b : lo23;
+    hi01 = hi01 < a ? a : hi01;
+    hi23 = hi23 < b ? b : hi23;
   }
+  double lo4[4] = {lo01[0], lo01[1], lo23[0], lo23[1]}, hi4[4] = {hi01[0], hi01[1], hi23[0], hi23[1]};
   for (; i < n; ++i) {
     lo4[0] = std::min(lo4[0], col[i]);
     hi4[0] = std::max(hi4[0], col[i]);
@@ -93,48 +102,28 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
   // 255.99 / width keeps the top value in bin 255; a zero or infinite width puts everything in bin 0.
   const double width = hi - lo;
   const double scale = width > 0 && std::isfinite(width) ? 255.99 / width : 0.0;
-  int count[256] = {};
+  struct Bin {
+    int count;
+    int head;  // index + 1 of the last value put in the bin; 0 = none
+  };
+  Bin bins[256] = {};
   for (i = 0; i < n; ++i) {
     // Through unsigned: a NaN's conversion result clamps to 255 instead of indexing out of range.
-    const auto b = static_cast<std::uint8_t>(
-        std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), 255u));
-    bins[i] = b;
-    ++count[b];
+    const unsigned b = std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), 255u);
+    ++bins[b].count;
+    next[i] = bins[b].head;
+    bins[b].head = i + 1;
   }
-  int target[3] = {-1, -1, -1}, below[3] = {0, 0, 0}, of_rank[3] = {0, 0, 0}, n_targets = 0;
-  for (int b = 0, r = 0, cum = 0; b < 256 && r < n_ranks; cum += count[b], ++b) {
-    while (r < n_ranks && ranks[r] < cum + count[b]) {
-      if (n_targets == 0 || target[n_targets - 1] != b) {
-        target[n_targets] = b;
-        below[n_targets++] = cum;
-      }
-      of_rank[r++] = n_targets - 1;
-    }
-  }
-  // Three fixed cursors in registers (a bin of −1 never matches): a loop over
-  // an array of cursors would round-trip each one through memory per value.
-  double* region[3] = {values, values + (n + 1), values + 2 * (n + 1)};
-  const int t0 = target[0], t1 = target[1], t2 = target[2];
-  int f0 = 0, f1 = 0, f2 = 0;
-  for (i = 0; i < n; ++i) {
-    const int b = bins[i];
-    const double x = col[i];
-    region[0][f0] = x;
-    region[1][f1] = x;
-    region[2][f2] = x;
-    f0 += b == t0;
-    f1 += b == t1;
-    f2 += b == t2;
-  }
-  const int filled[3] = {f0, f1, f2};
-  for (int t = 0; t < n_targets; ++t) {
-    int local[3], n_local = 0, first = -1;
-    for (int r = 0; r < n_ranks; ++r) {
-      if (of_rank[r] != t) continue;
-      if (first < 0) first = r;
-      local[n_local++] = ranks[r] - below[t];
-    }
-    select_ranks(region[t], values + 3 * (n + 1), filled[t], local, n_local, out + first);
+  // The bin of each rank: the counts add up to n, so every rank < n is found before bin 256.
+  int b = 0, cum = 0;
+  for (int r = 0; r < n_ranks;) {
+    while (cum + bins[b].count <= ranks[r]) cum += bins[b++].count;
+    int local[3], n_local = 0;
+    const int first = r;
+    for (; r < n_ranks && ranks[r] < cum + bins[b].count; ++r) local[n_local++] = ranks[r] - cum;
+    int filled = 0;
+    for (int k = bins[b].head; k != 0; k = next[k - 1]) values[filled++] = col[k - 1];
+    select_ranks(values, values + n, filled, local, n_local, out + first);
   }
 }
 
@@ -363,8 +352,8 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
 
   f.days.resize(static_cast<std::size_t>(horizon));
   if (pp.quantiles) {
-    ws.select_scratch.resize(4 * (n_paths_z + 1));
-    ws.select_bins.resize(n_paths_z);
+    ws.select_scratch.resize(2 * n_paths_z);
+    ws.select_next.resize(n_paths_z);
   }
   for (int d = 0; d < horizon; ++d) {
     const double* col = balances + static_cast<std::size_t>(d) * stride_z;
@@ -381,7 +370,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     if (pp.quantiles) {
       const int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
       double q[3];
-      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_bins.data());
+      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_next.data());
       day.p10 = to_money(q[0]);
       day.p50 = to_money(q[1]);
       day.p90 = to_money(q[2]);

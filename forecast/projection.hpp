@@ -122,7 +122,7 @@ struct ProjectionWorkspace {
   std::vector<double> flows;      // [day * kLanes + lane]: scheduled flows of one block of paths
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
-  std::vector<std::uint8_t> select_bins;
+  std::vector<int> select_next;
   std::vector<std::uint8_t> income_on;
 };
 
