@@ -10,12 +10,20 @@ namespace headroom::forecast {
 
 class PathRng {
  public:
+  // SplitMix64's constants, public so a vectorized path loop can run the
+  // same generator on several lanes (forecast/projection.cpp).
+  static constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15ULL;
+  static constexpr std::uint64_t kMul1 = 0xbf58476d1ce4e5b9ULL;
+  static constexpr std::uint64_t kMul2 = 0x94d049bb133111ebULL;
+
   PathRng() = default;  // a placeholder, to be assigned a seeded generator
   explicit PathRng(std::uint64_t seed, std::uint64_t stream) : state_(mix(seed ^ mix(stream + 0x632be59bd9b4e019ULL))) {}
   std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    std::uint64_t z = (state_ += kGamma);
     return mix_step(z);
   }
+  // The generator's position: next() adds kGamma to it and mixes the sum.
+  std::uint64_t state() const { return state_; }
   // Uniform in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [lo, hi] (hi ≥ lo).
@@ -32,11 +40,11 @@ class PathRng {
 
  private:
   static std::uint64_t mix_step(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z = (z ^ (z >> 30)) * kMul1;
+    z = (z ^ (z >> 27)) * kMul2;
     return z ^ (z >> 31);
   }
-  static std::uint64_t mix(std::uint64_t z) { return mix_step(z + 0x9e3779b97f4a7c15ULL); }
+  static std::uint64_t mix(std::uint64_t z) { return mix_step(z + kGamma); }
   std::uint64_t state_ = 0;
 };
 

@@ -106,3 +106,43 @@ TEST(Explain, FormatsAmountsWithThousandsSeparatorsAndOrdinals) {
   EXPECT_EQ(day_ordinal(D(2024, 10, 11)), "11th");
   EXPECT_EQ(day_ordinal(D(2024, 10, 22)), "22nd");
 }
+
+TEST(Projection, VectorPathLoopGivesTheSameBitsAsThePortableLoop) {
+  // A tight account (pay, rent, a few large one-off expenses that become
+  // shocks) so that paths cross zero and the buffer on many days.
+  ScenarioBuilder b(40000);
+  const Date from = D(2024, 1, 1), to = D(2024, 12, 31);
+  b.every(D(2024, 1, 5), to, 14, 150000, "ACME CORP PAYROLL")
+      .monthly(from, to, 1, -210000, "RENT", false, true)
+      .monthly(from, to, 12, -1599, "NETFLIX")
+      .add(D(2024, 3, 9), -200000, "CAR REPAIR")
+      .add(D(2024, 7, 21), -240000, "HOSPITAL")
+      .add(D(2024, 11, 2), -180000, "VET CLINIC")
+      .daily_spending(from, to, 3000);
+  const auto rows = b.build_with_balance_on(to, 20000);
+  const CashFlowModel model = fit(build_history(rows, D(2025, 1, 1)));
+  ASSERT_FALSE(model.fallback);
+  ASSERT_GT(model.spending.shock_rate_per_day, 0.0);
+  for (int paths : {256, 100, 17}) {
+    for (int lead : {0, 5}) {
+      ProjectionParams params;
+      params.paths = paths;
+      params.buffer = Money::from_cents(30000);
+      params.horizon_days = lead == 0 ? 30 : 14;
+      const Date as_of = D(2025, 1, 1) + Days{lead};
+      ProjectionParams portable = params;
+      portable.vector_paths = false;
+      const BalanceForecast fast = project(model, as_of, params);
+      const BalanceForecast slow = project(model, as_of, portable);
+      SCOPED_TRACE(::testing::Message() << paths << " paths, lead " << lead);
+      EXPECT_GT(slow.p_overdraft_window, 0.0);
+      EXPECT_LT(slow.p_overdraft_window, 1.0);
+      expect_identical(fast, slow);
+      ASSERT_EQ(fast.days.size(), slow.days.size());
+      for (std::size_t i = 0; i < fast.days.size(); ++i)
+        EXPECT_EQ(fast.days[i].p_below_buffer, slow.days[i].p_below_buffer);
+      for (std::size_t i = 0; i < fast.risk_days.size() && i < slow.risk_days.size(); ++i)
+        EXPECT_EQ(fast.risk_days[i].expected_shortfall, slow.risk_days[i].expected_shortfall);
+    }
+  }
+}
