@@ -187,7 +187,16 @@ void EmbeddedCluster::ensure_created() {
          // Nothing replicates a private cluster; minimal WAL lets a bulk import
          // into an empty table skip writing the data twice.
          << "wal_level = minimal\n"
-         << "max_wal_senders = 0\n";
+         << "max_wal_senders = 0\n"
+         // A scoring cycle rewrites every account's forecast row and appends
+         // its decisions. With the stock 1 GB of WAL between checkpoints, a
+         // cycle over 20,000 accounts forces a checkpoint every few cycles, and
+         // each one makes the next writes log whole pages again. Room for
+         // 4 GB of WAL and a larger buffer cache keep the working set
+         // (forecasts, decision indexes) in memory between checkpoints.
+         << "shared_buffers = 1GB\n"
+         << "max_wal_size = 4GB\n"
+         << "checkpoint_timeout = 15min\n";
     if (!conf) throw EmbeddedClusterError("cannot write " + (data / "postgresql.conf").string());
   } catch (...) {
     std::error_code ec;
