@@ -129,13 +129,12 @@ std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy
   base.arm = hash_fraction(base.assignment_hash) < policy.holdout_share ? Arm::holdout : Arm::treatment;
   base.risky_day = forecast.first_risky_day;
 
+  // A reason found before the channels holds for all of them: one row says
+  // it (a cycle decides below threshold for most accounts every day).
   auto emit_all = [&](Reason reason) {
     base.outcome = Outcome::suppressed;
     base.reason = reason;
-    for (Channel c : policy.channels) {
-      base.channel = c;
-      out.push_back(base);
-    }
+    out.push_back(base);
     return out;
   };
 

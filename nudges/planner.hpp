@@ -1,6 +1,8 @@
 #pragma once
 // The nudge planner: one pure function from (forecast summary, policy, account
-// contact, past nudges, now) to one Decision per channel of the policy.
+// contact, past nudges, now) to the policy's decisions: one per channel once
+// the checks reach the channels (7 onward), one for the whole policy when an
+// earlier check already decides it (1-6 do not depend on the channel).
 // No I/O, no clock, no logging; `now` is a parameter so replays are exact.
 //
 // Order of checks — the first that applies is the decision's reason, so the
@@ -116,7 +118,9 @@ std::string_view to_string(Arm arm);
 std::string_view to_string(Reason reason);
 
 struct Decision {
-  Channel channel = Channel::in_app;
+  // nullopt: suppressed by a check that comes before the channels (reasons
+  // policy_inactive to opted_out); one decision then stands for every channel.
+  std::optional<Channel> channel;
   Outcome outcome = Outcome::suppressed;
   Reason reason = Reason::none;  // none iff outcome != suppressed
   Arm arm = Arm::treatment;
@@ -128,7 +132,8 @@ struct Decision {
   std::uint64_t assignment_hash = 0;          // holdout draw, for audit
 };
 
-// One decision per policy channel, in policy.channels order.
+// One decision per policy channel, in policy.channels order; or a single
+// channel-less decision when a check before the channels suppresses.
 std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy, const AccountContact& account,
                            std::span<const PastNudge> past, std::chrono::sys_seconds now);
 

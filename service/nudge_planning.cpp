@@ -110,7 +110,7 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
                                      d.reason == nudges::Reason::quiet_hours || d.reason == nudges::Reason::shadow;
         if (reached_variant && d.variant_index < policy.variants.size())
           r.variant = policy.variants[d.variant_index].name;
-        r.deliverable = d.risky_day && d.arm == nudges::Arm::treatment && !policy.shadow &&
+        r.deliverable = d.risky_day && d.channel && d.arm == nudges::Arm::treatment && !policy.shadow &&
                         (d.outcome == nudges::Outcome::send ||
                          (d.outcome == nudges::Outcome::suppressed && d.reason == nudges::Reason::quiet_hours &&
                           d.deferred_until));
@@ -124,7 +124,7 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
               nudges::make_copy_values(summary, policy.buffer, nudges::local_date(contact.time_zone, now),
                                        contact.currency, contact.locale, unsubscribe);
           const nudges::RenderedCopy copy = nudges::render_copy(variant, values);
-          r.message_id = nudges::message_id_for(nudges::dedupe_key(account_id, policy.name, *d.risky_day, d.channel),
+          r.message_id = nudges::message_id_for(nudges::dedupe_key(account_id, policy.name, *d.risky_day, *d.channel),
                                                 settings.from_address);
           r.payload_json = nlohmann::json{{"variant", variant.name},
                                           {"subject", copy.subject},

@@ -142,7 +142,7 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
       for (const nudges::Decision& d : nudges::plan(summary, policy, contacts[i], past[i], now)) {
         if (d.outcome == nudges::Outcome::suppressed || !d.risky_day) continue;
         const bool send = d.outcome == nudges::Outcome::send;
-        past[i].push_back({policy.name, *d.risky_day, d.channel, now, send});
+        past[i].push_back({policy.name, *d.risky_day, *d.channel, now, send});
         a.decided = true;
         a.variant = policy.variants.at(d.variant_index).name;
         if (!send) continue;

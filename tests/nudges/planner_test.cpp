@@ -64,12 +64,21 @@ struct PlannerTest : ::testing::Test {
 
   std::vector<Decision> run() { return plan(forecast, policy, account, past, now); }
 
+  // Reasons found before the channels give one channel-less decision; the
+  // others one decision per channel, in the policy's order.
   void expect_all(Outcome outcome, Reason reason) {
     const auto decisions = run();
-    ASSERT_EQ(decisions.size(), policy.channels.size());
-    for (const auto& d : decisions) {
-      EXPECT_EQ(d.outcome, outcome) << to_string(d.channel);
-      EXPECT_EQ(d.reason, reason) << to_string(d.channel) << " got " << to_string(d.reason);
+    const bool before_channels = reason == Reason::policy_inactive || reason == Reason::buffer_mismatch ||
+                                 reason == Reason::below_threshold || reason == Reason::low_confidence ||
+                                 reason == Reason::outside_lead_time || reason == Reason::opted_out;
+    ASSERT_EQ(decisions.size(), before_channels ? 1u : policy.channels.size());
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      const auto& d = decisions[i];
+      const std::string channel = d.channel ? std::string(to_string(*d.channel)) : "(none)";
+      if (before_channels) EXPECT_FALSE(d.channel.has_value()) << channel;
+      else EXPECT_EQ(d.channel, policy.channels[i]);
+      EXPECT_EQ(d.outcome, outcome) << channel;
+      EXPECT_EQ(d.reason, reason) << channel << " got " << to_string(d.reason);
     }
   }
 };

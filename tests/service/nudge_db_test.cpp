@@ -79,8 +79,16 @@ class NudgeCycle : public headroom::testing::MigratedDatabase {
 TEST_F(NudgeCycle, TheCycleWritesADecisionPerAccountAndChannelWithOutboxRowsForSendsOnly) {
   const auto r = run_cycle(as_of_);
   ASSERT_TRUE(r.finished);
-  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions"), kAccounts * 2);
   EXPECT_EQ(count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions"), kAccounts);
+  // An account suppressed before the channels has one channel-less row;
+  // every other account one row per channel of the policy.
+  EXPECT_GT(count("SELECT count(*) FROM headroom.nudge_decisions WHERE channel IS NULL"), 0)
+      << "the fixture should leave some accounts below the threshold";
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT account_id FROM headroom.nudge_decisions GROUP BY account_id"
+                  " HAVING NOT (count(*) = 1 AND bool_and(channel IS NULL)"
+                  "  AND bool_and(reason IN ('below_threshold', 'low_confidence', 'outside_lead_time', 'opted_out')))"
+                  " AND NOT (count(*) = 2 AND count(DISTINCT channel) = 2)) odd"),
+            0);
   const long long sends = count("SELECT count(*) FROM headroom.nudge_decisions WHERE outcome = 'send'");
   ASSERT_GT(sends, 0) << "the fixture should put accounts at risk";
   EXPECT_GT(count("SELECT count(*) FROM headroom.nudge_decisions WHERE outcome = 'holdout'"), 0);
@@ -143,7 +151,9 @@ TEST_F(NudgeCycle, AThresholdChangedInTheTableIsUsedByTheNextDecisionsWithoutRes
   const forecast::Date next = as_of_ + forecast::Date::duration(1);
   ASSERT_TRUE(run_cycle(next).finished);
   const std::string second = " FROM headroom.nudge_decisions WHERE as_of = '2026-06-26'";
-  EXPECT_EQ(count("SELECT count(*)" + second), kAccounts * 2);
+  // An account below the new threshold is suppressed before the channels: one row.
+  EXPECT_EQ(count("SELECT count(DISTINCT account_id)" + second), kAccounts);
+  EXPECT_EQ(count("SELECT count(*)" + second + " AND window_probability < 0.999 AND channel IS NOT NULL"), 0);
   EXPECT_EQ(count("SELECT count(*)" + second + " AND policy_version <> " + std::to_string(version + 1)), 0);
   EXPECT_EQ(count("SELECT count(*)" + second + " AND explanation NOT LIKE '%threshold 0.999%'"), 0);
   // Every account below the new threshold is suppressed for it.
