@@ -110,22 +110,23 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
   }
   const double lo = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
   const double hi = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
-  // 255.99 / width keeps the top value in bin 255; a zero or infinite width puts everything in bin 0.
+  // (kBins − 0.01) / width keeps the top value in the last bin; a zero or infinite width puts everything in bin 0.
+  constexpr int kBins = 256;
   const double width = hi - lo;
-  const double scale = width > 0 && std::isfinite(width) ? 255.99 / width : 0.0;
+  const double scale = width > 0 && std::isfinite(width) ? (kBins - 0.01) / width : 0.0;
   struct Bin {
     int count;
     int head;  // index + 1 of the last value put in the bin; 0 = none
   };
-  Bin bins[256] = {};
+  Bin bins[kBins] = {};
   for (i = 0; i < n; ++i) {
-    // Through unsigned: a NaN's conversion result clamps to 255 instead of indexing out of range.
-    const unsigned b = std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), 255u);
+    // Through unsigned: a NaN's conversion result clamps to the last bin instead of indexing out of range.
+    const unsigned b = std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), unsigned{kBins - 1});
     ++bins[b].count;
     next[i] = bins[b].head;
     bins[b].head = i + 1;
   }
-  // The bin of each rank: the counts add up to n, so every rank < n is found before bin 256.
+  // The bin of each rank: the counts add up to n, so every rank < n is found before bin kBins.
   int b = 0, cum = 0;
   for (int r = 0; r < n_ranks;) {
     while (cum + bins[b].count <= ranks[r]) cum += bins[b++].count;
@@ -380,10 +381,14 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   const auto stride_z = static_cast<std::size_t>(stride);
   const auto n_paths_z = static_cast<std::size_t>(n_paths);
   // balances[day * stride + path]: a day's paths are contiguous for the summaries.
-  ws.balances.resize(static_cast<std::size_t>(horizon) * stride_z);
+  const std::size_t n_balances = static_cast<std::size_t>(horizon) * stride_z;
+  if (ws.balances_capacity < n_balances) {
+    ws.balances = std::make_unique_for_overwrite<double[]>(n_balances);
+    ws.balances_capacity = n_balances;
+  }
   ws.flows.resize(n_total * kLanes);
   ws.income_on.resize(n_total * kLanes);
-  double* const balances = ws.balances.data();
+  double* const balances = ws.balances.get();
   double* const flows = ws.flows.data();
   std::uint8_t* const income_on = ws.income_on.data();
   const ProjectionWorkspace::DaySource* const source = ws.source.data();

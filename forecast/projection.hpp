@@ -15,6 +15,7 @@
 // Never throws for a model fit() produced; all outputs are finite.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -120,7 +121,10 @@ struct ProjectionWorkspace {
   std::vector<Event> events;
   std::vector<Date> dates;
   std::vector<DaySource> source;
-  std::vector<double> balances;   // [day * padded paths + path]
+  // [day * padded paths + path]. Not a std::vector: every element is written
+  // before it is read, so growing it need not zero tens of kilobytes first.
+  std::unique_ptr<double[]> balances;
+  std::size_t balances_capacity = 0;
   std::vector<double> flows;      // [day * kLanes + lane]: scheduled flows of one block of paths
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
