@@ -170,6 +170,24 @@ std::size_t read_account_histories(
   return undecodable;
 }
 
+std::size_t read_histories_of(
+    pqxx::connection& conn, const std::vector<std::string>& accounts,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account) {
+  if (accounts.empty()) return 0;
+  pqxx::read_transaction tx{conn};
+  // COPY takes no bind parameters: each id is quoted by the server's rules.
+  std::string query = kContractSelect;
+  query += " WHERE account_id IN (";
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (i) query += ',';
+    query += tx.quote(accounts[i]);
+  }
+  query += ") ORDER BY account_id, posted_at, txn_id)";
+  const std::size_t undecodable = stream_histories(tx, query, on_account);
+  tx.commit();
+  return undecodable;
+}
+
 TransactionsRead read_transactions_since(
     pqxx::connection& conn, std::optional<std::int64_t> since_xmin,
     const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& rows)>& on_account) {

@@ -60,6 +60,13 @@ std::size_t read_account_histories(
     pqxx::connection& conn, std::string_view first_account, std::string_view last_account,
     const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account);
 
+// The same for a set of named accounts (the incremental path: one COPY for
+// every account notified since the last round). Accounts without rows are
+// not handed over; duplicates in `accounts` are read once.
+std::size_t read_histories_of(
+    pqxx::connection& conn, const std::vector<std::string>& accounts,
+    const std::function<void(std::string_view account_id, std::vector<forecast::Transaction>&& history)>& on_account);
+
 // For processes that keep histories in memory (service/history_cache.hpp):
 // streams the rows that became visible since the snapshot whose xmin is
 // `since_xmin` (every row when nullopt), in (account_id, posted_at, txn_id)

@@ -28,19 +28,19 @@ unsigned pool_size(const ScoringSettings& s) {
   return n == 0 ? 1 : n;
 }
 
-// Scores every account of one chunk: the read streams on this thread while
-// the pool fits and projects the accounts already read.
-std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const std::string& first,
-                                                   const std::string& last, forecast::Date as_of,
-                                                   const ScoringSettings& settings, boost::asio::thread_pool& pool,
-                                                   std::size_t& undecodable) {
+// Forecasts every account `read` hands over: the read streams on this
+// thread (read(post) calls post once per account) while the pool fits and
+// projects the accounts already read. Results are in the order read.
+template <class Read>
+std::vector<forecast::AccountForecast> score_streamed(Read&& read, forecast::Date as_of,
+                                                      const ScoringSettings& settings, boost::asio::thread_pool& pool) {
   std::vector<forecast::AccountForecast> results;
   std::mutex mutex;
   std::condition_variable all_done;
   std::size_t posted = 0;
   std::size_t completed = 0;
   // Posts one account; `history` stays valid until the task ran: it lives
-  // in the cache, or in `owner` when it was read for this chunk.
+  // in the cache, or in `owner` when it was read for this call.
   const auto post = [&](std::shared_ptr<const std::vector<forecast::Transaction>> owner,
                         std::span<const forecast::Transaction> history) {
     std::size_t slot;
@@ -56,20 +56,42 @@ std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const
       if (++completed == posted) all_done.notify_one();
     });
   };
-  if (settings.history_cache) {
-    settings.history_cache->for_each_in_range(
-        first, last, [&](const std::string&, std::span<const forecast::Transaction> history) { post(nullptr, history); });
-  } else {
-    undecodable += db::read_account_histories(
-        conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
-          auto owner = std::make_shared<const std::vector<forecast::Transaction>>(std::move(history));
-          post(owner, *owner);
-        });
+  // A read that throws must not leave tasks referring to this frame.
+  const auto wait_all = [&] {
+    std::unique_lock lock(mutex);
+    all_done.wait(lock, [&] { return completed == posted; });
+  };
+  try {
+    read(post);
+  } catch (...) {
+    wait_all();
+    throw;
   }
-  // The pool is shared across chunks, so wait for this chunk's tasks by count.
-  std::unique_lock lock(mutex);
-  all_done.wait(lock, [&] { return completed == posted; });
+  // The pool is shared across chunks, so wait for this call's tasks by count.
+  wait_all();
   return results;
+}
+
+// Scores every account of one chunk (from the history cache, or streamed).
+std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const std::string& first,
+                                                   const std::string& last, forecast::Date as_of,
+                                                   const ScoringSettings& settings, boost::asio::thread_pool& pool,
+                                                   std::size_t& undecodable) {
+  return score_streamed(
+      [&](const auto& post) {
+        if (settings.history_cache) {
+          settings.history_cache->for_each_in_range(
+              first, last,
+              [&](const std::string&, std::span<const forecast::Transaction> history) { post(nullptr, history); });
+        } else {
+          undecodable += db::read_account_histories(
+              conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
+                auto owner = std::make_shared<const std::vector<forecast::Transaction>>(std::move(history));
+                post(owner, *owner);
+              });
+        }
+      },
+      as_of, settings, pool);
 }
 
 }  // namespace
@@ -172,17 +194,29 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
 
 bool rescore_account(pqxx::connection& conn, const std::string& account_id, forecast::Date as_of,
                      const ScoringSettings& settings) {
-  std::vector<forecast::AccountForecast> results;
-  db::read_account_histories(conn, account_id, account_id,
-                             [&](std::string_view, std::vector<forecast::Transaction>&& history) {
-                               results.push_back(forecast::forecast_account(history, as_of, settings.forecast));
-                             });
-  if (results.empty()) return false;
+  return rescore_accounts(conn, {account_id}, as_of, settings) > 0;
+}
+
+std::size_t rescore_accounts(pqxx::connection& conn, const std::vector<std::string>& account_ids,
+                             forecast::Date as_of, const ScoringSettings& settings) {
+  if (account_ids.empty()) return 0;
+  // Forecasts overlap the read as in a full cycle; one account needs no pool.
+  boost::asio::thread_pool pool(account_ids.size() > 1 ? pool_size(settings) : 1);
+  auto results = score_streamed(
+      [&](const auto& post) {
+        db::read_histories_of(conn, account_ids, [&](std::string_view, std::vector<forecast::Transaction>&& history) {
+          auto owner = std::make_shared<const std::vector<forecast::Transaction>>(std::move(history));
+          post(owner, *owner);
+        });
+      },
+      as_of, settings, pool);
+  pool.join();
+  if (results.empty()) return 0;
   pqxx::work tx{conn};
   db::write_forecasts(tx, results, std::nullopt);
   plan_nudges(tx, results, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
   tx.commit();
-  return true;
+  return results.size();
 }
 
 }  // namespace headroom::service

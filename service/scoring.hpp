@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pqxx/connection>
 
@@ -59,6 +60,14 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
 // the account has no transactions.
 bool rescore_account(pqxx::connection& conn, const std::string& account_id, forecast::Date as_of,
                      const ScoringSettings& settings);
+
+// The same for several accounts at once: one read of all their histories,
+// and their forecasts and nudge decisions committed in one transaction, so
+// the per-round costs (statements, temp tables, commit) are paid once per
+// batch rather than once per account. Returns the number of accounts
+// re-forecast (those with transactions). Any error leaves nothing written.
+std::size_t rescore_accounts(pqxx::connection& conn, const std::vector<std::string>& account_ids,
+                             forecast::Date as_of, const ScoringSettings& settings);
 
 std::string default_replica_id();
 

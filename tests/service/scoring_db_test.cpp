@@ -126,3 +126,27 @@ TEST_F(ScoringCycle, NewTransactionNotifiesAndRescoreUpdatesTheForecast) {
   EXPECT_EQ(count("SELECT start_balance_cents FROM headroom.forecasts WHERE account_id = 'acct-007'"), last_known - 300000);
   EXPECT_FALSE(service::rescore_account(*conn_, "nobody", as_of_, settings("incremental")));
 }
+
+TEST_F(ScoringCycle, BatchedRescoreWritesEachNamedAccountOnceAndSkipsUnknownOnes) {
+  const std::vector<std::string> batch{"acct-003", "nobody", "acct-011", "acct-003", "acct-042"};
+  EXPECT_EQ(service::rescore_accounts(*conn_, batch, as_of_, settings("incremental")), 3u);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE account_id IN ('acct-003', 'acct-011', 'acct-042')"), 3);
+  EXPECT_EQ(service::rescore_accounts(*conn_, {}, as_of_, settings("incremental")), 0u);
+}
+
+TEST_F(ScoringCycle, BatchedRescoreGivesTheForecastsOfOneByOneRescores) {
+  const std::vector<std::string> accounts{"acct-005", "acct-017", "acct-029"};
+  ASSERT_EQ(service::rescore_accounts(*conn_, accounts, as_of_, settings("incremental")), accounts.size());
+  const std::string snapshot =
+      "SELECT string_agg(account_id || p_overdraft_window::text || day_p50_cents::text, ';' ORDER BY account_id) "
+      "FROM headroom.forecasts";
+  std::string batched;
+  {
+    pqxx::read_transaction tx{*conn_};
+    batched = tx.exec1(snapshot)[0].as<std::string>();
+  }
+  for (const auto& a : accounts) ASSERT_TRUE(service::rescore_account(*conn_, a, as_of_, settings("incremental")));
+  pqxx::read_transaction tx{*conn_};
+  EXPECT_EQ(tx.exec1(snapshot)[0].as<std::string>(), batched);
+}
