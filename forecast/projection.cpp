@@ -6,6 +6,7 @@
 
 #include "forecast/explain.hpp"
 #include "forecast/rng.hpp"
+#include "forecast/robust.hpp"
 
 // The build targets baseline x86-64; the resampling path loop also has an
 // AVX2 version, chosen at run time when the CPU has it (function-level
@@ -27,54 +28,6 @@ constexpr double kMoneyLimit = 9.0e18;
 Money to_money(double cents) {
   if (!std::isfinite(cents)) return Money{};
   return Money::from_double(std::clamp(cents, -kMoneyLimit, kMoneyLimit));
-}
-
-// Exact order statistics of a few ranks at once (p10/p50/p90 of one day's
-// paths). A quickselect whose partition is branch-free and out of place:
-// each element is written to both ends of the scratch area and the cursor of
-// its side advances, so the cost does not depend on how well branches predict
-// (std::nth_element's Hoare partition mispredicts about once per element on
-// random paths). Elements equal to the pivot are counted, not moved, so runs
-// of equal values (e.g. every path on day 0 of a constant model) end at once.
-// `ranks` ascending, each < n (rewritten); `data` and `scratch` hold n values and are both
-// clobbered. The result is the exact k-th smallest value, the same one
-// std::nth_element would give.
-void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks, double* out) {
-  if (n_ranks <= 0) return;
-  if (n <= 16) {
-    // Insertion sort: a handful of elements left.
-    for (int i = 1; i < n; ++i) {
-      const double x = data[i];
-      int j = i;
-      while (j > 0 && x < data[j - 1]) data[j] = data[j - 1], --j;
-      data[j] = x;
-    }
-    for (int r = 0; r < n_ranks; ++r) out[r] = data[ranks[r]];
-    return;
-  }
-  const double a = data[0], b = data[n / 2], c = data[n - 1];
-  const double pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
-  int nl = 0, nr = 0;
-  for (int i = 0; i < n; ++i) {
-    const double x = data[i];
-    scratch[nl] = x;
-    scratch[n - 1 - nr] = x;
-    nl += x < pivot;
-    nr += x > pivot;
-  }
-  const int ne = n - nl - nr;
-  // Split the ranks: [0, split_lo) go left, [split_lo, split_hi) are the pivot, the rest go right.
-  int split_lo = 0;
-  while (split_lo < n_ranks && ranks[split_lo] < nl) ++split_lo;
-  int split_hi = split_lo;
-  while (split_hi < n_ranks && ranks[split_hi] < nl + ne) out[split_hi++] = pivot;
-  // Right part: scratch[n - nr, n), its scratch is data[n - nr, n).
-  if (split_hi < n_ranks) {
-    for (int r = split_hi; r < n_ranks; ++r) ranks[r] -= nl + ne;
-    select_ranks(scratch + (n - nr), data + (n - nr), nr, ranks + split_hi, n_ranks - split_hi, out + split_hi);
-  }
-  // Left part: scratch[0, nl), its scratch is data[0, nl).
-  select_ranks(scratch, data, nl, ranks, split_lo, out);
 }
 
 // select_ranks() for a whole day, cheaper: one pass sorts the values into 256

@@ -8,12 +8,24 @@
 
 namespace headroom::forecast {
 
-// Median; reorders `values`.
+// Median; may reorder `values`.
 double median_inplace(std::span<double> values);
 double median_of(std::span<const double> values);
 // Median absolute deviation around `center`, scaled by 1.4826 (σ for normal data).
 double mad_of(std::span<const double> values, double center);
 // Huber M-estimate of location (k = 1.345 σ), a few IRLS steps from the median.
 double huber_location(std::span<const double> values, double k = 1.345);
+
+// Exact order statistics of a few ranks at once: out[r] = the ranks[r]-th
+// smallest of data[0, n) (0-based), the value std::nth_element would put
+// there. A quickselect whose partition is branch-free and out of place: each
+// element is written to both ends of the scratch area and the cursor of its
+// side advances, so the cost does not depend on how well branches predict
+// (std::nth_element's Hoare partition mispredicts about once per element on
+// unordered data). Elements equal to the pivot are counted, not moved, so
+// runs of equal values end at once. `ranks` ascending, each < n (rewritten);
+// `data` and `scratch` hold n values and are both clobbered (not a
+// permutation of the input afterwards).
+void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks, double* out);
 
 }  // namespace headroom::forecast
