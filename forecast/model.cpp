@@ -115,6 +115,8 @@ Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, 
     if (due_match[i] >= 0) last_match_i = static_cast<int>(i);
   if (last_match_i < 0) return m;
   const auto li = static_cast<std::size_t>(last_match_i);
+  m.deviations.reserve(li + 1);
+  m.missed_dates.reserve(scratch.size());
   m.last_matched_nominal = scratch[li];
   m.last_matched_date = obs[static_cast<std::size_t>(due_match[li])].date;
   for (std::size_t i = 0; i <= li; ++i) {
@@ -145,15 +147,24 @@ Match evaluate(const Schedule& s, std::span<const Observation> obs, Date as_of, 
   return m;
 }
 
-int mode_of(std::span<const int> v) {
+// The most frequent day of month, from a tally of days 1–31 (kept in a
+// fixed array rather than a list of days: no allocation per candidate
+// search); ties keep the last value seen, then the smallest day.
+struct DayTally {
   std::array<int, 32> count{};
-  int best = v.empty() ? 1 : v.back();
-  for (int x : v)
-    if (x >= 0 && x < 32) ++count[static_cast<std::size_t>(x)];
-  for (int x = 0; x < 32; ++x)
-    if (count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(best)]) best = x;
-  return best;
-}
+  int last = -1;  // the last day added; -1 = none
+  void add(int day) {
+    if (day >= 0 && day < 32) ++count[static_cast<std::size_t>(day)];
+    last = day;
+  }
+  bool empty() const { return last < 0; }
+  int mode() const {
+    int best = last;
+    for (int x = 0; x < 32; ++x)
+      if (count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(best)]) best = x;
+    return best;
+  }
+};
 
 int dom(Date d) { return static_cast<int>(static_cast<unsigned>(year_month_day{d}.day())); }
 
@@ -178,10 +189,10 @@ void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Sch
       break;
     }
     case Cadence::kSemiMonthly: {
-      std::vector<int> first, second;
-      for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).push_back(dom(o.date));
-      const int d1 = first.empty() ? 1 : mode_of(first);
-      const int d2 = second.empty() ? 31 : mode_of(second);
+      DayTally first, second;
+      for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).add(dom(o.date));
+      const int d1 = first.empty() ? 1 : first.mode();
+      const int d2 = second.empty() ? 31 : second.mode();
       s.day_of_month = d1;
       s.second_day = d2;
       for (auto sh : kShifts) {
@@ -198,10 +209,10 @@ void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Sch
     case Cadence::kMonthly:
     case Cadence::kQuarterly:
     case Cadence::kAnnual: {
-      std::vector<int> doms;
+      DayTally doms;
       for (const auto& o : obs)
-        if (!is_weekend(o.date)) doms.push_back(dom(o.date));
-      const int modal = doms.empty() ? dom(last) : mode_of(doms);
+        if (!is_weekend(o.date)) doms.add(dom(o.date));
+      const int modal = doms.empty() ? dom(last) : doms.mode();
       // Recent regime first, so a changed due day can be adopted.
       const int days[3] = {dom(last), dom(prev), modal};
       for (int i = 0; i < 3; ++i) {
@@ -234,14 +245,23 @@ void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Sch
   }
 }
 
-std::vector<Cadence> cadences_for_gap(double gap, int n) {
-  std::vector<Cadence> c;
-  if (gap >= 5.5 && gap <= 8.5) c.push_back(Cadence::kWeekly);
-  if (gap >= 11 && gap <= 17) c.push_back(Cadence::kBiweekly);
-  if (gap >= 11 && gap <= 19) c.push_back(Cadence::kSemiMonthly);
-  if (gap >= 25 && gap <= 36) c.push_back(Cadence::kMonthly);
-  if (n >= 2 && gap >= 80 && gap <= 100) c.push_back(Cadence::kQuarterly);
-  if (n >= 2 && gap >= 350 && gap <= 380) c.push_back(Cadence::kAnnual);
+// The cadences a median gap allows, in search order (a fixed-size list: the
+// search runs once per label).
+struct Cadences {
+  std::array<Cadence, 6> list{};
+  int n = 0;
+  void add(Cadence c) { list[static_cast<std::size_t>(n++)] = c; }
+  std::span<const Cadence> all() const { return {list.data(), static_cast<std::size_t>(n)}; }
+};
+
+Cadences cadences_for_gap(double gap, int n) {
+  Cadences c;
+  if (gap >= 5.5 && gap <= 8.5) c.add(Cadence::kWeekly);
+  if (gap >= 11 && gap <= 17) c.add(Cadence::kBiweekly);
+  if (gap >= 11 && gap <= 19) c.add(Cadence::kSemiMonthly);
+  if (gap >= 25 && gap <= 36) c.add(Cadence::kMonthly);
+  if (n >= 2 && gap >= 80 && gap <= 100) c.add(Cadence::kQuarterly);
+  if (n >= 2 && gap >= 350 && gap <= 380) c.add(Cadence::kAnnual);
   return c;
 }
 
@@ -270,7 +290,8 @@ Match best_match(std::span<const Observation> obs, Date as_of, bool amounts_tigh
   double best_score = best.score;
   Schedule best_schedule;
   bool found = false;
-  for (Cadence c : cadences_for_gap(gap, static_cast<int>(obs.size()))) {
+  const Cadences cadences = cadences_for_gap(gap, static_cast<int>(obs.size()));
+  for (Cadence c : cadences.all()) {
     // Two occurrences are enough only for a monthly charge of a steady amount
     // (a new subscription after its second charge); shorter cycles need three.
     if (obs.size() == 2 && (c != Cadence::kMonthly || !amounts_tight)) continue;
@@ -290,11 +311,14 @@ void add_anomaly(CashFlowModel& m, Date d, AnomalyKind k, Money amount, int stre
   m.anomalies.push_back(Anomaly{d, k, amount, stream, count});
 }
 
+// Median of the last `last_n` (≤ 8) used amounts.
 double abs_median(std::span<const Observation> obs, std::span<const std::uint8_t> use, std::size_t last_n) {
-  std::vector<double> v;
-  for (std::size_t i = obs.size(); i-- > 0 && v.size() < last_n;)
-    if (use.empty() || use[i]) v.push_back(obs[i].amount);
-  return median_inplace(v);
+  std::array<double, 8> v;
+  std::size_t n = 0;
+  last_n = std::min(last_n, v.size());
+  for (std::size_t i = obs.size(); i-- > 0 && n < last_n;)
+    if (use.empty() || use[i]) v[n++] = obs[i].amount;
+  return median_inplace(std::span<double>(v.data(), n));
 }
 
 }  // namespace
@@ -435,13 +459,16 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     // Level: median of the last three matched amounts, so a raise or price
     // change is adopted on its second occurrence and a one-off bonus is not.
     s.amount_cents = abs_median(obs, best.obs_matched, 3) ;
-    std::vector<double> recent_amts;
-    for (std::size_t i = obs.size(); i-- > 0 && recent_amts.size() < 8;)
-      if (best.obs_matched[i]) recent_amts.push_back(obs[i].amount);
+    std::array<double, 8> recent_buf;
+    std::size_t n_recent = 0;
+    for (std::size_t i = obs.size(); i-- > 0 && n_recent < recent_buf.size();)
+      if (best.obs_matched[i]) recent_buf[n_recent++] = obs[i].amount;
+    const std::span<const double> recent_amts(recent_buf.data(), n_recent);
     const double rmed = median_of(recent_amts);
     s.amount_rel_sd = std::fabs(rmed) > 0 ? std::min(0.5, mad_of(recent_amts, rmed) / std::fabs(rmed)) : 0.0;
     const std::size_t nd = best.deviations.size();
     int jitter = 0;
+    s.jitter_samples.reserve(std::min<std::size_t>(nd, 8));
     for (std::size_t i = nd > 8 ? nd - 8 : 0; i < nd; ++i) {
       s.jitter_samples.push_back(best.deviations[i]);
       jitter = std::max(jitter, std::abs(int(best.deviations[i])));
@@ -471,7 +498,8 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     // Amount change: the last two matched amounts agree with each other and
     // both differ from the earlier level.
     if (best.matched >= 4) {
-      std::vector<double> older;
+      std::vector<double>& older = amts;  // the label's amounts are no longer needed
+      older.clear();
       double last2[2] = {0, 0};
       int got = 0;
       Date change_at{};
@@ -509,18 +537,29 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
 
   // ---- Non-recurring flows: windfalls and large one-offs out, the rest per day.
   std::vector<double> credits, debits;
+  credits.reserve(n_post);
+  debits.reserve(n_post);
+  double credit_sum = 0, debit_sum = 0;
   for (std::size_t i = 0; i < n_post; ++i) {
     if (posting_stream[i] >= 0) continue;
     const double a = h.postings[i].amount.as_double();
-    if (a > 0) credits.push_back(a);
-    else if (a < 0) debits.push_back(-a);
+    if (a > 0) credits.push_back(a), credit_sum += a;
+    else if (a < 0) debits.push_back(-a), debit_sum -= a;
   }
-  const double credit_med = credits.size() >= 3 ? median_inplace(credits) : 0.0;
-  const double debit_med = debits.size() >= 5 ? median_inplace(debits) : 0.0;
-  const double windfall_threshold =
-      std::max({p.windfall_income_share * m.monthly_income_cents, p.min_anomaly_cents, 6.0 * credit_med});
-  const double large_threshold =
-      std::max({p.large_expense_income_share * m.monthly_income_cents, p.min_anomaly_cents, 8.0 * debit_med});
+  // A median of values ≥ 0 is at most twice their mean: when even that bound
+  // (with a margin for rounding) cannot decide a threshold, the median is
+  // not needed and the threshold is the same.
+  const auto threshold = [](double income_part, double floor, double factor, std::vector<double>& values,
+                            std::size_t min_count, double sum) {
+    const double others = std::max(income_part, floor);
+    if (values.size() < min_count) return std::max(others, 0.0);
+    if (factor * 2.0 * (sum / static_cast<double>(values.size())) * (1.0 + 1e-9) < others) return others;
+    return std::max(others, factor * median_inplace(values));
+  };
+  const double windfall_threshold = threshold(p.windfall_income_share * m.monthly_income_cents, p.min_anomaly_cents,
+                                              6.0, credits, 3, credit_sum);
+  const double large_threshold = threshold(p.large_expense_income_share * m.monthly_income_cents, p.min_anomaly_cents,
+                                           8.0, debits, 5, debit_sum);
 
   const int days = h.days();
   const int lookback = std::min(days, p.max_lookback_days);
@@ -557,11 +596,11 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
 
   double sum_after = 0, n_after = 0, sum_other = 0, n_other = 0, sum_in = 0;
   double dow_sum[7] = {}, dow_n[7] = {};
-  for (int i = 0; i < lookback; ++i) {
+  unsigned wd = weekday{h.first_date + Days{offset}}.c_encoding();
+  for (int i = 0; i < lookback; ++i, wd = wd == 6 ? 0 : wd + 1) {
     const double out = sp.daily_outflow_cents[static_cast<std::size_t>(i)];
     (sp.after_payday[static_cast<std::size_t>(i)] ? sum_after : sum_other) += out;
     (sp.after_payday[static_cast<std::size_t>(i)] ? n_after : n_other) += 1;
-    const unsigned wd = weekday{h.first_date + Days{offset + i}}.c_encoding();
     dow_sum[wd] += out;
     dow_n[wd] += 1;
   }
