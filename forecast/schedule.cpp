@@ -5,31 +5,6 @@ namespace {
 
 using namespace std::chrono;
 
-Date shift_weekend(Date d, WeekendShift s) {
-  if (s == WeekendShift::kNone) return d;
-  const weekday wd{d};
-  if (wd == Saturday) return s == WeekendShift::kPreviousBusinessDay ? d - Days{1} : d + Days{2};
-  if (wd == Sunday) return s == WeekendShift::kPreviousBusinessDay ? d - Days{2} : d + Days{1};
-  return d;
-}
-
-Date last_business_day(year_month ym) {
-  Date d = sys_days{ym / last};
-  while (is_weekend(d)) d -= Days{1};
-  return d;
-}
-
-Date fixed_day(year_month ym, int dom) {
-  const unsigned last_dom = static_cast<unsigned>(year_month_day_last{ym.year(), month_day_last{ym.month()}}.day());
-  const unsigned dd = std::min<unsigned>(static_cast<unsigned>(dom < 1 ? 1 : dom), last_dom);
-  return sys_days{ym / day{dd}};
-}
-
-Date nth_weekday(year_month ym, int nth, unsigned wd) {
-  if (nth < 0) return sys_days{ym / weekday_last{weekday{wd}}};
-  return sys_days{ym / weekday_indexed{weekday{wd}, static_cast<unsigned>(nth)}};
-}
-
 int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 }  // namespace
@@ -78,36 +53,74 @@ void schedule_dates(const Schedule& s, Date from, Date to, std::vector<Date>& ou
     return;
   }
   // Walk months from a little before `from` (a shift can move a date across
-  // a month boundary) to a little after `to`.
+  // a month boundary) to a little after `to`. The fit lays a dozen candidate
+  // schedules over a year or more of months, so each month is worked out
+  // from its first day and that day's weekday, carried from month to month,
+  // rather than by calendar conversions per date (tests/forecast compares it
+  // with the conversions: std::chrono's year_month_day, weekday_indexed and
+  // weekday_last, the weekend shift applied to the date they give).
   const year_month_day f{from - Days{4}};
   const year_month_day t{to + Days{4}};
-  year_month ym{f.year(), f.month()};
-  const year_month end{t.year(), t.month()};
+  int y = static_cast<int>(f.year());
+  unsigned mo = static_cast<unsigned>(f.month());
+  const int end_index = static_cast<int>(t.year()) * 12 + static_cast<int>(static_cast<unsigned>(t.month())) - 1;
   const year_month_day a{s.anchor};
   const int anchor_index = static_cast<int>(a.year()) * 12 + static_cast<int>(static_cast<unsigned>(a.month())) - 1;
   const int step = s.months_step();
-  for (; ym <= end; ym += months{1}) {
-    const int index = static_cast<int>(ym.year()) * 12 + static_cast<int>(static_cast<unsigned>(ym.month())) - 1;
-    if (step > 1 && ((index - anchor_index) % step + step) % step != 0) continue;
-    Date cand[2];
-    int n = 0;
-    switch (s.rule) {
-      case DayRule::kFixedDay:
-        cand[n++] = shift_weekend(fixed_day(ym, s.day_of_month), s.shift);
-        if (s.cadence == Cadence::kSemiMonthly) cand[n++] = shift_weekend(fixed_day(ym, s.second_day), s.shift);
-        break;
-      case DayRule::kLastBusinessDay:
-        if (s.cadence == Cadence::kSemiMonthly) cand[n++] = shift_weekend(fixed_day(ym, s.day_of_month), s.shift);
-        cand[n++] = last_business_day(ym);
-        break;
-      case DayRule::kNthWeekday:
-        cand[n++] = nth_weekday(ym, s.nth, s.weekday);
-        break;
-      case DayRule::kEveryNDays:
-        break;
+  Date first = sys_days{year{y} / month{mo} / day{1}};
+  int wd_first = static_cast<int>(weekday{first}.c_encoding());
+  // The weekday of `first + offset`, 0 = Sunday.
+  const auto weekday_at = [&](int offset) { return (wd_first + offset) % 7; };
+  // shift_weekend() for the day `first + offset`.
+  const auto shifted = [&](int offset) {
+    const Date d = first + Days{offset};
+    if (s.shift == WeekendShift::kNone) return d;
+    const int wd = weekday_at(offset);
+    if (wd == 6) return s.shift == WeekendShift::kPreviousBusinessDay ? d - Days{1} : d + Days{2};
+    if (wd == 0) return s.shift == WeekendShift::kPreviousBusinessDay ? d - Days{2} : d + Days{1};
+    return d;
+  };
+  for (int index = y * 12 + static_cast<int>(mo) - 1; index <= end_index; ++index) {
+    const int month_days =
+        static_cast<int>(static_cast<unsigned>(year_month_day_last{year{y}, month_day_last{month{mo}}}.day()));
+    if (step <= 1 || ((index - anchor_index) % step + step) % step == 0) {
+      // fixed_day(): the day clamped to 1 .. month end, as an offset from the first.
+      const auto fixed = [&](int dom) { return std::min(dom < 1 ? 1 : dom, month_days) - 1; };
+      Date cand[2];
+      int n = 0;
+      switch (s.rule) {
+        case DayRule::kFixedDay:
+          cand[n++] = shifted(fixed(s.day_of_month));
+          if (s.cadence == Cadence::kSemiMonthly) cand[n++] = shifted(fixed(s.second_day));
+          break;
+        case DayRule::kLastBusinessDay: {
+          if (s.cadence == Cadence::kSemiMonthly) cand[n++] = shifted(fixed(s.day_of_month));
+          const int last_wd = weekday_at(month_days - 1);
+          cand[n++] = first + Days{month_days - 1 - (last_wd == 6 ? 1 : last_wd == 0 ? 2 : 0)};
+          break;
+        }
+        case DayRule::kNthWeekday: {
+          const int target = static_cast<int>(weekday{s.weekday}.c_encoding());
+          if (s.nth < 0) {
+            // The last such weekday: back from the month's last day.
+            const int last_wd = weekday_at(month_days - 1);
+            cand[n++] = first + Days{month_days - 1 - (last_wd - target + 7) % 7};
+          } else {
+            // As year_month_weekday does it: the first such weekday, then whole weeks (index stored in a byte).
+            const int index_1 = static_cast<int>(static_cast<unsigned char>(s.nth));
+            cand[n++] = first + Days{(target - wd_first + 7) % 7 + (index_1 - 1) * 7};
+          }
+          break;
+        }
+        case DayRule::kEveryNDays:
+          break;
+      }
+      for (int i = 0; i < n; ++i)
+        if (cand[i] >= from && cand[i] <= to) out.push_back(cand[i]);
     }
-    for (int i = 0; i < n; ++i)
-      if (cand[i] >= from && cand[i] <= to) out.push_back(cand[i]);
+    first += Days{month_days};
+    wd_first = weekday_at(month_days);
+    if (++mo > 12) mo = 1, ++y;
   }
 }
 
