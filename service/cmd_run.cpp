@@ -128,6 +128,8 @@ CommandRunner add_run_command(CLI::App& app) {
     d.http_port = config.http.port;
     d.api_token = config.http.api_token;
     d.cycle_interval = std::chrono::seconds(o->interval_seconds);
+    d.listen = config.incremental.listen;
+    d.poll_interval = config.incremental.poll_interval;
     d.scoring = scoring;
     d.delivery = delivery;
     d.smtp = smtp;

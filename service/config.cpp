@@ -1,5 +1,6 @@
 #include "service/config.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -104,6 +105,30 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
   }
 }
 
+constexpr long long kMaxPollSeconds = 86'400;
+
+std::chrono::seconds parse_poll_interval(long long v, const std::string& where) {
+  if (v < 0 || v > kMaxPollSeconds)
+    throw UsageError(where + ": expected whole seconds 0-86400 (0 = off), got " + std::to_string(v));
+  return std::chrono::seconds(v);
+}
+
+void read_incremental_table(const toml::table& t, const std::string& file, IncrementalSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [incremental] " + k;
+    if (k == "listen") {
+      if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
+      s.listen = *value.value<bool>();
+    } else if (k == "poll_interval_seconds") {
+      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+      s.poll_interval = parse_poll_interval(*value.value<long long>(), where);
+    } else {
+      throw UsageError(where + ": unknown key (known: listen, poll_interval_seconds)");
+    }
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::string& config_path) {
@@ -121,6 +146,7 @@ Config load_config(const std::string& config_path) {
     // Tables of other areas are read by their own code.
     if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
     if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
+    if (const auto* inc = root["incremental"].as_table()) read_incremental_table(*inc, path, config.incremental);
     if (root.contains("policies")) {
       std::ifstream in(path, std::ios::binary);
       std::ostringstream text;
@@ -154,6 +180,16 @@ Config load_config(const std::string& config_path) {
   }
   h.api_token = env_or_file("HEADROOM_API_TOKEN");
   h.unsubscribe_secret = env_or_file("HEADROOM_UNSUBSCRIBE_SECRET");
+
+  IncrementalSettings& inc = config.incremental;
+  if (std::string v = env("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
+  if (std::string v = env("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
+    long long seconds = -1;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (ec != std::errc() || end != v.data() + v.size())
+      throw UsageError("HEADROOM_POLL_INTERVAL_SECONDS: expected whole seconds 0-86400 (0 = off), got '" + v + "'");
+    inc.poll_interval = parse_poll_interval(seconds, "HEADROOM_POLL_INTERVAL_SECONDS");
+  }
   return config;
 }
 

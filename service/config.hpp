@@ -10,6 +10,7 @@
 // Each area adds its own settings struct here; unknown keys inside a known
 // table are refused so that typos do not pass silently.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,25 @@ struct HttpSettings {
   std::string unsubscribe_secret;
 };
 
+// How `headroom run` hears of new transactions between full cycles. With both
+// off, accounts are re-forecast by full cycles only.
+struct IncrementalSettings {
+  // LISTEN on headroom_transactions (migration 0005's trigger, or the NOTIFY
+  // a bank's own feed sends). Default true. Env HEADROOM_LISTEN (1/0,
+  // true/false); TOML [incremental] listen.
+  bool listen = true;
+  // Seconds between high-water-mark polls for accounts with transactions
+  // committed since the last poll, for feeds that cannot NOTIFY (and to cover
+  // notifications lost while the listener reconnects); 0 = off, 1-86400.
+  // Default 0. Env HEADROOM_POLL_INTERVAL_SECONDS; TOML [incremental]
+  // poll_interval_seconds.
+  std::chrono::seconds poll_interval{0};
+};
+
 struct Config {
   DatabaseSettings database;
   HttpSettings http;
+  IncrementalSettings incremental;
   // Nudge policies from `[[policies]]` tables (docs/policies.md), validated
   // on load. `headroom run` writes them into headroom.nudge_policies at start
   // and on SIGHUP; policies only in the table are left as they are. Default:

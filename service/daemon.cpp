@@ -1,8 +1,11 @@
 #include "service/daemon.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -16,6 +19,7 @@
 
 #include "db/forecast_store.hpp"
 #include "db/nudge_store.hpp"
+#include "db/transaction_watermark.hpp"
 #include "nudges/unsubscribe.hpp"
 #include "service/http_server.hpp"
 #include "service/metrics.hpp"
@@ -178,6 +182,7 @@ void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& 
         metrics.chunks_lost += result.chunks_lost;
         metrics.undecodable_rows += result.undecodable_rows;
         if (result.finished) {
+          metrics.cycle_seconds_sum += result.seconds;
           ++metrics.cycles_completed;
           metrics.last_cycle_seconds = result.seconds;
           metrics.last_cycle_finished_unix = unix_seconds(s.now());
@@ -193,8 +198,7 @@ void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& 
   });
 }
 
-// Collects notified account ids and re-forecasts them. Notifications arriving
-// while a rescore runs are batched into the next round.
+// Collects notified account ids into the pending set.
 class TransactionListener : public pqxx::notification_receiver {
  public:
   TransactionListener(pqxx::connection& c, std::set<std::string>& pending)
@@ -205,23 +209,85 @@ class TransactionListener : public pqxx::notification_receiver {
   std::set<std::string>& pending_;
 };
 
-void listener_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
+// Re-forecasts pending accounts one by one until none is left or a stop is
+// requested. An account leaves the set only once handled, so a lost
+// connection, a deadlock or a serialization failure (rethrown: the session
+// reconnects after a backoff) keeps it pending. Any other error is taken as
+// deterministic for that account (or, in doubt, not to be repeated): it is
+// logged and the account dropped, left to the next full cycle, rather than
+// retried forever ahead of the others.
+void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& stopper, pqxx::connection& conn,
+                     std::set<std::string>& pending) {
+  while (!pending.empty() && !stopper.flag().load()) {
+    const std::string& account = *pending.begin();
+    try {
+      if (rescore_account(conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::serialization_failure&) {
+      throw;
+    } catch (const pqxx::deadlock_detected&) {
+      throw;
+    } catch (const std::exception& e) {
+      ++metrics.database_errors;
+      spdlog::error("[daemon] incremental: account {} not re-forecast: {}", account, e.what());
+    }
+    pending.erase(pending.begin());
+  }
+}
+
+// The incremental thread. Notified accounts (when listening) and accounts a
+// poll finds (when polling) join one pending set and are re-forecast the
+// same way. `mark` is the polling high-water mark (nullopt until the first
+// successful read); it and `pending` outlive each connection.
+void incremental_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper,
+                      std::optional<db::TransactionWatermark> mark) {
+  using Clock = std::chrono::steady_clock;
+  const bool polling = s.poll_interval.count() > 0;
+  if (!s.listen && !polling) {
+    spdlog::warn("[daemon] incremental re-forecasts off (no LISTEN, no polling): full cycles only");
+    return;
+  }
+  spdlog::info("[daemon] incremental: LISTEN {}, polling {}", s.listen ? "on" : "off",
+               polling ? "every " + std::to_string(s.poll_interval.count()) + " s" : std::string("off"));
+  std::set<std::string> pending;
   const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
-  run_reconnecting("listener", s, metrics, stopper, sleep, [&](const auto& connected) {
-    pqxx::connection listen_conn{s.database_url};
+  run_reconnecting("incremental", s, metrics, stopper, sleep, [&](const auto& connected) {
     pqxx::connection work_conn{s.database_url};
-    std::set<std::string> pending;
-    TransactionListener listener{listen_conn, pending};
+    std::optional<pqxx::connection> listen_conn;
+    std::optional<TransactionListener> listener;
+    if (s.listen) {
+      listen_conn.emplace(s.database_url);
+      listener.emplace(*listen_conn, pending);
+    }
+    // Without LISTEN, waiting for a notification that never comes is the
+    // bounded idle wait.
+    pqxx::connection& wait_conn = listen_conn ? *listen_conn : work_conn;
     connected();
+    auto next_poll = Clock::now();
     while (!stopper.flag().load()) {
-      listen_conn.await_notification(0, 250'000);  // bounded, so a stop is noticed quickly
-      listen_conn.get_notifs();
-      if (pending.empty()) continue;
-      std::set<std::string> batch;
-      batch.swap(pending);
-      for (const auto& account : batch) {
-        if (rescore_account(work_conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
+      if (polling && Clock::now() >= next_poll) {
+        next_poll = Clock::now() + s.poll_interval;
+        if (!mark) {
+          mark = db::current_watermark(work_conn);  // start-up read failed: from now on
+        } else {
+          auto changed = db::accounts_changed_since(work_conn, *mark);
+          // The accounts join the set before the mark moves past them.
+          pending.insert(std::make_move_iterator(changed.accounts.begin()),
+                         std::make_move_iterator(changed.accounts.end()));
+          mark = std::move(changed.next);
+          ++metrics.transaction_polls;
+          metrics.polled_accounts += changed.accounts.size();
+        }
       }
+      rescore_pending(s, metrics, stopper, work_conn, pending);
+      // Bounded, so a stop or the next poll is noticed within 250 ms.
+      auto wait = std::chrono::microseconds(250'000);
+      if (polling)
+        wait = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(next_poll - Clock::now()),
+                          std::chrono::microseconds(0), wait);
+      wait_conn.await_notification(0, static_cast<long>(wait.count()));
+      wait_conn.get_notifs();
     }
   });
 }
@@ -258,6 +324,12 @@ void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) 
     while (!stopper.flag().load()) {
       const auto stats = worker.deliver_due(conn, stopper.flag());
       metrics.smtp_errors += stats.emails_retried + stats.emails_failed;
+      metrics.nudges_sent.add(nudges::Channel::in_app, stats.in_app_released);
+      metrics.nudges_sent.add(nudges::Channel::email, stats.emails_sent);
+      metrics.nudges_failed.add(nudges::Channel::email, stats.emails_failed);
+      metrics.nudges_retried.add(nudges::Channel::email, stats.emails_retried);
+      metrics.nudges_cancelled.add(nudges::Channel::in_app, stats.in_app_cancelled);
+      metrics.nudges_cancelled.add(nudges::Channel::email, stats.emails_cancelled);
       if (stats.total() > 0) continue;
       for (int i = 0; i < 4 && !stopper.flag().load(); ++i)
         if (conn.await_notification(0, 250'000) > 0) break;
@@ -267,8 +339,10 @@ void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) 
 
 }  // namespace
 
-int run_daemon(const DaemonSettings& settings) {
+int run_daemon(const DaemonSettings& daemon_settings) {
   Metrics metrics;
+  DaemonSettings settings = daemon_settings;
+  settings.scoring.nudges.metrics = &metrics;  // nudges decided, counted by the planner
   std::atomic<bool> db_ok{false};
   Stopper stopper;
   boost::asio::io_context io;
@@ -301,13 +375,25 @@ int run_daemon(const DaemonSettings& settings) {
   };
   await_hangup();
 
+  // The polling mark comes before the first cycle (see daemon.hpp); if the
+  // database is unreachable now, the first successful poll takes it.
+  std::optional<db::TransactionWatermark> mark;
+  if (settings.poll_interval.count() > 0) {
+    try {
+      pqxx::connection conn{settings.database_url};
+      mark = db::current_watermark(conn);
+    } catch (const std::exception& e) {
+      ++metrics.database_errors;
+      spdlog::warn("[daemon] polling mark not read at start ({}); it starts at the first poll", e.what());
+    }
+  }
   std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper, reload_requested); });
-  std::thread listener([&] { listener_loop(settings, metrics, stopper); });
+  std::thread incremental([&] { incremental_loop(settings, metrics, stopper, std::move(mark)); });
   std::thread deliverer([&] { delivery_loop(settings, metrics, stopper); });
   io.run();
   stopper.stop();
   scorer.join();
-  listener.join();
+  incremental.join();
   deliverer.join();
   spdlog::info("[daemon] stopped");
   return 0;

@@ -1,11 +1,19 @@
 #pragma once
 // The long-running `headroom run`: one io_context for the HTTP API and
-// signals; a scoring thread running full cycles on an interval; a listener
-// thread that LISTENs on headroom_transactions and re-forecasts the notified
-// accounts; a delivery thread that releases in-app nudges and sends due
-// emails from the outbox (service/nudge_delivery.hpp). SIGINT/SIGTERM finish the chunk in flight and exit cleanly;
-// a lost database connection is retried with exponential backoff and jitter
-// while /readyz reports not ready.
+// signals; a scoring thread running full cycles on an interval; an
+// incremental thread that re-forecasts accounts with new transactions, heard
+// of by LISTEN headroom_transactions and/or found by polling a high-water
+// mark (db/transaction_watermark.hpp); a delivery thread that releases in-app
+// nudges and sends due emails from the outbox (service/nudge_delivery.hpp).
+// SIGINT/SIGTERM finish the chunk in flight and exit cleanly; a lost database
+// connection is retried with exponential backoff and jitter while /readyz
+// reports not ready.
+//
+// The polling mark is taken before the first full cycle starts, so a
+// transaction committed at any time after start-up is either read by that
+// cycle or found by a poll; it lives in memory across reconnects, so an
+// outage loses nothing either. Accounts waiting to be re-forecast also
+// survive a reconnect.
 
 #include <chrono>
 #include <functional>
@@ -28,6 +36,8 @@ struct DaemonSettings {
   std::chrono::seconds cycle_interval{3600};       // time between full cycles
   std::chrono::seconds max_cycle_age{0};           // /readyz fails when the last cycle is older; 0 = 2 × interval
   std::chrono::milliseconds max_backoff{30000};    // cap of the reconnect backoff
+  bool listen = true;                              // LISTEN headroom_transactions (HEADROOM_LISTEN)
+  std::chrono::seconds poll_interval{0};           // HEADROOM_POLL_INTERVAL_SECONDS; 0 = no polling
   ScoringSettings scoring;                         // also nudge planning (scoring.nudges: unsubscribe secret)
   DeliverySettings delivery;                       // the delivery thread
   SmtpSettings smtp;                               // HEADROOM_SMTP_*; url empty: email channel off

@@ -1,23 +1,72 @@
 #pragma once
 // Process metrics rendered in the Prometheus text format (GET /metrics).
-// Counters only grow; all fields are safe to update from any thread.
+// Every series counts what this process did, so a fleet's total is the sum
+// over replicas. Counters only grow; all fields are safe to update from any
+// thread.
+//
+// Nudges, per channel (label channel="in_app" | "email"):
+//   decided    nudges scheduled for delivery: outbox rows written by the
+//              planner, once per nudge (account, policy, risky day, channel);
+//              a later cycle repeating the decision adds nothing. Counted
+//              when written into the scoring transaction, so a chunk whose
+//              commit then fails (a database error) is counted, and counted
+//              again when scored anew. Holdout and suppressed decisions are
+//              not nudges: headroom.nudge_decisions has them.
+//   sent       in-app: made available in the feed; email: accepted by the
+//              SMTP server.
+//   failed     email only (in-app cannot fail): permanent refusal, or the
+//              retry deadline passed.
+//   retried    email only: a transient failure, rescheduled.
+//   cancelled  opted out, no contact, or expired before it was due.
+// Delivery counts come from each delivery round's totals; a round cut short
+// by a database error is not counted (the error is).
+//
+// Not exported: forecast calibration. It needs every account's balances over
+// each forecast's window (a COPY of the whole transaction table); `headroom
+// report` computes it (Brier score, calibration bins) from the stored
+// decisions.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "nudges/policy.hpp"
+
 namespace headroom::service {
 
+// One counter per delivery channel, indexed by nudges::Channel.
+class ChannelCounter {
+ public:
+  void add(nudges::Channel channel, std::uint64_t n) { counts_[static_cast<std::size_t>(channel)] += n; }
+  std::uint64_t get(nudges::Channel channel) const { return counts_[static_cast<std::size_t>(channel)].load(); }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, 2> counts_{};
+};
+
 struct Metrics {
+  // Full cycles.
   std::atomic<std::uint64_t> cycles_completed{0};
+  std::atomic<double> cycle_seconds_sum{0};           // this replica's wall time over completed cycles
   std::atomic<std::uint64_t> accounts_scored{0};
-  std::atomic<std::uint64_t> incremental_rescores{0};
   std::atomic<std::uint64_t> chunks_lost{0};
-  std::atomic<std::uint64_t> undecodable_rows{0};
-  std::atomic<std::uint64_t> database_errors{0};
-  std::atomic<std::uint64_t> smtp_errors{0};
+  std::atomic<std::uint64_t> undecodable_rows{0};     // quarantined: skipped by the reader
   std::atomic<double> last_cycle_seconds{0};
-  std::atomic<double> last_cycle_finished_unix{0};  // 0: no cycle yet
+  std::atomic<double> last_cycle_finished_unix{0};    // 0: no cycle yet
+  // Incremental re-forecasts (NOTIFY or polling).
+  std::atomic<std::uint64_t> incremental_rescores{0};
+  std::atomic<std::uint64_t> transaction_polls{0};     // high-water-mark reads
+  std::atomic<std::uint64_t> polled_accounts{0};       // accounts those reads found changed
+  // Errors.
+  std::atomic<std::uint64_t> database_errors{0};
+  std::atomic<std::uint64_t> smtp_errors{0};           // email sends retried or failed
+  // Nudges (see above).
+  ChannelCounter nudges_decided;
+  ChannelCounter nudges_sent;
+  ChannelCounter nudges_failed;
+  ChannelCounter nudges_retried;
+  ChannelCounter nudges_cancelled;
 
   std::string render() const;
 };

@@ -11,6 +11,7 @@
 #include "nudges/forecast_summary.hpp"
 #include "nudges/templates.hpp"
 #include "nudges/unsubscribe.hpp"
+#include "service/metrics.hpp"
 
 namespace headroom::service {
 namespace {
@@ -141,7 +142,14 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
       }
     }
   }
-  return db::write_decisions(tx, records);
+  const db::WriteCounts written = db::write_decisions(tx, records);
+  if (settings.metrics) {
+    // An in-app nudge writes its outbox row and its feed row together, under
+    // equivalent unique keys, so the rest of the outbox rows are emails.
+    settings.metrics->nudges_decided.add(nudges::Channel::in_app, written.in_app);
+    settings.metrics->nudges_decided.add(nudges::Channel::email, written.outbox - written.in_app);
+  }
+  return written;
 }
 
 }  // namespace headroom::service

@@ -1,0 +1,189 @@
+// GET /metrics of the real `headroom run` after a real cycle and delivery
+// (PostgreSQL and scripts/smtp_sink.py): the per-channel nudge series and the
+// cycle series carry the values the database shows.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "db/migrations.hpp"
+#include "tests/db/db_test_support.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace std::chrono_literals;
+using headroom::testing::ChildProcess;
+using headroom::testing::eventually;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kAccounts = 20;
+constexpr int kBouncing = 4;  // accounts whose address the sink refuses (550)
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+long long count(const std::string& url, const std::string& sql) {
+  pqxx::connection c{url};
+  pqxx::nontransaction tx{c};
+  return tx.exec(sql)[0][0].as<long long>();
+}
+
+std::string http_get(unsigned short port, const std::string& target) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket{io};
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  http::write(socket, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response);
+  return response.body();
+}
+
+// The value of one series (`name` or `name{labels}`), -1 when absent.
+double series(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ' ')
+      return std::stod(line.substr(name.size() + 1));
+  return -1;
+}
+
+// Twenty accounts, 150 days up to yesterday: card spending of $30-34 a day
+// and $400 pay every 14 days, the last 4 days ago; $100 left now, so each runs
+// out days before the next pay and the default policy (risk >= 0.2, 1-14 days
+// ahead) decides to nudge. Every account has an address and consent; the
+// first kBouncing addresses bounce. Quiet hours off: the test may run at night.
+void seed(pqxx::connection& conn) {
+  pqxx::work tx{conn};
+  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false}'");
+  tx.exec_params(
+      "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
+      "SELECT account_id, txn_id, posted_at, amount, 100 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at,"
+      "  txn_id) - sum(amount) OVER (PARTITION BY account_id), description, '' FROM ("
+      "  SELECT 'acct-' || lpad(a::text, 3, '0') AS account_id, kind || k AS txn_id,"
+      "         (now() AT TIME ZONE 'UTC')::date - k AS posted_at,"
+      "         CASE kind WHEN 'pay' THEN 400.00 ELSE -(30 + a % 5)::numeric END AS amount,"
+      "         CASE kind WHEN 'pay' THEN 'ACME PAYROLL' ELSE 'CARD SHOP ' || (k % 7) END AS description"
+      "  FROM generate_series(0, $1 - 1) a, generate_series(1, 150) k, unnest(ARRAY['pay', 'card']) kind"
+      "  WHERE kind = 'card' OR k % 14 = 4) s",
+      kAccounts);
+  tx.exec_params(
+      "INSERT INTO headroom.accounts (account_id, email, email_consent) "
+      "SELECT 'acct-' || lpad(a::text, 3, '0'), CASE WHEN a < $2 THEN 'permfail-' ELSE 'customer' END || a"
+      "  || '@example.com', true FROM generate_series(0, $1 - 1) a",
+      kAccounts, kBouncing);
+  tx.commit();
+}
+
+}  // namespace
+
+TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycleAndDelivery) {
+  headroom::testing::TestDatabase db;
+  HEADROOM_REQUIRE_DATABASE(db);
+  const char* sink_script = std::getenv("HEADROOM_TEST_SMTP_SINK");
+  ASSERT_TRUE(sink_script && *sink_script) << "HEADROOM_TEST_SMTP_SINK not set: run through scripts/test.sh";
+  headroom::testing::TempDir dir;
+  {
+    pqxx::connection c{db.url()};
+    headroom::db::migrate(c);
+    seed(c);
+  }
+  ChildProcess sink{{"/usr/bin/python3", sink_script, "--maildir", (dir.path() / "mail").string(), "--port-file",
+                     (dir.path() / "port").string()},
+                    {},
+                    (dir.path() / "sink.log").string()};
+  ASSERT_TRUE(eventually([&] { std::error_code ec; return fs::file_size(dir.path() / "port", ec) > 0 && !ec; }, 20s));
+  const std::string log = (dir.path() / "daemon.log").string();
+  ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "7"},
+                      {"HEADROOM_DATABASE_URL=" + db.url(), "HEADROOM_HTTP_PORT=0",
+                       "HEADROOM_SMTP_URL=smtp://127.0.0.1:" + slurp(dir.path() / "port"),
+                       "HEADROOM_SMTP_ALLOW_INSECURE=1", "HEADROOM_SMTP_FROM=alerts@bank.example"},
+                      log};
+  unsigned short port = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::smatch m;
+        const std::string text = slurp(log);
+        if (!std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)"))) return false;
+        port = static_cast<unsigned short>(std::stoi(m[1]));
+        return true;
+      },
+      60s))
+      << slurp(log);
+
+  // The database's own account of the cycle and the deliveries.
+  const auto outbox = [&](const std::string& where) {
+    return static_cast<double>(count(db.url(), "SELECT count(*) FROM headroom.nudge_outbox WHERE " + where));
+  };
+  struct Expected {
+    std::string series;
+    double value;
+  };
+  const auto expected = [&] {
+    return std::vector<Expected>{
+        {"headroom_cycles_completed_total", 1},
+        {"headroom_cycle_duration_seconds_count", 1},
+        {"headroom_accounts_scored_total", kAccounts},
+        {"headroom_nudges_decided_total{channel=\"in_app\"}", outbox("channel = 'in_app'")},
+        {"headroom_nudges_decided_total{channel=\"email\"}", outbox("channel = 'email'")},
+        {"headroom_nudges_sent_total{channel=\"in_app\"}", outbox("channel = 'in_app' AND status = 'sent'")},
+        {"headroom_nudges_sent_total{channel=\"email\"}", outbox("channel = 'email' AND status = 'sent'")},
+        {"headroom_nudges_failed_total{channel=\"in_app\"}", 0},
+        {"headroom_nudges_failed_total{channel=\"email\"}", outbox("channel = 'email' AND status = 'failed'")},
+        {"headroom_nudges_retried_total{channel=\"email\"}", 0},
+        {"headroom_nudges_cancelled_total{channel=\"in_app\"}", outbox("channel = 'in_app' AND status = 'cancelled'")},
+        {"headroom_nudges_cancelled_total{channel=\"email\"}", outbox("channel = 'email' AND status = 'cancelled'")},
+        {"headroom_smtp_errors_total", outbox("channel = 'email' AND status = 'failed'")},
+    };
+  };
+  // Settled: the cycle finished and nothing due is left in the outbox.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return count(db.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") == 1 &&
+               outbox("status = 'pending' AND next_attempt_at <= now()") == 0;
+      },
+      120s))
+      << slurp(log);
+  // The counters follow each delivery round's commit: wait for them to agree.
+  std::string text;
+  const bool agree = eventually(
+      [&] {
+        text = http_get(port, "/metrics");
+        for (const auto& e : expected())
+          if (series(text, e.series) != e.value) return false;
+        return true;
+      },
+      60s);
+  for (const auto& e : expected()) EXPECT_EQ(series(text, e.series), e.value) << e.series;
+  ASSERT_TRUE(agree) << text;
+
+  // The fixture did exercise both channels and both outcomes of a send.
+  EXPECT_GT(series(text, "headroom_nudges_sent_total{channel=\"in_app\"}"), 0);
+  EXPECT_GT(series(text, "headroom_nudges_sent_total{channel=\"email\"}"), 0);
+  EXPECT_GT(series(text, "headroom_nudges_failed_total{channel=\"email\"}"), 0);
+  EXPECT_GT(series(text, "headroom_cycle_duration_seconds_sum"), 0);
+  EXPECT_NE(text.find("# TYPE headroom_nudges_sent_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE headroom_cycle_duration_seconds summary\n"), std::string::npos);
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(60s), 0);
+  sink.signal(SIGTERM);
+  sink.wait_exit(10s);
+}

@@ -1,0 +1,84 @@
+// The real `headroom run` with NOTIFY unavailable (the trigger dropped, as
+// for a bank's view, and LISTEN switched off): the high-water-mark polling
+// fallback alone brings a new transaction to the account's forecast row.
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "db/migrations.hpp"
+#include "tests/db/db_test_support.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace std::chrono_literals;
+using headroom::testing::ChildProcess;
+using headroom::testing::eventually;
+
+namespace {
+
+// The daemon's business date is today in UTC; so is the test's.
+constexpr const char* kTodayUtc = "(now() AT TIME ZONE 'UTC')::date";
+
+long long count(const std::string& url, const std::string& sql) {
+  pqxx::connection c{url};
+  pqxx::nontransaction tx{c};
+  return tx.exec(sql)[0][0].as<long long>();
+}
+
+// `accounts` accounts with 120 days of pay, rent and card spending up to
+// yesterday, so the daemon's forecasts as of today have a known balance.
+void seed(pqxx::connection& conn, int accounts) {
+  pqxx::work tx{conn};
+  headroom::testing::PayRentCardHistory history;
+  history.accounts = accounts;
+  history.id_digits = 3;
+  history.days = 120;
+  history.start = tx.exec(std::string("SELECT (") + kTodayUtc + " - 120)::text")[0][0].as<std::string>();
+  headroom::testing::seed_pay_rent_card(tx, history);
+  tx.commit();
+}
+
+}  // namespace
+
+TEST(DaemonPolling, WithoutNotifyAnInsertStillUpdatesThatAccountsForecast) {
+  headroom::testing::TestDatabase db;
+  HEADROOM_REQUIRE_DATABASE(db);
+  headroom::testing::TempDir dir;
+  {
+    pqxx::connection c{db.url()};
+    headroom::db::migrate(c);
+    pqxx::nontransaction{c}.exec("DROP TRIGGER transactions_notify_insert ON headroom.transactions");
+    seed(c, 12);
+  }
+  const std::string log = (dir.path() / "daemon.log").string();
+  ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "5", "--threads", "1"},
+                      {"HEADROOM_DATABASE_URL=" + db.url(), "HEADROOM_HTTP_PORT=0", "HEADROOM_LISTEN=0",
+                       "HEADROOM_POLL_INTERVAL_SECONDS=1"},
+                      log};
+  ASSERT_TRUE(eventually([&] { return count(db.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") > 0; }, 120s))
+      << "the first cycle never finished; log: " << log;
+  ASSERT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 0);
+
+  {
+    pqxx::connection c{db.url()};
+    pqxx::work tx{c};
+    tx.exec(std::string("INSERT INTO headroom.transactions VALUES ('acct-007', 'late-1', ") + kTodayUtc +
+            " - 1, -3000.00, NULL, 'CAR REPAIR', '')");
+    tx.commit();
+  }
+  // The incremental path writes the row without a cycle id.
+  EXPECT_TRUE(eventually(
+      [&] { return count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE account_id = 'acct-007' AND cycle_id IS NULL") == 1; },
+      120s))
+      << "no poll re-forecast the account; log: " << log;
+  // That account only, and from the new row: the debit carries no
+  // balance_after, so the engine carries the last known balance forward.
+  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 1);
+  const long long last_known = count(
+      db.url(), "SELECT (balance_after * 100)::bigint FROM headroom.transactions WHERE account_id = 'acct-007' "
+                "AND balance_after IS NOT NULL ORDER BY posted_at DESC, txn_id DESC LIMIT 1");
+  EXPECT_EQ(count(db.url(), "SELECT start_balance_cents FROM headroom.forecasts WHERE account_id = 'acct-007'"),
+            last_known - 300000);
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(60s), 0);
+}
