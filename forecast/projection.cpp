@@ -30,17 +30,24 @@ Money to_money(double cents) {
   return Money::from_double(std::clamp(cents, -kMoneyLimit, kMoneyLimit));
 }
 
-// select_ranks() for a whole day, cheaper: one pass sorts the values into 256
-// bins of equal width between the day's minimum and maximum, and only the
-// bins holding a wanted rank are searched with select_ranks(). The bin index
-// is a non-decreasing function of the value, so bins are ordered intervals
-// and the result is exactly the k-th smallest value. Each bin keeps a list of
-// its values (head[] / next[], indexes + 1 so a zeroed table is empty), so
-// the wanted bins are read directly instead of by another pass over the day.
-// `ranks` ascending, each < n (at most 3); `values` holds 2 * n doubles,
-// `next` n ints.
-void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
-                         int* next) {
+constexpr int kBins = 256;
+
+// (kBins − 0.01) / width keeps the top value in the last bin; a zero or
+// infinite width puts everything in bin 0.
+double bin_scale(double lo, double hi) {
+  const double width = hi - lo;
+  return width > 0 && std::isfinite(width) ? (kBins - 0.01) / width : 0.0;
+}
+
+// The bin of one value. Through unsigned: a NaN's conversion result (INT_MIN)
+// clamps to the last bin instead of indexing out of range.
+int bin_of_value(double x, double lo, double scale) {
+  return static_cast<int>(std::min(static_cast<unsigned>(static_cast<int>((x - lo) * scale)), unsigned{kBins - 1}));
+}
+
+// Each value's bin among kBins equal-width bins between the day's minimum and
+// maximum (n ≥ 1).
+void bin_day(const double* col, int n, int* bin_of) {
   // Four running minima and maxima in two 2-wide vectors (lanes = the four
   // accumulators i % 4, so the result is the same as four scalar chains);
   // `x < lo ? x : lo` is std::min(lo, x) lane by lane.
@@ -63,26 +70,103 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
   }
   const double lo = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
   const double hi = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
-  // (kBins − 0.01) / width keeps the top value in the last bin; a zero or infinite width puts everything in bin 0.
-  constexpr int kBins = 256;
-  const double width = hi - lo;
-  const double scale = width > 0 && std::isfinite(width) ? (kBins - 0.01) / width : 0.0;
+  const double scale = bin_scale(lo, hi);
+  for (i = 0; i < n; ++i) bin_of[i] = bin_of_value(col[i], lo, scale);
+}
+
+#if HEADROOM_FORECAST_AVX2_PATHS
+bool cpu_has_avx2() {
+  // A property of the machine, not state: read once.
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+// bin_day() four values per instruction. The minimum and maximum are the
+// same values whatever the order they are taken in (a +0 / −0 tie can pick
+// the other zero, which lands every value in the same bin), and the bin of
+// a value is the same subtract, multiply and truncation, so the bins are
+// identical.
+__attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, int* bin_of) {
+  __m256d lo_a = _mm256_set1_pd(col[0]), lo_b = lo_a, hi_a = lo_a, hi_b = lo_a;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256d a = _mm256_loadu_pd(col + i), b = _mm256_loadu_pd(col + i + 4);
+    // min_pd(x, acc) is `x < acc ? x : acc`: a NaN value leaves the accumulator alone, as std::min(acc, x) does.
+    lo_a = _mm256_min_pd(a, lo_a);
+    lo_b = _mm256_min_pd(b, lo_b);
+    hi_a = _mm256_max_pd(a, hi_a);
+    hi_b = _mm256_max_pd(b, hi_b);
+  }
+  alignas(32) double lo8[8], hi8[8];
+  _mm256_store_pd(lo8, lo_a);
+  _mm256_store_pd(lo8 + 4, lo_b);
+  _mm256_store_pd(hi8, hi_a);
+  _mm256_store_pd(hi8 + 4, hi_b);
+  double lo = lo8[0], hi = hi8[0];
+  for (int k = 1; k < 8; ++k) lo = std::min(lo, lo8[k]), hi = std::max(hi, hi8[k]);
+  for (int k = i; k < n; ++k) lo = std::min(lo, col[k]), hi = std::max(hi, col[k]);
+  const double scale = bin_scale(lo, hi);
+  const __m256d lo4 = _mm256_set1_pd(lo), scale4 = _mm256_set1_pd(scale);
+  const __m128i last = _mm_set1_epi32(kBins - 1);
+  for (i = 0; i + 4 <= n; i += 4) {
+    // cvttpd2dq gives INT_MIN for a NaN, which the unsigned minimum clamps like bin_of_value().
+    const __m128i b = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(col + i), lo4), scale4));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(bin_of + i), _mm_min_epu32(b, last));
+  }
+  for (; i < n; ++i) bin_of[i] = bin_of_value(col[i], lo, scale);
+}
+#endif
+
+// select_ranks() for a whole day, cheaper: the values go into kBins bins of
+// equal width between the day's minimum and maximum (bin_day), and only the
+// bins holding a wanted rank are searched with select_ranks(). The bin index
+// is a non-decreasing function of the value, so bins are ordered intervals
+// and the result is exactly the k-th smallest value. Each bin keeps a list of
+// its values (head[] / next[], indexes + 1 so a zeroed table is empty), so
+// the wanted bins are read directly instead of by another pass over the day.
+// `ranks` ascending, each < n (at most 3); `values` holds 2 * n doubles,
+// `next` and `bin_of` n ints.
+void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
+                         int* next, int* bin_of, bool avx2) {
+#if HEADROOM_FORECAST_AVX2_PATHS
+  if (avx2)
+    bin_day_avx2(col, n, bin_of);
+  else
+    bin_day(col, n, bin_of);
+#else
+  (void)avx2;
+  bin_day(col, n, bin_of);
+#endif
   struct Bin {
     int count;
     int head;  // index + 1 of the last value put in the bin; 0 = none
   };
   Bin bins[kBins] = {};
-  for (i = 0; i < n; ++i) {
-    // Through unsigned: a NaN's conversion result clamps to the last bin instead of indexing out of range.
-    const unsigned b = std::min(static_cast<unsigned>(static_cast<int>((col[i] - lo) * scale)), unsigned{kBins - 1});
+  for (int i = 0; i < n; ++i) {
+    const int b = bin_of[i];
     ++bins[b].count;
     next[i] = bins[b].head;
     bins[b].head = i + 1;
   }
-  // The bin of each rank: the counts add up to n, so every rank < n is found before bin kBins.
+  // The bin of each rank: the counts add up to n, so every rank < n is found
+  // before bin kBins. Whole groups of eight bins are skipped first (their
+  // eight counts add up independently, where a bin-by-bin walk is one long
+  // chain of dependent adds and compares).
   int b = 0, cum = 0;
   for (int r = 0; r < n_ranks;) {
-    while (cum + bins[b].count <= ranks[r]) cum += bins[b++].count;
+    for (;;) {
+      if (b % 8 == 0 && b + 8 <= kBins) {
+        const int group = ((bins[b].count + bins[b + 1].count) + (bins[b + 2].count + bins[b + 3].count)) +
+                          ((bins[b + 4].count + bins[b + 5].count) + (bins[b + 6].count + bins[b + 7].count));
+        if (cum + group <= ranks[r]) {
+          cum += group;
+          b += 8;
+          continue;
+        }
+      }
+      if (cum + bins[b].count > ranks[r]) break;
+      cum += bins[b++].count;
+    }
     int local[3], n_local = 0;
     const int first = r;
     for (; r < n_ranks && ranks[r] < cum + bins[b].count; ++r) local[n_local++] = ranks[r] - cum;
@@ -93,12 +177,6 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
 }
 
 #if HEADROOM_FORECAST_AVX2_PATHS
-bool cpu_has_avx2() {
-  // A property of the machine, not state: read once.
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-
 // Everything the resampling day loop of one block of kLanes paths reads.
 struct BlockLoop {
   const ProjectionWorkspace::DaySource* source;
@@ -358,11 +436,12 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   int window_below_zero = 0, window_below_buffer = 0;
 
 #if HEADROOM_FORECAST_AVX2_PATHS
-  const bool avx2 = resample && pp.vector_paths && cpu_has_avx2();
+  const bool vector_code = pp.vectorized && cpu_has_avx2();
   static_assert(kLanes == 8, "run_block_avx2 runs two registers of four lanes");
 #else
-  const bool avx2 = false;
+  const bool vector_code = false;
 #endif
+  const bool avx2 = resample && vector_code;  // the AVX2 path loop
   // The AVX2 loop counts each window day's paths below 0 / the buffer as it goes.
   if (avx2) ws.day_counts.assign(static_cast<std::size_t>(horizon) * 8, 0);
 
@@ -463,6 +542,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   if (pp.quantiles) {
     ws.select_scratch.resize(2 * n_paths_z);
     ws.select_next.resize(n_paths_z);
+    ws.select_bins.resize(n_paths_z);
   }
   for (int d = 0; d < horizon; ++d) {
     const double* col = balances + static_cast<std::size_t>(d) * stride_z;
@@ -484,7 +564,8 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     if (pp.quantiles) {
       const int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
       double q[3];
-      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_next.data());
+      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_next.data(),
+                          ws.select_bins.data(), vector_code);
       day.p10 = to_money(q[0]);
       day.p50 = to_money(q[1]);
       day.p90 = to_money(q[2]);

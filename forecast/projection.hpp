@@ -34,8 +34,8 @@ struct ProjectionParams {
   bool explain = true;              // drivers for risky days
   double risk_threshold = 0.2;      // a day is risky when P(balance < 0) ≥ this
   int max_risk_days = 5;            // explain at most this many risky days (earliest first)
-  bool vector_paths = true;         // AVX2 path loop when the CPU has it; false forces the portable
-                                    // loop (the same bits either way: tests compare the two)
+  bool vectorized = true;           // AVX2 path loop and quantile bins when the CPU has AVX2; false
+                                    // forces the portable code (the same bits either way: tests compare)
 };
 
 struct DayForecast {
@@ -129,6 +129,7 @@ struct ProjectionWorkspace {
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
   std::vector<int> select_next;
+  std::vector<int> select_bins;
   std::vector<std::int64_t> day_counts;  // [window day * 8]: AVX2 loop's per-lane counts below 0 / buffer
   std::vector<std::uint8_t> income_on;
 };

@@ -131,7 +131,7 @@ TEST(Projection, VectorPathLoopGivesTheSameBitsAsThePortableLoop) {
       params.horizon_days = lead == 0 ? 30 : 14;
       const Date as_of = D(2025, 1, 1) + Days{lead};
       ProjectionParams portable = params;
-      portable.vector_paths = false;
+      portable.vectorized = false;
       const BalanceForecast fast = project(model, as_of, params);
       const BalanceForecast slow = project(model, as_of, portable);
       SCOPED_TRACE(::testing::Message() << paths << " paths, lead " << lead);
