@@ -449,10 +449,12 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   for (int p0 = 0; p0 < n_paths; p0 += kLanes) {
     std::fill(flows, flows + n_total * kLanes, 0.0);
     std::fill(income_on, income_on + n_total * kLanes, std::uint8_t{0});
-    for (int l = 0; l < kLanes; ++l) {
-      PathRng& r = rng[l];
-      r = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
-      for (const Event& e : events) {
+    for (int l = 0; l < kLanes; ++l) rng[l] = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
+    // Event by event, the lanes side by side: each lane still draws in event
+    // order, and the lanes' draws are independent chains the CPU overlaps.
+    for (const Event& e : events) {
+      for (int l = 0; l < kLanes; ++l) {
+        PathRng& r = rng[l];
         if (r.uniform() >= e.probability) continue;
         int day = e.day;
         if (e.pending_last_day >= 0) {
