@@ -24,7 +24,7 @@
 namespace headroom::db {
 
 struct TransactionWatermark {
-  std::string snapshot;       // txid_snapshot text, "xmin:xmax:xip,..."
+  std::string snapshot;            // txid_snapshot text, "xmin:xmax:xip,..."
   std::int64_t snapshot_xmin = 0;  // its oldest running transaction: the index bound
 };
 

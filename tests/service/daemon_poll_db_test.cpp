@@ -1,6 +1,11 @@
 // The real `headroom run` with NOTIFY unavailable (the trigger dropped, as
 // for a bank's view, and LISTEN switched off): the high-water-mark polling
-// fallback alone brings a new transaction to the account's forecast row.
+// fallback alone brings a new transaction to the account's forecast row, also
+// when the row commits while the daemon cannot connect (the mark outlives
+// the connection).
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -37,39 +42,61 @@ void seed(pqxx::connection& conn, int accounts) {
   tx.commit();
 }
 
+// Drops the NOTIFY trigger and seeds: a feed that cannot notify.
+void prepare(const std::string& url) {
+  pqxx::connection c{url};
+  headroom::db::migrate(c);
+  pqxx::nontransaction{c}.exec("DROP TRIGGER transactions_notify_insert ON headroom.transactions");
+  seed(c, 12);
+}
+
+// A debit without balance_after for acct-007, posted yesterday after its
+// other rows (txn_id "zz-…" sorts last). Returns how many connections `role`
+// had open when it committed.
+long long insert_late_debit(const std::string& url, const std::string& role = "") {
+  pqxx::connection c{url};
+  pqxx::work tx{c};
+  tx.exec(std::string("INSERT INTO headroom.transactions VALUES ('acct-007', 'zz-late-1', ") + kTodayUtc +
+          " - 1, -3000.00, NULL, 'CAR REPAIR', '')");
+  const long long open = tx.exec_params("SELECT count(*) FROM pg_stat_activity WHERE usename = $1", role)[0][0]
+                             .as<long long>();
+  tx.commit();
+  return open;
+}
+
+// Polling every second, no LISTEN.
+std::vector<std::string> daemon_env(const std::string& url) {
+  return {"HEADROOM_DATABASE_URL=" + url, "HEADROOM_HTTP_PORT=0", "HEADROOM_LISTEN=0",
+          "HEADROOM_POLL_INTERVAL_SECONDS=1"};
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 TEST(DaemonPolling, WithoutNotifyAnInsertStillUpdatesThatAccountsForecast) {
   headroom::testing::TestDatabase db;
   HEADROOM_REQUIRE_DATABASE(db);
   headroom::testing::TempDir dir;
-  {
-    pqxx::connection c{db.url()};
-    headroom::db::migrate(c);
-    pqxx::nontransaction{c}.exec("DROP TRIGGER transactions_notify_insert ON headroom.transactions");
-    seed(c, 12);
-  }
+  prepare(db.url());
   const std::string log = (dir.path() / "daemon.log").string();
   ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "5", "--threads", "1"},
-                      {"HEADROOM_DATABASE_URL=" + db.url(), "HEADROOM_HTTP_PORT=0", "HEADROOM_LISTEN=0",
-                       "HEADROOM_POLL_INTERVAL_SECONDS=1"},
-                      log};
+                      daemon_env(db.url()), log};
   ASSERT_TRUE(eventually([&] { return count(db.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") > 0; }, 120s))
-      << "the first cycle never finished; log: " << log;
+      << "the first cycle never finished:\n" << slurp(log);
   ASSERT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 0);
 
-  {
-    pqxx::connection c{db.url()};
-    pqxx::work tx{c};
-    tx.exec(std::string("INSERT INTO headroom.transactions VALUES ('acct-007', 'late-1', ") + kTodayUtc +
-            " - 1, -3000.00, NULL, 'CAR REPAIR', '')");
-    tx.commit();
-  }
+  insert_late_debit(db.url());
   // The incremental path writes the row without a cycle id.
   EXPECT_TRUE(eventually(
       [&] { return count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE account_id = 'acct-007' AND cycle_id IS NULL") == 1; },
       120s))
-      << "no poll re-forecast the account; log: " << log;
+      << "no poll re-forecast the account:\n" << slurp(log);
   // That account only, and from the new row: the debit carries no
   // balance_after, so the engine carries the last known balance forward.
   EXPECT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 1);
@@ -81,4 +108,42 @@ TEST(DaemonPolling, WithoutNotifyAnInsertStillUpdatesThatAccountsForecast) {
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(60s), 0);
+}
+
+TEST(DaemonPolling, ARowCommittedWhileTheDaemonCannotConnectIsFoundOnceItReconnects) {
+  headroom::testing::TestDatabase db;
+  HEADROOM_REQUIRE_DATABASE(db);
+  headroom::testing::TempDir dir;
+  prepare(db.url());
+  // The daemon logs in as a role of its own, so the test can lock it out
+  // while it goes on writing itself. (Roles are per server: the name is this
+  // test's database's, unique.)
+  pqxx::connection admin{db.url()};
+  const std::string role = db.name() + "_daemon";
+  pqxx::nontransaction{admin}.exec("CREATE ROLE " + admin.quote_name(role) + " LOGIN SUPERUSER");
+  const std::string log = (dir.path() / "daemon.log").string();
+  ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "5", "--threads", "1"},
+                      daemon_env(db.url() + " user=" + role), log};
+  ASSERT_TRUE(eventually([&] { return count(db.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") > 0; }, 120s))
+      << "the first cycle never finished:\n" << slurp(log);
+
+  // Cut the daemon off: its connections are closed and new ones refused.
+  // Once the incremental thread has noticed (it logs the error and backs
+  // off), the row commits with none of the daemon's connections open.
+  pqxx::nontransaction{admin}.exec("ALTER ROLE " + admin.quote_name(role) + " NOLOGIN");
+  pqxx::nontransaction{admin}.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role);
+  ASSERT_TRUE(eventually([&] { return slurp(log).find("] incremental: database error") != std::string::npos; }, 60s))
+      << slurp(log);
+  EXPECT_EQ(insert_late_debit(db.url(), role), 0);
+  pqxx::nontransaction{admin}.exec("ALTER ROLE " + admin.quote_name(role) + " LOGIN");
+
+  // The reconnected thread polls from the mark it had before the outage.
+  EXPECT_TRUE(eventually(
+      [&] { return count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE account_id = 'acct-007' AND cycle_id IS NULL") == 1; },
+      120s))
+      << "the row committed during the outage was never polled:\n" << slurp(log);
+  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 1);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(60s), 0);
+  pqxx::nontransaction{admin}.exec("DROP ROLE " + admin.quote_name(role));
 }
