@@ -214,12 +214,16 @@ __attribute__((target("avx2"))) inline __m256i next_u64(__m256i& state) {
 // register: the same draws from the same generators, the same integer index
 // arithmetic and the same floating-point operations in the same order (no
 // FMA), so every balance is bit-identical to the portable loop. Also counts,
-// per window day, the block's paths below 0 and below the buffer. Returns the
-// lanes that went below 0 (bits 0–7) and below the buffer (bits 8–15).
-__attribute__((target("avx2"))) unsigned run_block_avx2(const BlockLoop& b, const PathRng* rng) {
-  __m256i state[2], last_income[2];
-  __m256d bal[2], below0[2], below_buf[2], valid[2];
-  for (int h = 0; h < 2; ++h) {
+// per window day, the block's paths below 0 and below the buffer.
+struct BlockBelow {
+  unsigned zero = 0;    // bit l: lane l went below 0 on some window day
+  unsigned buffer = 0;  // bit l: below the buffer
+};
+constexpr int kRegs = ProjectionWorkspace::kLanes / 4;
+__attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, const PathRng* rng) {
+  __m256i state[kRegs], last_income[kRegs];
+  __m256d bal[kRegs], below0[kRegs], below_buf[kRegs], valid[kRegs];
+  for (int h = 0; h < kRegs; ++h) {
     state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
                                   static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
     last_income[h] = _mm256_set1_epi64x(b.last_income_day);
@@ -233,16 +237,17 @@ __attribute__((target("avx2"))) unsigned run_block_avx2(const BlockLoop& b, cons
   const __m256i shock_threshold = _mm256_set1_epi64x(static_cast<long long>(b.shock_threshold));
   const __m256d shock_amount = _mm256_set1_pd(b.shock_amount), zero = _mm256_setzero_pd(),
                 buffer = _mm256_set1_pd(b.buffer);
+  constexpr int kLanes = ProjectionWorkspace::kLanes;
   for (int t = 0; t < b.total; ++t) {
     const ProjectionWorkspace::DaySource ds = b.source[t];
     const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
     const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
                   payday_edge = _mm256_set1_epi64x(t - 4);
-    long long income_bytes;
-    __builtin_memcpy(&income_bytes, b.income_on + t * 8, sizeof income_bytes);
-    const __m128i income8 = _mm_cvtsi64_si128(income_bytes);
-    for (int h = 0; h < 2; ++h) {
-      const __m256i income = _mm256_cvtepu8_epi64(h == 0 ? income8 : _mm_srli_si128(income8, 4));
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) {
+      int income_bytes;
+      __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
+      const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
       last_income[h] = _mm256_blendv_epi8(last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
       const __m256i x = next_u64(state[h]);
       // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
@@ -262,14 +267,15 @@ __attribute__((target("avx2"))) unsigned run_block_avx2(const BlockLoop& b, cons
       const __m256i shocked =
           _mm256_cmpgt_epi64(shock_threshold, _mm256_and_si256(_mm256_srli_epi64(x, 16), low16));
       const __m256d d = _mm256_sub_pd(net, _mm256_and_pd(_mm256_castsi256_pd(shocked), shock_amount));
-      bal[h] = _mm256_add_pd(bal[h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * 8 + 4 * h), d));
+      bal[h] = _mm256_add_pd(bal[h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * kLanes + 4 * h), d));
     }
     if (t < b.lead) continue;
     double* const row = b.balances + static_cast<std::size_t>(t - b.lead) * b.stride;
     std::int64_t* const counts = b.day_counts + static_cast<std::size_t>(t - b.lead) * 8;
     __m256i n0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
     __m256i nb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts + 4));
-    for (int h = 0; h < 2; ++h) {
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) {
       _mm256_storeu_pd(row + 4 * h, bal[h]);
       const __m256d m0 = _mm256_and_pd(_mm256_cmp_pd(bal[h], zero, _CMP_LT_OQ), valid[h]);
       const __m256d mb = _mm256_and_pd(_mm256_cmp_pd(bal[h], buffer, _CMP_LT_OQ), valid[h]);
@@ -282,10 +288,12 @@ __attribute__((target("avx2"))) unsigned run_block_avx2(const BlockLoop& b, cons
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), n0);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4), nb);
   }
-  const unsigned lanes0 = static_cast<unsigned>(_mm256_movemask_pd(below0[0]) | _mm256_movemask_pd(below0[1]) << 4);
-  const unsigned lanes_buf =
-      static_cast<unsigned>(_mm256_movemask_pd(below_buf[0]) | _mm256_movemask_pd(below_buf[1]) << 4);
-  return lanes0 | lanes_buf << 8;
+  BlockBelow out;
+  for (int h = 0; h < kRegs; ++h) {
+    out.zero |= static_cast<unsigned>(_mm256_movemask_pd(below0[h])) << (4 * h);
+    out.buffer |= static_cast<unsigned>(_mm256_movemask_pd(below_buf[h])) << (4 * h);
+  }
+  return out;
 }
 #endif
 
@@ -437,7 +445,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
 
 #if HEADROOM_FORECAST_AVX2_PATHS
   const bool vector_code = pp.vectorized && cpu_has_avx2();
-  static_assert(kLanes == 8, "run_block_avx2 runs two registers of four lanes");
+  static_assert(kLanes % 4 == 0 && kLanes <= 32, "run_block_avx2 runs registers of four lanes");
 #else
   const bool vector_code = false;
 #endif
@@ -476,9 +484,9 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
                            total,   lead,        b0,               buffer,          last_income_day,
                            shock_threshold,      shock_amount,     balances + p0,   stride_z,
                            ws.day_counts.data(), std::min(kLanes, n_paths - p0)};
-      const unsigned below = run_block_avx2(loop, rng);
-      window_below_zero += std::popcount(below & 0xFFu);
-      window_below_buffer += std::popcount(below >> 8);
+      const BlockBelow below = run_block_avx2(loop, rng);
+      window_below_zero += std::popcount(below.zero);
+      window_below_buffer += std::popcount(below.buffer);
       continue;
     }
 #endif
