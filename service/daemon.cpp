@@ -272,12 +272,12 @@ void incremental_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stoppe
           mark = db::current_watermark(work_conn);  // start-up read failed: from now on
         } else {
           auto changed = db::accounts_changed_since(work_conn, *mark);
+          ++metrics.transaction_polls;
+          metrics.polled_accounts += changed.accounts.size();
           // The accounts join the set before the mark moves past them.
           pending.insert(std::make_move_iterator(changed.accounts.begin()),
                          std::make_move_iterator(changed.accounts.end()));
           mark = std::move(changed.next);
-          ++metrics.transaction_polls;
-          metrics.polled_accounts += changed.accounts.size();
         }
       }
       rescore_pending(s, metrics, stopper, work_conn, pending);
