@@ -120,11 +120,14 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   }
   boost::asio::thread_pool pool(pool_size(settings));
   const auto deadline_wait = std::chrono::steady_clock::now() + 2 * settings.lease + std::chrono::seconds(5);
-  // With the history cache, forecasting needs no connection: the next chunk
-  // is forecast on the pool while the current one commits, so the database
-  // and the cores work at the same time. Without it, a chunk's read needs the
-  // connection, and chunks go one after the other.
-  const bool pipelined = settings.history_cache != nullptr;
+  // The next chunk is read and forecast while the current one commits, so
+  // the database and the cores work at the same time. With the history cache
+  // forecasting needs no connection; without it the reads go through a
+  // second connection of their own (one read at a time: a chunk's read
+  // starts only after the previous chunk's forecasts were collected).
+  std::optional<pqxx::connection> reader;
+  if (!settings.history_cache) reader.emplace(conn.options());
+  pqxx::connection& read_conn = reader ? *reader : conn;
   struct Scored {
     std::vector<forecast::AccountForecast> forecasts;
     std::size_t undecodable = 0;
@@ -136,10 +139,11 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   const auto start_scoring = [&](const db::ScoringChunk& chunk) {
     auto work = [&, chunk] {
       Scored s;
-      s.forecasts = score_range(conn, chunk.first_account, chunk.last_account, as_of, settings, pool, s.undecodable);
+      s.forecasts =
+          score_range(read_conn, chunk.first_account, chunk.last_account, as_of, settings, pool, s.undecodable);
       return s;
     };
-    return InFlight{chunk, std::async(pipelined ? std::launch::async : std::launch::deferred, std::move(work))};
+    return InFlight{chunk, std::async(std::launch::async, std::move(work))};
   };
   std::optional<InFlight> next;
   while (next || !stop.load()) {
@@ -167,7 +171,7 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
     result.undecodable_rows += scored.undecodable;
     // A chunk already leased is finished even after a stop: its forecasts
     // are in hand, and committing them is the in-flight batch.
-    if (pipelined && !stop.load()) {
+    if (!stop.load()) {
       if (const auto chunk = db::lease_chunk(conn, cycle.cycle_id, replica, settings.lease)) next = start_scoring(*chunk);
     }
     // Policies are re-read inside each chunk's transaction (plan_nudges), so
@@ -189,6 +193,8 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   pool.join();
   if (!result.finished) result.finished = db::cycle_finished(conn, cycle.cycle_id);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("[scoring] cycle {}: {} chunks here in {:.2f} s: waiting for forecasts {:.2f} s, writing {:.2f} s",
+               result.cycle_id, result.chunks_scored, result.seconds, result.forecast_seconds, result.write_seconds);
   return result;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Runs full scoring cycles and incremental re-forecasts against PostgreSQL.
-// Reading is done on the calling thread (one COPY stream per chunk); fitting
-// and projecting run on a worker pool sized to the cores, overlapping with
-// the read; each chunk's results commit in one transaction (db/scoring_cycle.hpp).
+// A full cycle reads each chunk with one COPY stream on a second connection
+// of its own while the previous chunk commits on the caller's; fitting and
+// projecting run on a worker pool sized to the cores, overlapping with the
+// read; each chunk's results commit in one transaction (db/scoring_cycle.hpp).
 
 #include <atomic>
 #include <chrono>
@@ -42,8 +43,9 @@ struct CycleResult {
   std::size_t undecodable_rows = 0;
   double seconds = 0;
   // Wall time waiting for forecasts (reading them too, without a cache) and
-  // committing chunks, summed over chunks; with the cache the two overlap,
-  // and the forecast wait is only what committing did not hide.
+  // committing chunks, summed over chunks. The next chunk is read and
+  // forecast while one commits, so the forecast wait is only what committing
+  // did not hide.
   double forecast_seconds = 0;
   double write_seconds = 0;
 };
