@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "db/scoring_cycle.hpp"
+#include "forecast/history.hpp"
 
 namespace headroom::service {
 namespace {
@@ -52,9 +53,19 @@ HistoryCache::Refresh HistoryCache::refresh(pqxx::connection& conn) {
   const auto read = db::read_transactions_since(
       conn, snapshot_xmin_, [&](std::string_view account_id, std::vector<forecast::Transaction>&& rows) {
         r.rows_read += rows.size();
+        if (rows.empty()) return;
         auto it = histories_.find(account_id);
-        if (it == histories_.end()) it = histories_.emplace(std::string(account_id), std::vector<forecast::Transaction>{}).first;
-        r.rows_added += merge_rows(it->second, std::move(rows));
+        if (it == histories_.end()) it = histories_.emplace(std::string(account_id), Account{}).first;
+        Account& a = it->second;
+        const std::size_t before = a.rows.size();
+        const bool appended = before == 0 || posted_before(a.rows.back(), rows.front());
+        r.rows_added += merge_rows(a.rows, std::move(rows));
+        // Appended rows (the usual case) get their hashes; a merge into place
+        // reorders, so the account's hashes are recomputed.
+        if (!appended) a.payee_hashes.clear();
+        a.payee_hashes.reserve(a.rows.size());
+        for (std::size_t i = a.payee_hashes.size(); i < a.rows.size(); ++i)
+          a.payee_hashes.push_back(forecast::payee_hash(a.rows[i]));
       });
   snapshot_xmin_ = read.snapshot_xmin;
   r.undecodable = read.undecodable;
@@ -64,12 +75,13 @@ HistoryCache::Refresh HistoryCache::refresh(pqxx::connection& conn) {
 
 void HistoryCache::for_each_in_range(
     std::string_view first, std::string_view last,
-    const std::function<void(const std::string&, std::span<const forecast::Transaction>)>& visit) const {
+    const std::function<void(const std::string&, std::span<const forecast::Transaction>,
+                             std::span<const std::uint64_t>)>& visit) const {
   const bool all = first.empty() && last.empty();
   auto it = all ? histories_.begin() : histories_.lower_bound(first);
   for (; it != histories_.end(); ++it) {
     if (!all && std::string_view(it->first) > last) break;
-    visit(it->first, it->second);
+    visit(it->first, it->second.rows, it->second.payee_hashes);
   }
 }
 

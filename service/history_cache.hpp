@@ -43,11 +43,14 @@ class HistoryCache {
   Refresh refresh(pqxx::connection& conn);
 
   // Each account in [first, last] (inclusive; both empty = all), in account
-  // order, with its rows in (posted_at, txn_id) order. The spans stay valid
-  // until the next refresh().
+  // order, with its rows in (posted_at, txn_id) order and forecast::payee_hash
+  // of each row (parallel to the rows: the forecast's text normalization,
+  // done once per row when it enters the cache instead of at every cycle).
+  // The spans stay valid until the next refresh().
   void for_each_in_range(std::string_view first, std::string_view last,
                          const std::function<void(const std::string& account_id,
-                                                  std::span<const forecast::Transaction> history)>& visit) const;
+                                                  std::span<const forecast::Transaction> history,
+                                                  std::span<const std::uint64_t> payee_hashes)>& visit) const;
 
   std::size_t accounts() const { return histories_.size(); }
   std::size_t rows() const { return rows_; }
@@ -59,7 +62,11 @@ class HistoryCache {
                                 std::vector<forecast::Transaction>&& incoming);
 
  private:
-  std::map<std::string, std::vector<forecast::Transaction>, std::less<>> histories_;
+  struct Account {
+    std::vector<forecast::Transaction> rows;
+    std::vector<std::uint64_t> payee_hashes;  // forecast::payee_hash of each row
+  };
+  std::map<std::string, Account, std::less<>> histories_;
   std::optional<std::int64_t> snapshot_xmin_;
   std::size_t rows_ = 0;
 };

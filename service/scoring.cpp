@@ -39,18 +39,20 @@ std::vector<forecast::AccountForecast> score_streamed(Read&& read, forecast::Dat
   std::condition_variable all_done;
   std::size_t posted = 0;
   std::size_t completed = 0;
-  // Posts one account; `history` stays valid until the task ran: it lives
-  // in the cache, or in `owner` when it was read for this call.
+  // Posts one account; `history` (and `payee_hashes`, empty or one per row)
+  // stays valid until the task ran: it lives in the cache, or in `owner`
+  // when it was read for this call.
   const auto post = [&](std::shared_ptr<const std::vector<forecast::Transaction>> owner,
-                        std::span<const forecast::Transaction> history) {
+                        std::span<const forecast::Transaction> history,
+                        std::span<const std::uint64_t> payee_hashes = {}) {
     std::size_t slot;
     {
       std::lock_guard lock(mutex);
       slot = posted++;
       results.resize(posted);
     }
-    boost::asio::post(pool, [&, slot, owner = std::move(owner), history]() {
-      auto scored = forecast::forecast_account(history, as_of, settings.forecast);
+    boost::asio::post(pool, [&, slot, owner = std::move(owner), history, payee_hashes]() {
+      auto scored = forecast::forecast_account(history, payee_hashes, as_of, settings.forecast);
       std::lock_guard lock(mutex);
       results[slot] = std::move(scored);
       if (++completed == posted) all_done.notify_one();
@@ -82,7 +84,8 @@ std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const
         if (settings.history_cache) {
           settings.history_cache->for_each_in_range(
               first, last,
-              [&](const std::string&, std::span<const forecast::Transaction> history) { post(nullptr, history); });
+              [&](const std::string&, std::span<const forecast::Transaction> history,
+                  std::span<const std::uint64_t> payee_hashes) { post(nullptr, history, payee_hashes); });
         } else {
           undecodable += db::read_account_histories(
               conn, first, last, [&](std::string_view, std::vector<forecast::Transaction>&& history) {

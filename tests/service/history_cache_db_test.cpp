@@ -32,7 +32,7 @@ class HistoryCacheDb : public headroom::testing::MigratedDatabase {
   }
   std::size_t rows_of(const service::HistoryCache& cache, const std::string& account) {
     std::size_t n = 0;
-    cache.for_each_in_range(account, account, [&](const std::string&, auto history) { n = history.size(); });
+    cache.for_each_in_range(account, account, [&](const std::string&, auto history, auto) { n = history.size(); });
     return n;
   }
 };
