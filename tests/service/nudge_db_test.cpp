@@ -2,6 +2,7 @@
 // reload without restart, the in-app feed, acks and opt-outs, against a real
 // PostgreSQL.
 #include <atomic>
+#include <chrono>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -195,7 +196,10 @@ TEST_F(NudgeCycle, ReleasedInAppNudgesAppearInTheFeedAndAcksChangeTheirStatus) {
   EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_outbox WHERE channel = 'email' AND status = 'pending'"),
             count("SELECT count(*) FROM headroom.nudge_decisions WHERE outcome = 'send' AND channel = 'email'"));
   EXPECT_EQ(worker.deliver_due(*conn_, stop).total(), 0u);
-  listen.get_notifs();
+  // Notifications reach the listening connection asynchronously after the
+  // commit: wait for them, bounded, rather than read whatever has arrived.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (notified.count < pending && std::chrono::steady_clock::now() < deadline) listen.await_notification(1, 0);
   EXPECT_EQ(notified.count, pending) << "one NOTIFY headroom_nudges per nudge made available";
 
   pqxx::work tx{*conn_};
