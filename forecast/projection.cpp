@@ -117,17 +117,49 @@ __attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, int*
 }
 #endif
 
+// The values of up to three bins (`targets`, −1 = unused), in day order:
+// bin `targets[k]`'s values go to region[k], filled[k] of them.
+void gather_bins(const double* col, const int* bin_of, int n, const int* targets, double* const* region,
+                 int* filled) {
+  for (int i = 0; i < n; ++i) {
+    const int b = bin_of[i];
+    // Few values are in a wanted bin: a branch that is rarely taken.
+    if (b != targets[0] && b != targets[1] && b != targets[2]) continue;
+    const int k = b == targets[0] ? 0 : b == targets[1] ? 1 : 2;
+    region[k][filled[k]++] = col[i];
+  }
+}
+
+#if HEADROOM_FORECAST_AVX2_PATHS
+// gather_bins() comparing eight bins at a time; only the rare hits are handled one by one.
+__attribute__((target("avx2"))) void gather_bins_avx2(const double* col, const int* bin_of, int n, const int* targets,
+                                                      double* const* region, int* filled) {
+  const __m256i t0 = _mm256_set1_epi32(targets[0]), t1 = _mm256_set1_epi32(targets[1]),
+                t2 = _mm256_set1_epi32(targets[2]);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_of + i));
+    const __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(b, t0), _mm256_cmpeq_epi32(b, t1)),
+                                        _mm256_cmpeq_epi32(b, t2));
+    for (unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(hit))); mask != 0;
+         mask &= mask - 1) {
+      const int j = i + __builtin_ctz(mask);
+      const int k = bin_of[j] == targets[0] ? 0 : bin_of[j] == targets[1] ? 1 : 2;
+      region[k][filled[k]++] = col[j];
+    }
+  }
+  gather_bins(col + i, bin_of + i, n - i, targets, region, filled);
+}
+#endif
+
 // select_ranks() for a whole day, cheaper: the values go into kBins bins of
 // equal width between the day's minimum and maximum (bin_day), and only the
 // bins holding a wanted rank are searched with select_ranks(). The bin index
 // is a non-decreasing function of the value, so bins are ordered intervals
-// and the result is exactly the k-th smallest value. Each bin keeps a list of
-// its values (head[] / next[], indexes + 1 so a zeroed table is empty), so
-// the wanted bins are read directly instead of by another pass over the day.
-// `ranks` ascending, each < n (at most 3); `values` holds 2 * n doubles,
-// `next` and `bin_of` n ints.
+// and the result is exactly the k-th smallest value. `ranks` ascending, each
+// < n (at most 3); `values` holds 2 * n doubles, `bin_of` n ints.
 void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
-                         int* next, int* bin_of, bool avx2) {
+                         int* bin_of, bool avx2) {
 #if HEADROOM_FORECAST_AVX2_PATHS
   if (avx2)
     bin_day_avx2(col, n, bin_of);
@@ -137,43 +169,52 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
   (void)avx2;
   bin_day(col, n, bin_of);
 #endif
-  struct Bin {
-    int count;
-    int head;  // index + 1 of the last value put in the bin; 0 = none
-  };
-  Bin bins[kBins] = {};
-  for (int i = 0; i < n; ++i) {
-    const int b = bin_of[i];
-    ++bins[b].count;
-    next[i] = bins[b].head;
-    bins[b].head = i + 1;
-  }
+  int count[kBins] = {};
+  for (int i = 0; i < n; ++i) ++count[bin_of[i]];
   // The bin of each rank: the counts add up to n, so every rank < n is found
   // before bin kBins. Whole groups of eight bins are skipped first (their
   // eight counts add up independently, where a bin-by-bin walk is one long
   // chain of dependent adds and compares).
+  int targets[3] = {-1, -1, -1}, n_targets = 0;
+  int local[3][3], n_local[3] = {0, 0, 0}, first_rank[3] = {0, 0, 0};
   int b = 0, cum = 0;
   for (int r = 0; r < n_ranks;) {
     for (;;) {
       if (b % 8 == 0 && b + 8 <= kBins) {
-        const int group = ((bins[b].count + bins[b + 1].count) + (bins[b + 2].count + bins[b + 3].count)) +
-                          ((bins[b + 4].count + bins[b + 5].count) + (bins[b + 6].count + bins[b + 7].count));
+        const int group = ((count[b] + count[b + 1]) + (count[b + 2] + count[b + 3])) +
+                          ((count[b + 4] + count[b + 5]) + (count[b + 6] + count[b + 7]));
         if (cum + group <= ranks[r]) {
           cum += group;
           b += 8;
           continue;
         }
       }
-      if (cum + bins[b].count > ranks[r]) break;
-      cum += bins[b++].count;
+      if (cum + count[b] > ranks[r]) break;
+      cum += count[b++];
     }
-    int local[3], n_local = 0;
-    const int first = r;
-    for (; r < n_ranks && ranks[r] < cum + bins[b].count; ++r) local[n_local++] = ranks[r] - cum;
-    int filled = 0;
-    for (int k = bins[b].head; k != 0; k = next[k - 1]) values[filled++] = col[k - 1];
-    select_ranks(values, values + n, filled, local, n_local, out + first);
+    const int t = n_targets++;
+    targets[t] = b;
+    first_rank[t] = r;
+    for (; r < n_ranks && ranks[r] < cum + count[b]; ++r) local[t][n_local[t]++] = ranks[r] - cum;
   }
+  // The wanted bins' values, packed one region after another in values[0, n);
+  // values[n, 2n) is select_ranks()'s scratch.
+  double* region[3];
+  int filled[3] = {0, 0, 0};
+  for (int t = 0, at = 0; t < 3; ++t) {
+    region[t] = values + at;
+    if (t < n_targets) at += count[targets[t]];
+  }
+#if HEADROOM_FORECAST_AVX2_PATHS
+  if (avx2)
+    gather_bins_avx2(col, bin_of, n, targets, region, filled);
+  else
+    gather_bins(col, bin_of, n, targets, region, filled);
+#else
+  gather_bins(col, bin_of, n, targets, region, filled);
+#endif
+  for (int t = 0; t < n_targets; ++t)
+    select_ranks(region[t], values + n, filled[t], local[t], n_local[t], out + first_rank[t]);
 }
 
 #if HEADROOM_FORECAST_AVX2_PATHS
@@ -551,7 +592,6 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   f.days.resize(static_cast<std::size_t>(horizon));
   if (pp.quantiles) {
     ws.select_scratch.resize(2 * n_paths_z);
-    ws.select_next.resize(n_paths_z);
     ws.select_bins.resize(n_paths_z);
   }
   for (int d = 0; d < horizon; ++d) {
@@ -574,8 +614,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     if (pp.quantiles) {
       const int ranks[3] = {n_paths / 10, n_paths / 2, (9 * n_paths) / 10};
       double q[3];
-      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_next.data(),
-                          ws.select_bins.data(), vector_code);
+      select_ranks_binned(col, n_paths, ranks, 3, q, ws.select_scratch.data(), ws.select_bins.data(), vector_code);
       day.p10 = to_money(q[0]);
       day.p50 = to_money(q[1]);
       day.p90 = to_money(q[2]);

@@ -128,7 +128,6 @@ struct ProjectionWorkspace {
   std::vector<double> flows;      // [day * kLanes + lane]: scheduled flows of one block of paths
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
-  std::vector<int> select_next;
   std::vector<int> select_bins;
   std::vector<std::int64_t> day_counts;  // [window day * 8]: AVX2 loop's per-lane counts below 0 / buffer
   std::vector<std::uint8_t> income_on;
