@@ -514,7 +514,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
         if (day < 0) day = 0;
         if (day >= total) continue;
         double amount = e.amount;
-        if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * r.normal());
+        if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * r.normal_one_draw());
         flows[day * kLanes + l] += amount;
         if (e.income) income_on[day * kLanes + l] = 1;
       }
