@@ -8,14 +8,15 @@
 #include "forecast/rng.hpp"
 #include "forecast/robust.hpp"
 
-// The build targets baseline x86-64; the resampling path loop also has an
-// AVX2 version, chosen at run time when the CPU has it (function-level
-// target attribute, so the rest of the library stays baseline).
+// The build targets baseline x86-64; the resampling path loop and the
+// quantile bins also have AVX2 versions, chosen at run time when the CPU has
+// it (function-level target attributes, so the rest of the library stays
+// baseline). Both give the same bits as the portable code (tests compare).
 #if defined(__x86_64__) && defined(__GNUC__)
-#define HEADROOM_FORECAST_AVX2_PATHS 1
+#define HEADROOM_FORECAST_AVX2 1
 #include <immintrin.h>
 #else
-#define HEADROOM_FORECAST_AVX2_PATHS 0
+#define HEADROOM_FORECAST_AVX2 0
 #endif
 
 namespace headroom::forecast {
@@ -74,7 +75,7 @@ void bin_day(const double* col, int n, int* bin_of) {
   for (i = 0; i < n; ++i) bin_of[i] = bin_of_value(col[i], lo, scale);
 }
 
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
 bool cpu_has_avx2() {
   // A property of the machine, not state: read once.
   static const bool has = __builtin_cpu_supports("avx2");
@@ -130,7 +131,7 @@ void gather_bins(const double* col, const int* bin_of, int n, const int* targets
   }
 }
 
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
 // gather_bins() comparing eight bins at a time; only the rare hits are handled one by one.
 __attribute__((target("avx2"))) void gather_bins_avx2(const double* col, const int* bin_of, int n, const int* targets,
                                                       double* const* region, int* filled) {
@@ -160,7 +161,7 @@ __attribute__((target("avx2"))) void gather_bins_avx2(const double* col, const i
 // < n (at most 3); `values` holds 2 * n doubles, `bin_of` n ints.
 void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
                          int* bin_of, bool avx2) {
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
   if (avx2)
     bin_day_avx2(col, n, bin_of);
   else
@@ -205,7 +206,7 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
     region[t] = values + at;
     if (t < n_targets) at += count[targets[t]];
   }
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
   if (avx2)
     gather_bins_avx2(col, bin_of, n, targets, region, filled);
   else
@@ -217,7 +218,7 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
     select_ranks(region[t], values + n, filled[t], local[t], n_local[t], out + first_rank[t]);
 }
 
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
 // Everything the resampling day loop of one block of kLanes paths reads.
 struct BlockLoop {
   const ProjectionWorkspace::DaySource* source;
@@ -484,7 +485,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   const double* const net_pool = ws.net_pool.data();
   int window_below_zero = 0, window_below_buffer = 0;
 
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
   const bool vector_code = pp.vectorized && cpu_has_avx2();
   static_assert(kLanes % 4 == 0 && kLanes <= 32, "run_block_avx2 runs registers of four lanes");
 #else
@@ -519,7 +520,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
         if (e.income) income_on[day * kLanes + l] = 1;
       }
     }
-#if HEADROOM_FORECAST_AVX2_PATHS
+#if HEADROOM_FORECAST_AVX2
     if (avx2) {
       const BlockLoop loop{source,  flows,       income_on,        net_pool,        pool,
                            total,   lead,        b0,               buffer,          last_income_day,
