@@ -65,7 +65,16 @@ RUN_S=$(echo "$t3 - $t2" | bc -l)
 # to the last commit); the command's adds start-up and the delivery pass.
 CYCLE_S=$(sed -n 's/^cycle .* chunks, \([0-9.]*\) s.*/\1/p' "$WORK/cycle.out")
 read -r RSS_KB CLIENT_USER CLIENT_SYS <"$WORK/time"
-printf 'cycle bench: %d accounts, %d rows; bare COPY %.2f s; full cycle %.2f s (whole run --once %.2f s); ratio %.2f (whole command %.2f); peak RSS %d MiB; CPU s: COPY server %.1f, cycle client %.1f + server %.1f; load %s\n' \
+# A second cycle, as of the next day: the daemon's steady state, in which
+# every account's forecast row exists and is updated (the first inserts them).
+AS_OF2=$(date -u -d "$AS_OF + 1 day" +%F)
+/usr/bin/time -f "%M %U %S" -o "$WORK/time2" "$HEADROOM" run --once --as-of "$AS_OF2" >"$WORK/cycle2.out" 2>"$WORK/cycle2.err"
+cat "$WORK/cycle2.out"
+grep -F "chunks here" "$WORK/cycle2.err" >&2 || true
+CYCLE2_S=$(sed -n 's/^cycle .* chunks, \([0-9.]*\) s.*/\1/p' "$WORK/cycle2.out")
+read -r RSS2_KB _ _ <"$WORK/time2"
+printf 'cycle bench: %d accounts, %d rows; bare COPY %.2f s; full cycle %.2f s (whole run --once %.2f s); ratio %.2f (whole command %.2f); second cycle (forecasts updated) %.2f s, ratio %.2f; peak RSS %d / %d MiB; CPU s: COPY server %.1f, first cycle client %.1f + server %.1f; load %s\n' \
   "$ACCOUNTS" "$ROWS" "$COPY_S" "$CYCLE_S" "$RUN_S" "$(echo "$CYCLE_S / $COPY_S" | bc -l)" "$(echo "$RUN_S / $COPY_S" | bc -l)" \
-  "$((RSS_KB / 1024))" "$(echo "$c1 - $c0" | bc -l)" "$(echo "$CLIENT_USER + $CLIENT_SYS" | bc -l)" "$(echo "$c2 - $c1" | bc -l)" \
+  "$CYCLE2_S" "$(echo "$CYCLE2_S / $COPY_S" | bc -l)" "$((RSS_KB / 1024))" "$((RSS2_KB / 1024))" \
+  "$(echo "$c1 - $c0" | bc -l)" "$(echo "$CLIENT_USER + $CLIENT_SYS" | bc -l)" "$(echo "$c2 - $c1" | bc -l)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
