@@ -129,6 +129,7 @@ struct ProjectionWorkspace {
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
   std::vector<int> select_bins;
+  std::vector<std::uint8_t> select_bin_bytes;
   std::vector<std::int64_t> day_counts;  // [window day * 8]: AVX2 loop's per-lane counts below 0 / buffer
   std::vector<std::uint8_t> income_on;
 };
