@@ -210,6 +210,14 @@ class TransactionListener : public pqxx::notification_receiver {
   std::set<std::string>& pending_;
 };
 
+// A lost connection, a serialization failure or a deadlock: the session
+// reconnects (after a backoff) or retries, with the accounts still pending.
+bool keeps_accounts_pending(const std::exception& e) {
+  return dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+         dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
+         dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr;
+}
+
 // Re-forecasts pending accounts (in batches; one by one when a batch fails)
 // until none is left or a stop is requested. An account leaves the set only
 // once handled, so a lost connection, a deadlock or a serialization failure
@@ -230,13 +238,8 @@ void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& s
     const std::vector<std::string> batch(pending.begin(), end);
     try {
       metrics.incremental_rescores += rescore_accounts(conn, batch, today_utc(s), s.scoring);
-    } catch (const pqxx::broken_connection&) {
-      throw;
-    } catch (const pqxx::serialization_failure&) {
-      throw;
-    } catch (const pqxx::deadlock_detected&) {
-      throw;
     } catch (const std::exception& e) {
+      if (keeps_accounts_pending(e)) throw;
       spdlog::warn("[daemon] incremental: batch of {} accounts failed ({}); one by one instead", batch.size(), e.what());
       break;
     }
@@ -246,13 +249,8 @@ void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& s
     const std::string& account = *pending.begin();
     try {
       if (rescore_account(conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
-    } catch (const pqxx::broken_connection&) {
-      throw;
-    } catch (const pqxx::serialization_failure&) {
-      throw;
-    } catch (const pqxx::deadlock_detected&) {
-      throw;
     } catch (const std::exception& e) {
+      if (keeps_accounts_pending(e)) throw;
       ++metrics.database_errors;
       spdlog::error("[daemon] incremental: account {} not re-forecast: {}", account, e.what());
     }
