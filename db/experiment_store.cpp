@@ -16,6 +16,7 @@
 #include "db/scoring_cycle.hpp"
 #include "forecast/history.hpp"
 #include "forecast/model.hpp"
+#include "measurement/calibration.hpp"
 #include "nudges/assignment.hpp"
 #include "nudges/policy.hpp"
 
@@ -196,15 +197,16 @@ void compute_outcomes(const std::vector<forecast::Transaction>& txns, const Expe
   fs.erase(std::unique(fs.begin(), fs.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
            fs.end());
   for (const auto& [as_of, p] : fs) {
-    const Date last = as_of + Date::duration(q.horizon_days - 1);
-    if (last >= to || h.empty() || as_of < h.first_date) {
+    // h runs to `to` - 1: a window that does not end before `to` is dropped.
+    const auto overdrawn = measurement::window_overdrawn(h, as_of, q.horizon_days);
+    if (!overdrawn) {
       ++dropped;
       continue;
     }
     ForecastOutcome f;
     f.as_of = as_of;
     f.p_window = p;
-    f.overdrawn = scan(as_of, last + Date::duration(1)).second > 0;
+    f.overdrawn = *overdrawn;
     forecasts.push_back(f);
   }
 }

@@ -32,7 +32,8 @@
 //   deduplicated), only from decisions computed against a zero buffer (so the
 //   probability is P(balance < 0)); overdrawn = an end-of-day balance < 0 on
 //   some day of [as_of, as_of + horizon_days - 1]; rows whose window does not
-//   end before `to`, or starts before the account's history, are dropped.
+//   end before `to`, or starts before the account's history, are dropped
+//   (measurement::window_overdrawn, the rule the daemon's /metrics uses too).
 //
 // Cost: one COPY of the experiment's decision rows, one aggregate over its
 // outbox rows, one COPY of every account's transactions (read_account_histories).

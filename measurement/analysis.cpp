@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "measurement/calibration.hpp"
 #include "measurement/experiment.hpp"
 #include "measurement/stats.hpp"
 #include "measurement/truth.hpp"
@@ -255,8 +256,7 @@ std::vector<CalibrationBin> calibration_bins(const std::vector<const ForecastOut
     out[b].p_high = static_cast<double>(b + 1) / bins;
   }
   for (const ForecastOutcome* f : fs) {
-    // p = 1 belongs to the last bin; bins are [low, high) otherwise.
-    const auto b = std::min(out.size() - 1, static_cast<std::size_t>(f->p_window * bins));
+    const auto b = calibration_bin_index(f->p_window, bins);
     ++out[b].forecasts;
     out[b].mean_predicted += f->p_window;
     observed[b] += f->overdrawn ? 1.0 : 0.0;
@@ -270,15 +270,6 @@ std::vector<CalibrationBin> calibration_bins(const std::vector<const ForecastOut
     nonempty.push_back(out[b]);
   }
   return nonempty;
-}
-
-double expected_calibration_error(const std::vector<CalibrationBin>& bins, std::size_t forecasts) {
-  if (forecasts == 0) return 0;
-  double ece = 0;
-  for (const CalibrationBin& b : bins)
-    ece += static_cast<double>(b.forecasts) / static_cast<double>(forecasts) *
-           std::fabs(b.mean_predicted - b.observed_rate);
-  return ece;
 }
 
 }  // namespace
