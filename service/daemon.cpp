@@ -41,6 +41,11 @@ std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap, st
   return std::chrono::milliseconds(std::uniform_int_distribution<long long>(ceiling / 2, ceiling)(rng));
 }
 
+// The calibration gauges follow the tracker (a copy: scrapes never wait on it).
+void publish_calibration(const DaemonSettings& s, Metrics& metrics) {
+  if (s.scoring.calibration) metrics.set_forecast_calibration(s.scoring.calibration->summary());
+}
+
 class Stopper {
  public:
   void stop() {
@@ -179,6 +184,7 @@ void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& 
           }
         }
         const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
+        publish_calibration(s, metrics);
         metrics.accounts_scored += result.accounts_scored;
         metrics.chunks_lost += result.chunks_lost;
         metrics.undecodable_rows += result.undecodable_rows;
@@ -302,7 +308,9 @@ void incremental_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stoppe
           mark = std::move(changed.next);
         }
       }
+      const std::uint64_t rescored = metrics.incremental_rescores.load();
       rescore_pending(s, metrics, stopper, work_conn, pending);
+      if (metrics.incremental_rescores.load() != rescored) publish_calibration(s, metrics);
       // Bounded, so a stop or the next poll is noticed within 250 ms.
       auto wait = std::chrono::microseconds(250'000);
       if (polling)
@@ -365,6 +373,14 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   Metrics metrics;
   DaemonSettings settings = daemon_settings;
   settings.scoring.nudges.metrics = &metrics;  // nudges decided, counted by the planner
+  // Forecast calibration on /metrics: every forecast this process makes is
+  // followed until its outcome is known (memory: measurement/calibration.hpp).
+  if (!settings.scoring.calibration) {
+    measurement::CalibrationSettings calibration;
+    calibration.horizon_days = std::clamp(settings.scoring.forecast.projection.horizon_days, 1, 366);
+    settings.scoring.calibration = std::make_shared<measurement::CalibrationTracker>(calibration);
+  }
+  publish_calibration(settings, metrics);  // resolved 0 from the first scrape
   std::atomic<bool> db_ok{false};
   Stopper stopper;
   boost::asio::io_context io;

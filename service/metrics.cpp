@@ -4,6 +4,16 @@
 
 namespace headroom::service {
 
+void Metrics::set_forecast_calibration(const measurement::CalibrationSummary& summary) {
+  std::lock_guard lock(calibration_mutex_);
+  calibration_ = summary;
+}
+
+std::optional<measurement::CalibrationSummary> Metrics::forecast_calibration() const {
+  std::lock_guard lock(calibration_mutex_);
+  return calibration_;
+}
+
 std::string Metrics::render() const {
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {
@@ -49,6 +59,23 @@ std::string Metrics::render() const {
   gauge("headroom_last_cycle_duration_seconds", "Wall time of the last full cycle.", last_cycle_seconds);
   gauge("headroom_last_cycle_finished_timestamp_seconds", "Unix time the last full cycle ended; 0 before the first.",
         last_cycle_finished_unix);
+  if (const auto c = forecast_calibration()) {
+    gauge("headroom_forecast_resolved_windows",
+          "Forecasts scored here whose window ended in the last 28 days and whose outcome is known.",
+          static_cast<double>(c->resolved));
+    gauge("headroom_forecast_pending_windows", "Forecasts scored here waiting for their window to end.",
+          static_cast<double>(c->pending));
+    if (c->resolved > 0) {
+      gauge("headroom_forecast_brier_score", "Mean (p - overdrawn)^2 over those resolved windows.", c->brier);
+      gauge("headroom_forecast_calibration_error",
+            "Expected calibration error (10 equal-width bins) over those resolved windows.",
+            c->expected_calibration_error);
+      gauge("headroom_forecast_mean_predicted", "Mean window probability of overdraft over those resolved windows.",
+            c->mean_predicted);
+      gauge("headroom_forecast_observed_rate", "Share of those resolved windows with an end-of-day balance < 0.",
+            c->observed_rate);
+    }
+  }
   return out;
 }
 

@@ -21,16 +21,30 @@
 // Delivery counts come from each delivery round's totals; a round cut short
 // by a database error is not counted (the error is).
 //
-// Not exported: forecast calibration. It needs every account's balances over
-// each forecast's window (a COPY of the whole transaction table); `headroom
-// report` computes it (Brier score, calibration bins) from the stored
-// decisions.
+// Forecast calibration, gauges over the forecasts this process scored whose
+// outcome became known in the trailing window (measurement::CalibrationTracker:
+// forecasts as of D resolved once the account is scored again on or after
+// D + horizon, outcomes known in the last 28 days; one forecast per account
+// and day, the first):
+//   resolved_windows   how many; 0 until the first outcome is known
+//   pending_windows    forecasts waiting for their window to end
+//   brier_score, calibration_error (10 bins, as `headroom report`),
+//   mean_predicted, observed_rate
+//              absent while resolved_windows is 0: undefined, and a 0 would
+//              read as a perfect score.
+// Kept in memory, so a restart starts empty, and per replica: each replica
+// follows the accounts it scored. Across replicas, sum the counts and compare
+// (or count-weight) the Brier scores; an account scored by several replicas
+// (chunks are leased anew each cycle) counts at each, from its own forecasts.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 
+#include "measurement/calibration.hpp"
 #include "nudges/policy.hpp"
 
 namespace headroom::service {
@@ -68,7 +82,18 @@ struct Metrics {
   ChannelCounter nudges_retried;
   ChannelCounter nudges_cancelled;
 
+  // Forecast calibration (see above): the scoring threads publish the
+  // tracker's summary after each cycle and each incremental round, so a
+  // scrape reads a copy and never waits on the tracker.
+  void set_forecast_calibration(const measurement::CalibrationSummary& summary);
+  // Nullopt: calibration not followed (the series are not rendered at all).
+  std::optional<measurement::CalibrationSummary> forecast_calibration() const;
+
   std::string render() const;
+
+ private:
+  mutable std::mutex calibration_mutex_;
+  std::optional<measurement::CalibrationSummary> calibration_;
 };
 
 }  // namespace headroom::service

@@ -17,6 +17,7 @@
 
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
+#include "measurement/calibration.hpp"
 #include "service/history_cache.hpp"
 #include "service/nudge_planning.hpp"
 
@@ -32,6 +33,11 @@ struct ScoringSettings {
   // Histories kept in memory across cycles (service/history_cache.hpp);
   // null (the default): each chunk streams its accounts' histories.
   std::shared_ptr<HistoryCache> history_cache;
+  // Follows each scored account's window probability until its outcome is
+  // known (measurement/calibration.hpp), fed by the worker threads from the
+  // history each forecast is made from; null (the default): not followed.
+  // Its horizon must be the forecast's (forecast.projection.horizon_days).
+  std::shared_ptr<measurement::CalibrationTracker> calibration;
 };
 
 struct CycleResult {

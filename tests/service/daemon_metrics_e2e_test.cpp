@@ -1,6 +1,7 @@
 // GET /metrics of the real `headroom run` after a real cycle and delivery
 // (PostgreSQL and scripts/smtp_sink.py): the per-channel nudge series and the
-// cycle series carry the values the database shows.
+// cycle series carry the values the database shows; the calibration counts
+// show the cycle's forecasts followed.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -151,6 +152,9 @@ TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycl
         {"headroom_nudges_cancelled_total{channel=\"in_app\"}", outbox("channel = 'in_app' AND status = 'cancelled'")},
         {"headroom_nudges_cancelled_total{channel=\"email\"}", outbox("channel = 'email' AND status = 'cancelled'")},
         {"headroom_smtp_errors_total", outbox("channel = 'email' AND status = 'failed'")},
+        // Calibration: one forecast per account followed, none resolved yet.
+        {"headroom_forecast_pending_windows", kAccounts},
+        {"headroom_forecast_resolved_windows", 0},
     };
   };
   // Settled: the cycle finished and nothing due is left in the outbox.
@@ -181,6 +185,8 @@ TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycl
   EXPECT_GT(series(text, "headroom_cycle_duration_seconds_sum"), 0);
   EXPECT_NE(text.find("# TYPE headroom_nudges_sent_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE headroom_cycle_duration_seconds summary\n"), std::string::npos);
+  // No window has ended: the calibration ratios are absent, not 0.
+  EXPECT_EQ(series(text, "headroom_forecast_brier_score"), -1);
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(60s), 0);
