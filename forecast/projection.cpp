@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <span>
 
 #include "forecast/explain.hpp"
 #include "forecast/rng.hpp"
@@ -304,12 +305,24 @@ __attribute__((target("avx2"))) inline __m256i mul_u64(__m256i x, std::uint64_t 
   return _mm256_add_epi64(_mm256_mul_epu32(x, c_lo), _mm256_slli_epi64(cross, 32));
 }
 
+// SplitMix64's output function on four lanes.
+__attribute__((target("avx2"))) inline __m256i mix_u64(__m256i z) {
+  z = mul_u64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 30)), PathRng::kMul1);
+  z = mul_u64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 27)), PathRng::kMul2);
+  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
 // PathRng::next() on four lanes.
 __attribute__((target("avx2"))) inline __m256i next_u64(__m256i& state) {
   state = _mm256_add_epi64(state, _mm256_set1_epi64x(static_cast<long long>(PathRng::kGamma)));
-  __m256i z = mul_u64(_mm256_xor_si256(state, _mm256_srli_epi64(state, 30)), PathRng::kMul1);
-  z = mul_u64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 27)), PathRng::kMul2);
-  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+  return mix_u64(state);
+}
+
+// PathRng::next() on the lanes of `take` (all ones); the other lanes' generators
+// stay where they are (their result is a value to ignore).
+__attribute__((target("avx2"))) inline __m256i next_u64_masked(__m256i& state, __m256i take) {
+  state = _mm256_add_epi64(state, _mm256_and_si256(take, _mm256_set1_epi64x(static_cast<long long>(PathRng::kGamma))));
+  return mix_u64(state);
 }
 
 // The resampling day loop of project() for one block, four lanes per
@@ -396,6 +409,116 @@ __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, co
     out.buffer |= static_cast<unsigned>(_mm256_movemask_pd(below_buf[h])) << (4 * h);
   }
   return out;
+}
+#endif
+
+
+#if HEADROOM_FORECAST_AVX2
+// uniform_int(0, span − 1) on four lanes: ((x >> 32) · span) >> 32, both
+// factors < 2³², so one 32 × 32 → 64 multiply is exact.
+__attribute__((target("avx2"))) inline __m256i uniform_below(__m256i x, std::uint32_t span) {
+  return _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), _mm256_set1_epi64x(span)), 32);
+}
+
+// The scheduled events of one block of kLanes paths (the portable loop in
+// project() written for four lanes per register): each lane takes the same
+// draws in the same order — a lane that does not draw leaves its generator
+// where it is — and its amounts come from the same operations in the same
+// order (no FMA): Acklam's central polynomial and division in vectors, the
+// few tail values (4.85 % of draws) lane by lane through
+// acklam_inverse_normal(). So the flows and the generators' positions are
+// bit-identical; the generators are read from and written back to `rng`.
+__attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::size_t n_events, int total,
+                                                      PathRng* rng, double* flows, std::uint8_t* income_on) {
+  constexpr int kLanes = ProjectionWorkspace::kLanes;
+  __m256i state[kRegs];
+  for (int h = 0; h < kRegs; ++h)
+    state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
+                                  static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
+  const __m256i zero_i = _mm256_setzero_si256(),
+                exponent52 = _mm256_set1_epi64x(0x4330000000000000LL), total4 = _mm256_set1_epi64x(total);
+  const __m256d two52 = _mm256_set1_pd(0x1.0p52), half = _mm256_set1_pd(0.5), inv52 = _mm256_set1_pd(0x1.0p-52),
+                one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), low = _mm256_set1_pd(acklam::kLow),
+                high = _mm256_set1_pd(1.0 - acklam::kLow);
+  using acklam::a, acklam::b;
+  for (std::size_t ei = 0; ei < n_events; ++ei) {
+    const Event& e = events[ei];
+    // uniform() = (x >> 11) · 2⁻⁵³ exactly, and p · 2⁵³ is exact, so
+    // `uniform() < p` is the integer compare x >> 11 < ⌈p · 2⁵³⌉ (a NaN or a
+    // p ≥ 1 takes every draw, p ≤ 0 none, as the double compare does).
+    const double scaled = e.probability * 0x1.0p53;
+    const long long take_below = !(scaled < 0x1.0p53) ? (1LL << 53)
+                                 : scaled > 0          ? static_cast<long long>(std::ceil(scaled))
+                                                       : 0;
+    const __m256i take_below4 = _mm256_set1_epi64x(take_below), day0 = _mm256_set1_epi64x(e.day);
+    const __m256d amount = _mm256_set1_pd(e.amount), rel_sd = _mm256_set1_pd(e.rel_sd);
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) {
+      const __m256i taken = _mm256_cmpgt_epi64(take_below4, _mm256_srli_epi64(next_u64(state[h]), 11));
+      __m256i day = day0;
+      if (e.pending_last_day >= 0) {
+        day = uniform_below(next_u64_masked(state[h], taken), static_cast<std::uint32_t>(e.pending_last_day) + 1);
+      } else if (e.n_jitter > 0) {
+        // In range for every lane (the untaken lanes' values are ignored), so the loads are safe.
+        alignas(32) long long ix[4];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(ix),
+                           uniform_below(next_u64_masked(state[h], taken), static_cast<std::uint32_t>(e.n_jitter)));
+        day = _mm256_add_epi64(day, _mm256_setr_epi64x(e.jitter[ix[0]], e.jitter[ix[1]], e.jitter[ix[2]], e.jitter[ix[3]]));
+      }
+      day = _mm256_andnot_si256(_mm256_cmpgt_epi64(zero_i, day), day);  // a negative day is day 0
+      const __m256i lands = _mm256_and_si256(taken, _mm256_cmpgt_epi64(total4, day));
+      unsigned land_mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(lands)));
+      if (land_mask == 0) continue;
+      __m256d value = amount;
+      if (e.rel_sd > 0) {
+        // normal_one_draw(): p = ((x >> 12) + ½) · 2⁻⁵²; x >> 12 < 2⁵² converts exactly as the mantissa of 2⁵² + v.
+        const __m256i v = _mm256_srli_epi64(next_u64_masked(state[h], lands), 12);
+        const __m256d vd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, exponent52)), two52);
+        const __m256d p = _mm256_mul_pd(_mm256_add_pd(vd, half), inv52);
+        const __m256d q = _mm256_sub_pd(p, half), r = _mm256_mul_pd(q, q);
+        __m256d num = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(a[0]), r), _mm256_set1_pd(a[1]));
+        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[2]));
+        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[3]));
+        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[4]));
+        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[5]));
+        __m256d den = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(b[0]), r), _mm256_set1_pd(b[1]));
+        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[2]));
+        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[3]));
+        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[4]));
+        den = _mm256_add_pd(_mm256_mul_pd(den, r), one);
+        __m256d z = _mm256_div_pd(_mm256_mul_pd(num, q), den);
+        const __m256d central = _mm256_and_pd(_mm256_cmp_pd(p, low, _CMP_GE_OQ), _mm256_cmp_pd(p, high, _CMP_LE_OQ));
+        unsigned tails = land_mask & ~static_cast<unsigned>(_mm256_movemask_pd(central));
+        if (tails != 0) {
+          alignas(32) double zs[4], ps[4];
+          _mm256_store_pd(zs, z);
+          _mm256_store_pd(ps, p);
+          for (; tails != 0; tails &= tails - 1) {
+            const int k = __builtin_ctz(tails);
+            zs[k] = acklam_inverse_normal(ps[k]);
+          }
+          z = _mm256_load_pd(zs);
+        }
+        // std::max(0.0, f) is `0.0 < f ? f : 0.0`, which is maxpd(f, 0).
+        value = _mm256_mul_pd(amount, _mm256_max_pd(_mm256_add_pd(one, _mm256_mul_pd(rel_sd, z)), zero));
+      }
+      alignas(32) long long days[4];
+      alignas(32) double values[4];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(days), day);
+      _mm256_store_pd(values, value);
+      for (; land_mask != 0; land_mask &= land_mask - 1) {
+        const int k = __builtin_ctz(land_mask);
+        const auto cell = static_cast<std::size_t>(static_cast<int>(days[k]) * kLanes + 4 * h + k);
+        flows[cell] += values[k];
+        if (e.income) income_on[cell] = 1;
+      }
+    }
+  }
+  alignas(32) long long out[4];
+  for (int h = 0; h < kRegs; ++h) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out), state[h]);
+    for (int k = 0; k < 4; ++k) rng[4 * h + k].set_state(static_cast<std::uint64_t>(out[k]));
+  }
 }
 #endif
 
@@ -560,9 +683,12 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     std::fill(flows, flows + n_total * kLanes, 0.0);
     std::fill(income_on, income_on + n_total * kLanes, std::uint8_t{0});
     for (int l = 0; l < kLanes; ++l) rng[l] = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
+#if HEADROOM_FORECAST_AVX2
+    if (vector_code) draw_events_avx2(events.data(), events.size(), total, rng, flows, income_on);
+#endif
     // Event by event, the lanes side by side: each lane still draws in event
     // order, and the lanes' draws are independent chains the CPU overlaps.
-    for (const Event& e : events) {
+    for (const Event& e : vector_code ? std::span<const Event>() : std::span<const Event>(events)) {
       for (int l = 0; l < kLanes; ++l) {
         PathRng& r = rng[l];
         if (r.uniform() >= e.probability) continue;

@@ -26,6 +26,8 @@ class PathRng {
   }
   // The generator's position: next() adds kGamma to it and mixes the sum.
   std::uint64_t state() const { return state_; }
+  // Puts the generator where a vectorized loop left its lane (state() there).
+  void set_state(std::uint64_t state) { state_ = state; }
   // Uniform in [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [lo, hi] (hi ≥ lo).
