@@ -87,9 +87,9 @@ bool cpu_has_avx2() {
 // same values whatever the order they are taken in (a +0 / −0 tie can pick
 // the other zero, which lands every value in the same bin), and the bin of
 // a value is the same subtract, multiply and truncation, so the bins are
-// identical. Also writes each bin as a byte to `bin_bytes`, padded with 255
-// up to a multiple of 32 (for locate_ranks_avx2).
-__attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, int* bin_of, std::uint8_t* bin_bytes) {
+// identical. Writes each bin as a byte to `bin_bytes`, padded with 255 up to
+// a multiple of 32 (for locate_ranks_avx2 and gather_bins_avx2).
+__attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, std::uint8_t* bin_bytes) {
   __m256d lo_a = _mm256_set1_pd(col[0]), lo_b = lo_a, hi_a = lo_a, hi_b = lo_a;
   int i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -115,12 +115,11 @@ __attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, int*
     // cvttpd2dq gives INT_MIN for a NaN, which the unsigned minimum clamps like bin_of_value().
     const __m128i b = _mm_min_epu32(
         _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(col + i), lo4), scale4)), last);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(bin_of + i), b);
     const __m128i b16 = _mm_packus_epi32(b, b);
     const int bytes = _mm_cvtsi128_si32(_mm_packus_epi16(b16, b16));
     __builtin_memcpy(bin_bytes + i, &bytes, sizeof bytes);
   }
-  for (; i < n; ++i) bin_bytes[i] = static_cast<std::uint8_t>(bin_of[i] = bin_of_value(col[i], lo, scale));
+  for (; i < n; ++i) bin_bytes[i] = static_cast<std::uint8_t>(bin_of_value(col[i], lo, scale));
   for (; i % 32 != 0; ++i) bin_bytes[i] = kBins - 1;
 }
 
@@ -178,24 +177,26 @@ void gather_bins(const double* col, const int* bin_of, int n, const int* targets
 }
 
 #if HEADROOM_FORECAST_AVX2
-// gather_bins() comparing eight bins at a time; only the rare hits are handled one by one.
-__attribute__((target("avx2"))) void gather_bins_avx2(const double* col, const int* bin_of, int n, const int* targets,
-                                                      double* const* region, int* filled) {
-  const __m256i t0 = _mm256_set1_epi32(targets[0]), t1 = _mm256_set1_epi32(targets[1]),
-                t2 = _mm256_set1_epi32(targets[2]);
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_of + i));
-    const __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi32(b, t0), _mm256_cmpeq_epi32(b, t1)),
-                                        _mm256_cmpeq_epi32(b, t2));
-    for (unsigned mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(hit))); mask != 0;
-         mask &= mask - 1) {
+// gather_bins() on the bins as bytes (bin_day_avx2), comparing 32 at a time;
+// only the rare hits are handled one by one, in day order.
+__attribute__((target("avx2"))) void gather_bins_avx2(const double* col, const std::uint8_t* bin_bytes, int n,
+                                                      const int* targets, double* const* region, int* filled) {
+  // An unused target (−1) compares as targets[0]: its hits go to region 0 anyway.
+  const auto byte = [&](int k) { return static_cast<char>(targets[k] >= 0 ? targets[k] : targets[0]); };
+  const __m256i t0 = _mm256_set1_epi8(byte(0)), t1 = _mm256_set1_epi8(byte(1)), t2 = _mm256_set1_epi8(byte(2));
+  for (int i = 0; i < n; i += 32) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes + i));
+    const __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, t0), _mm256_cmpeq_epi8(b, t1)),
+                                        _mm256_cmpeq_epi8(b, t2));
+    auto mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
+    if (n - i < 32) mask &= (1u << (n - i)) - 1;  // not the padding
+    for (; mask != 0; mask &= mask - 1) {
       const int j = i + __builtin_ctz(mask);
-      const int k = bin_of[j] == targets[0] ? 0 : bin_of[j] == targets[1] ? 1 : 2;
+      const int bin = bin_bytes[j];
+      const int k = bin == targets[0] ? 0 : bin == targets[1] ? 1 : 2;
       region[k][filled[k]++] = col[j];
     }
   }
-  gather_bins(col + i, bin_of + i, n - i, targets, region, filled);
 }
 #endif
 
@@ -233,14 +234,14 @@ void locate_ranks(const int* bin_of, int n, const int* ranks, int n_ranks, int* 
 // bins holding a wanted rank are searched with select_ranks(). The bin index
 // is a non-decreasing function of the value, so bins are ordered intervals
 // and the result is exactly the k-th smallest value. `ranks` ascending, each
-// < n (at most 3); `values` holds 4 * n doubles, `bin_of` n ints, `bin_bytes`
-// n rounded up to a multiple of 32.
+// < n (at most 3); `values` holds 4 * n doubles, `bin_of` n ints (portable code), `bin_bytes`
+// n rounded up to a multiple of 32 (AVX2 code).
 void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
                          int* bin_of, std::uint8_t* bin_bytes, bool avx2) {
   int rank_bin[3], rank_below[3];
 #if HEADROOM_FORECAST_AVX2
   if (avx2) {
-    bin_day_avx2(col, n, bin_of, bin_bytes);
+    bin_day_avx2(col, n, bin_bytes);
     locate_ranks_avx2(bin_bytes, n, ranks, n_ranks, rank_bin, rank_below);
   } else {
     bin_day(col, n, bin_of);
@@ -269,7 +270,7 @@ void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks
   int filled[3] = {0, 0, 0};
 #if HEADROOM_FORECAST_AVX2
   if (avx2)
-    gather_bins_avx2(col, bin_of, n, targets, region, filled);
+    gather_bins_avx2(col, bin_bytes, n, targets, region, filled);
   else
     gather_bins(col, bin_of, n, targets, region, filled);
 #else
