@@ -436,6 +436,9 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
   for (int h = 0; h < kRegs; ++h)
     state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
                                   static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
+  static_assert(std::has_single_bit(unsigned{ProjectionWorkspace::kLanes}), "cells are day << log2(kLanes) | lane");
+  __m256i lane_of[kRegs];
+  for (int h = 0; h < kRegs; ++h) lane_of[h] = _mm256_setr_epi64x(4 * h, 4 * h + 1, 4 * h + 2, 4 * h + 3);
   const __m256i zero_i = _mm256_setzero_si256(),
                 exponent52 = _mm256_set1_epi64x(0x4330000000000000LL), total4 = _mm256_set1_epi64x(total);
   const __m256d two52 = _mm256_set1_pd(0x1.0p52), half = _mm256_set1_pd(0.5), inv52 = _mm256_set1_pd(0x1.0p-52),
@@ -503,15 +506,24 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
         // std::max(0.0, f) is `0.0 < f ? f : 0.0`, which is maxpd(f, 0).
         value = _mm256_mul_pd(amount, _mm256_max_pd(_mm256_add_pd(one, _mm256_mul_pd(rel_sd, z)), zero));
       }
-      alignas(32) long long days[4];
+      // Each lane's cell of `flows`: day · kLanes + lane.
+      alignas(32) long long cells[4];
       alignas(32) double values[4];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(days), day);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(cells),
+                         _mm256_add_epi64(_mm256_slli_epi64(day, std::countr_zero(unsigned{kLanes})), lane_of[h]));
       _mm256_store_pd(values, value);
+      if (land_mask == 0xF) {
+        // Usually every lane lands: four adds, no mask walk.
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) flows[cells[k]] += values[k];
+        if (e.income)
+          for (int k = 0; k < 4; ++k) income_on[cells[k]] = 1;
+        continue;
+      }
       for (; land_mask != 0; land_mask &= land_mask - 1) {
         const int k = __builtin_ctz(land_mask);
-        const auto cell = static_cast<std::size_t>(static_cast<int>(days[k]) * kLanes + 4 * h + k);
-        flows[cell] += values[k];
-        if (e.income) income_on[cell] = 1;
+        flows[cells[k]] += values[k];
+        if (e.income) income_on[cells[k]] = 1;
       }
     }
   }
