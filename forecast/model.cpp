@@ -182,7 +182,10 @@ void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Sch
     case Cadence::kBiweekly: {
       s.rule = DayRule::kEveryNDays;
       out.push_back(s);
-      if (prev != last) {
+      // Anchors a whole number of periods apart give the same dates, hence the
+      // same score, and the first candidate wins a tie: only a shifted anchor
+      // is worth laying over.
+      if (days_between(prev, last) % (c == Cadence::kWeekly ? 7 : 14) != 0) {
         s.anchor = prev;
         out.push_back(s);
       }
