@@ -550,8 +550,14 @@ const char* driver_kind_name(DriverKind k) {
 }
 
 BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionParams& pp) {
-  ProjectionWorkspace ws;
-  return project(m, as_of, pp, ws);
+  // One workspace per thread, so a caller without its own does not allocate
+  // and free a dozen buffers per call. Nothing in it carries over into a
+  // result; a workspace grown past 1 MiB (long horizons, many paths) is
+  // released rather than kept for the thread's lifetime.
+  thread_local ProjectionWorkspace ws;
+  BalanceForecast f = project(m, as_of, pp, ws);
+  if (ws.balances_capacity * sizeof(double) > (std::size_t{1} << 20)) ws = ProjectionWorkspace{};
+  return f;
 }
 
 BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionParams& pp, ProjectionWorkspace& ws) {

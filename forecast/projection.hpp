@@ -134,6 +134,7 @@ struct ProjectionWorkspace {
   std::vector<std::uint8_t> income_on;
 };
 
+// Without a workspace: uses one kept per thread (at most ~1 MiB of it).
 BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params = {});
 BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params,
                         ProjectionWorkspace& workspace);
