@@ -3,6 +3,7 @@
 // by one windfall or one large bill. All take values by copy or scratch span and
 // return 0 for empty input (never NaN).
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -27,5 +28,19 @@ double huber_location(std::span<const double> values, double k = 1.345);
 // `data` and `scratch` hold n values and are both clobbered (not a
 // permutation of the input afterwards).
 void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks, double* out);
+
+// select_ranks() for larger n, cheaper: the values go into 256 bins of equal
+// width between their minimum and maximum, and only the bins holding a wanted
+// rank are searched with select_ranks(). The same values as select_ranks()
+// for data without NaN (an equal value is the same value, except that a zero
+// may come back with the other sign). `col` is not modified; `ranks`
+// ascending, each < n (at most 3); `values` holds 4 * n doubles; `bin_of`
+// n ints (portable code) and `bin_bytes` n rounded up to a multiple of 32
+// (AVX2 code, `avx2` true only if cpu_has_avx2()).
+void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
+                         int* bin_of, std::uint8_t* bin_bytes, bool avx2);
+
+// Whether this CPU runs the library's AVX2 code (read once).
+bool cpu_has_avx2();
 
 }  // namespace headroom::forecast
