@@ -113,32 +113,53 @@ __attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, std:
   for (; i % 32 != 0; ++i) bin_bytes[i] = kBins - 1;
 }
 
-// For each rank (< n, ascending, at most 3): the bin holding the ranks[r]-th
+// The number of bytes of bin_bytes[0, 32 · n_vectors) below `limit` + 1.
+__attribute__((target("avx2"))) inline int count_below(const std::uint8_t* bin_bytes, int n_vectors, __m256i limit) {
+  __m256i count = _mm256_setzero_si256();
+  for (int v = 0; v < n_vectors; ++v) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes + 32 * v));
+    count = _mm256_sub_epi8(count, _mm256_cmpeq_epi8(_mm256_min_epu8(b, limit), b));
+  }
+  const __m256i sums = _mm256_sad_epu8(count, _mm256_setzero_si256());
+  return static_cast<int>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
+                          _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
+}
+
+// For each of R ranks (< n, ascending): the bin holding the ranks[r]-th
 // smallest value (rank_bin[r]) and how many values lie in lower bins
 // (rank_below[r]). A bisection over the bin index: each step counts the
-// values below a bin, 32 bytes per compare, for the three ranks at once —
-// 8 steps instead of a histogram's read-modify-write per value.
+// values below a bin, 32 bytes per compare, for the R ranks at once — 8 steps
+// instead of a histogram's read-modify-write per value. The first step's
+// bin (128) is the same for every rank: counted once.
+template <int R>
 __attribute__((target("avx2"))) void locate_ranks_avx2(const std::uint8_t* bin_bytes, int n, const int* ranks,
-                                                       int n_ranks, int* rank_bin, int* rank_below) {
+                                                       int* rank_bin, int* rank_below) {
   static_assert(kBins == 256, "bins are bytes");
   const int n_vectors = (n + 31) / 32;
-  int lo[3] = {0, 0, 0}, hi[3] = {kBins - 1, kBins - 1, kBins - 1}, below_lo[3] = {0, 0, 0};
+  int lo[R], hi[R], below_lo[R];
   // Each byte lane counts at most n_vectors ≤ 128 values (n ≤ 4096): no overflow.
-  for (int step = 0; step < 8; ++step) {
+  const int below_half = count_below(bin_bytes, n_vectors, _mm256_set1_epi8(static_cast<char>(kBins / 2 - 1)));
+  for (int r = 0; r < R; ++r) {
+    const bool up = below_half <= ranks[r];
+    lo[r] = up ? kBins / 2 : 0;
+    below_lo[r] = up ? below_half : 0;
+    hi[r] = up ? kBins - 1 : kBins / 2 - 1;
+  }
+  for (int step = 1; step < 8; ++step) {
     // Count the values in bins < mid for each rank: a byte b counts when min(b, mid − 1) == b.
-    __m256i limit[3], count[3];
-    int mid[3];
-    for (int r = 0; r < 3; ++r) {
+    __m256i limit[R], count[R];
+    int mid[R];
+    for (int r = 0; r < R; ++r) {
       mid[r] = (lo[r] + hi[r] + 1) >> 1;
       limit[r] = _mm256_set1_epi8(static_cast<char>(mid[r] - 1));
       count[r] = _mm256_setzero_si256();
     }
     for (int v = 0; v < n_vectors; ++v) {
       const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes + 32 * v));
-      for (int r = 0; r < 3; ++r)
+      for (int r = 0; r < R; ++r)
         count[r] = _mm256_sub_epi8(count[r], _mm256_cmpeq_epi8(_mm256_min_epu8(b, limit[r]), b));
     }
-    for (int r = 0; r < n_ranks; ++r) {
+    for (int r = 0; r < R; ++r) {
       const __m256i sums = _mm256_sad_epu8(count[r], _mm256_setzero_si256());
       const int below = static_cast<int>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
                                          _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
@@ -149,7 +170,16 @@ __attribute__((target("avx2"))) void locate_ranks_avx2(const std::uint8_t* bin_b
       hi[r] = up ? hi[r] : mid[r] - 1;
     }
   }
-  for (int r = 0; r < n_ranks; ++r) rank_bin[r] = lo[r], rank_below[r] = below_lo[r];
+  for (int r = 0; r < R; ++r) rank_bin[r] = lo[r], rank_below[r] = below_lo[r];
+}
+
+__attribute__((target("avx2"))) void locate_ranks_avx2(const std::uint8_t* bin_bytes, int n, const int* ranks,
+                                                       int n_ranks, int* rank_bin, int* rank_below) {
+  switch (n_ranks) {
+    case 1: return locate_ranks_avx2<1>(bin_bytes, n, ranks, rank_bin, rank_below);
+    case 2: return locate_ranks_avx2<2>(bin_bytes, n, ranks, rank_bin, rank_below);
+    default: return locate_ranks_avx2<3>(bin_bytes, n, ranks, rank_bin, rank_below);
+  }
 }
 #endif
 
@@ -296,9 +326,13 @@ class Scratch {
 // (select_ranks_binned): a few passes of 32-byte compares instead of the
 // quickselect's partitions.
 constexpr int kBinnedMin = 48;
+// The AVX2 bins count up to 4096 values (one byte per lane).
+constexpr int kBinnedMax = 4096;
 
 // Doubles of scratch median_of_work() needs for n values.
-std::size_t work_size(std::size_t n) { return (n >= std::size_t{kBinnedMin} ? 6 : 2) * n; }
+std::size_t work_size(std::size_t n) {
+  return (n >= std::size_t{kBinnedMin} && n <= std::size_t{kBinnedMax} ? 6 : 2) * n;
+}
 
 // Median of work[0, n) (n ≥ 1) by select_ranks; `work` holds work_size(n)
 // doubles whose first n are the values (clobbered).
@@ -309,7 +343,7 @@ double median_of_work(double* work, int n) {
   int* const wanted = n % 2 == 1 ? ranks + 1 : ranks;
   double out[2];
   bool selected = false;
-  if (n >= kBinnedMin && cpu_has_avx2()) {
+  if (n >= kBinnedMin && n <= kBinnedMax && cpu_has_avx2()) {
     // The bins give the very values the quickselect gives, but for a NaN among
     // the values or a zero result (whose sign may differ): those go to the quickselect.
     bool nan = false;

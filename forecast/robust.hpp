@@ -36,7 +36,7 @@ void select_ranks(double* data, double* scratch, int n, int* ranks, int n_ranks,
 // may come back with the other sign). `col` is not modified; `ranks`
 // ascending, each < n (at most 3); `values` holds 4 * n doubles; `bin_of`
 // n ints (portable code) and `bin_bytes` n rounded up to a multiple of 32
-// (AVX2 code, `avx2` true only if cpu_has_avx2()).
+// (AVX2 code, `avx2` true only if cpu_has_avx2() and n ≤ 4096: byte counters).
 void select_ranks_binned(const double* col, int n, const int* ranks, int n_ranks, double* out, double* values,
                          int* bin_of, std::uint8_t* bin_bytes, bool avx2);
 

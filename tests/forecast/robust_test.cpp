@@ -41,7 +41,10 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 }  // namespace
 
 TEST(Robust, MediansAndMadsAreTheSortedValuesBitForBit) {
-  for (int n = 1; n <= 700; n += (n < 80 ? 1 : 37)) {
+  std::vector<int> sizes;
+  for (int n = 1; n <= 700; n += (n < 80 ? 1 : 37)) sizes.push_back(n);
+  for (int n : {4095, 4096, 4097, 9000}) sizes.push_back(n);
+  for (int n : sizes) {
     for (std::uint64_t seed : {1u, 2u, 3u}) {
       const std::vector<double> v = sample(n, seed * 1000 + static_cast<std::uint64_t>(n));
       SCOPED_TRACE(::testing::Message() << n << " values, seed " << seed);
