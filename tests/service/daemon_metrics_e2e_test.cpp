@@ -18,11 +18,13 @@
 #include "db/migrations.hpp"
 #include "tests/db/db_test_support.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/prometheus_text.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace std::chrono_literals;
 using headroom::testing::ChildProcess;
 using headroom::testing::eventually;
+using headroom::testing::prometheus_series;
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,15 +57,6 @@ std::string http_get(unsigned short port, const std::string& target) {
   http::response<http::string_body> response;
   http::read(socket, buffer, response);
   return response.body();
-}
-
-// The value of one series (`name` or `name{labels}`), -1 when absent.
-double series(const std::string& text, const std::string& name) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ' ')
-      return std::stod(line.substr(name.size() + 1));
-  return -1;
 }
 
 // Twenty accounts, 150 days up to yesterday: card spending of $30-34 a day
@@ -171,22 +164,22 @@ TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycl
       [&] {
         text = http_get(port, "/metrics");
         for (const auto& e : expected())
-          if (series(text, e.series) != e.value) return false;
+          if (prometheus_series(text, e.series) != e.value) return false;
         return true;
       },
       60s);
-  for (const auto& e : expected()) EXPECT_EQ(series(text, e.series), e.value) << e.series;
+  for (const auto& e : expected()) EXPECT_EQ(prometheus_series(text, e.series), e.value) << e.series;
   ASSERT_TRUE(agree) << text;
 
   // The fixture did exercise both channels and both outcomes of a send.
-  EXPECT_GT(series(text, "headroom_nudges_sent_total{channel=\"in_app\"}"), 0);
-  EXPECT_GT(series(text, "headroom_nudges_sent_total{channel=\"email\"}"), 0);
-  EXPECT_GT(series(text, "headroom_nudges_failed_total{channel=\"email\"}"), 0);
-  EXPECT_GT(series(text, "headroom_cycle_duration_seconds_sum"), 0);
+  EXPECT_GT(prometheus_series(text, "headroom_nudges_sent_total{channel=\"in_app\"}"), 0);
+  EXPECT_GT(prometheus_series(text, "headroom_nudges_sent_total{channel=\"email\"}"), 0);
+  EXPECT_GT(prometheus_series(text, "headroom_nudges_failed_total{channel=\"email\"}"), 0);
+  EXPECT_GT(prometheus_series(text, "headroom_cycle_duration_seconds_sum"), 0);
   EXPECT_NE(text.find("# TYPE headroom_nudges_sent_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE headroom_cycle_duration_seconds summary\n"), std::string::npos);
   // No window has ended: the calibration ratios are absent, not 0.
-  EXPECT_EQ(series(text, "headroom_forecast_brier_score"), -1);
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_brier_score"), -1);
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(60s), 0);

@@ -17,25 +17,19 @@
 #include "service/metrics.hpp"
 #include "service/scoring.hpp"
 #include "tests/db/db_test_support.hpp"
+#include "tests/support/prometheus_text.hpp"
 
 using namespace headroom;
 using forecast::Date;
 using forecast::Days;
 using forecast::make_date;
 
+using headroom::testing::prometheus_series;
+
 namespace {
 
 constexpr int kAccounts = 30;
 constexpr int kHorizon = 7;
-
-// The value of one series, -1 when absent.
-double series(const std::string& text, const std::string& name) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ' ')
-      return std::stod(line.substr(name.size() + 1));
-  return -1;
-}
 
 class ForecastCalibration : public headroom::testing::MigratedDatabase {
  protected:
@@ -130,14 +124,14 @@ TEST_F(ForecastCalibration, DailyCyclesExportTheCountAndBrierScoreOfTheWindowsTh
   service::Metrics metrics;
   metrics.set_forecast_calibration(s.calibration->summary());
   const std::string text = metrics.render();
-  EXPECT_EQ(series(text, "headroom_forecast_resolved_windows"), static_cast<double>(resolved)) << text;
-  EXPECT_EQ(series(text, "headroom_forecast_pending_windows"), static_cast<double>(kAccounts * kHorizon));
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_resolved_windows"), static_cast<double>(resolved)) << text;
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_pending_windows"), static_cast<double>(kAccounts * kHorizon));
   const auto n = static_cast<double>(resolved);
-  EXPECT_NEAR(series(text, "headroom_forecast_brier_score"), squared_error / n, 1e-12);
-  EXPECT_NEAR(series(text, "headroom_forecast_mean_predicted"), p_sum / n, 1e-12);
-  EXPECT_NEAR(series(text, "headroom_forecast_observed_rate"), overdrawn / n, 1e-12);
+  EXPECT_NEAR(prometheus_series(text, "headroom_forecast_brier_score"), squared_error / n, 1e-12);
+  EXPECT_NEAR(prometheus_series(text, "headroom_forecast_mean_predicted"), p_sum / n, 1e-12);
+  EXPECT_NEAR(prometheus_series(text, "headroom_forecast_observed_rate"), overdrawn / n, 1e-12);
   // The report's definition (headroom report) on the same pairs.
-  EXPECT_NEAR(series(text, "headroom_forecast_calibration_error"),
+  EXPECT_NEAR(prometheus_series(text, "headroom_forecast_calibration_error"),
               measurement::forecast_health(pairs, first, 10).expected_calibration_error, 1e-12);
 }
 
@@ -150,7 +144,7 @@ TEST_F(ForecastCalibration, NoGaugeButTheCountsBeforeAnyWindowHasEnded) {
   service::Metrics metrics;
   metrics.set_forecast_calibration(s.calibration->summary());
   const std::string text = metrics.render();
-  EXPECT_EQ(series(text, "headroom_forecast_resolved_windows"), 0) << text;
-  EXPECT_EQ(series(text, "headroom_forecast_pending_windows"), static_cast<double>(kAccounts * kHorizon));
-  EXPECT_EQ(series(text, "headroom_forecast_brier_score"), -1);
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_resolved_windows"), 0) << text;
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_pending_windows"), static_cast<double>(kAccounts * kHorizon));
+  EXPECT_EQ(prometheus_series(text, "headroom_forecast_brier_score"), -1);
 }
