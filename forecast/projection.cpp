@@ -173,24 +173,33 @@ __attribute__((target("avx2"))) inline __m256i uniform_below(__m256i x, std::uin
   return _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), _mm256_set1_epi64x(span)), 32);
 }
 
-// The scheduled events of one block of kLanes paths (the portable loop in
-// project() written for four lanes per register): each lane takes the same
+// The scheduled events of R / kRegs blocks of kLanes paths (the portable loop
+// in project() written for four lanes per register): each lane takes the same
 // draws in the same order — a lane that does not draw leaves its generator
 // where it is — and its amounts come from the same operations in the same
 // order (no FMA): Acklam's central polynomial and division in vectors, the
 // few tail values (4.85 % of draws) lane by lane through
 // acklam_inverse_normal(). So the flows and the generators' positions are
 // bit-identical; the generators are read from and written back to `rng`.
+// Each event's generator steps wait on the draw before them, so two blocks
+// drawn together (R = 2 · kRegs registers, the second block's cells
+// `block_cells` after the first's) keep twice as many chains in flight.
+template <int R>
 __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::size_t n_events, int total,
-                                                      PathRng* rng, double* flows, std::uint8_t* income_on) {
+                                                      PathRng* rng, double* flows, std::uint8_t* income_on,
+                                                      std::int64_t block_cells) {
   constexpr int kLanes = ProjectionWorkspace::kLanes;
-  __m256i state[kRegs];
-  for (int h = 0; h < kRegs; ++h)
+  static_assert(R % kRegs == 0, "whole blocks");
+  __m256i state[R];
+  for (int h = 0; h < R; ++h)
     state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
                                   static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
   static_assert(std::has_single_bit(unsigned{ProjectionWorkspace::kLanes}), "cells are day << log2(kLanes) | lane");
-  __m256i lane_of[kRegs];
-  for (int h = 0; h < kRegs; ++h) lane_of[h] = _mm256_setr_epi64x(4 * h, 4 * h + 1, 4 * h + 2, 4 * h + 3);
+  __m256i lane_of[R];  // a lane's cell on day 0
+  for (int h = 0; h < R; ++h) {
+    const std::int64_t first = h / kRegs * block_cells + 4 * (h % kRegs);
+    lane_of[h] = _mm256_setr_epi64x(first, first + 1, first + 2, first + 3);
+  }
   const __m256i zero_i = _mm256_setzero_si256(),
                 exponent52 = _mm256_set1_epi64x(0x4330000000000000LL), total4 = _mm256_set1_epi64x(total);
   const __m256d two52 = _mm256_set1_pd(0x1.0p52), half = _mm256_set1_pd(0.5), inv52 = _mm256_set1_pd(0x1.0p-52),
@@ -209,7 +218,7 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
     const __m256i take_below4 = _mm256_set1_epi64x(take_below), day0 = _mm256_set1_epi64x(e.day);
     const __m256d amount = _mm256_set1_pd(e.amount), rel_sd = _mm256_set1_pd(e.rel_sd);
 #pragma GCC unroll 4
-    for (int h = 0; h < kRegs; ++h) {
+    for (int h = 0; h < R; ++h) {
       const __m256i taken = _mm256_cmpgt_epi64(take_below4, _mm256_srli_epi64(next_u64(state[h]), 11));
       __m256i day = day0;
       if (e.pending_last_day >= 0) {
@@ -280,7 +289,7 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
     }
   }
   alignas(32) long long out[4];
-  for (int h = 0; h < kRegs; ++h) {
+  for (int h = 0; h < R; ++h) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(out), state[h]);
     for (int k = 0; k < 4; ++k) rng[4 * h + k].set_state(static_cast<std::uint64_t>(out[k]));
   }
@@ -421,8 +430,10 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     ws.balances = std::make_unique_for_overwrite<double[]>(n_balances);
     ws.balances_capacity = n_balances;
   }
-  ws.flows.resize(n_total * kLanes);
-  ws.income_on.resize(n_total * kLanes);
+  // Two blocks' flows: the AVX2 events' draws fill a pair of blocks at once.
+  const std::size_t block_cells = n_total * kLanes;
+  ws.flows.resize(2 * block_cells);
+  ws.income_on.resize(2 * block_cells);
   double* const balances = ws.balances.get();
   double* const flows = ws.flows.data();
   std::uint8_t* const income_on = ws.income_on.data();
@@ -449,14 +460,28 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
   // The AVX2 loop counts each window day's paths below 0 / the buffer as it goes.
   if (avx2) ws.day_counts.assign(static_cast<std::size_t>(horizon) * 8, 0);
 
-  PathRng rng[kLanes];
+  PathRng rng_pair[2 * kLanes];
   for (int p0 = 0; p0 < n_paths; p0 += kLanes) {
-    std::fill(flows, flows + n_total * kLanes, 0.0);
-    std::fill(income_on, income_on + n_total * kLanes, std::uint8_t{0});
-    for (int l = 0; l < kLanes; ++l) rng[l] = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
+    // The vector code draws the events of blocks 0 and 1, 2 and 3, … together;
+    // an odd block's flows and generators are the second half of the pair's.
+    const bool second_of_pair = vector_code && (p0 / kLanes) % 2 == 1;
+    const std::size_t half = second_of_pair ? block_cells : 0;
+    double* const flows_b = flows + half;
+    std::uint8_t* const income_b = income_on + half;
+    PathRng* const rng = rng_pair + (second_of_pair ? kLanes : 0);
+    if (!second_of_pair) {
+      const int blocks = vector_code && p0 + kLanes < n_paths ? 2 : 1;
+      std::fill(flows, flows + blocks * block_cells, 0.0);
+      std::fill(income_on, income_on + blocks * block_cells, std::uint8_t{0});
+      for (int l = 0; l < blocks * kLanes; ++l) rng_pair[l] = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
 #if HEADROOM_FORECAST_AVX2
-    if (vector_code) draw_events_avx2(events.data(), events.size(), total, rng, flows, income_on);
+      const auto cells = static_cast<std::int64_t>(block_cells);
+      if (vector_code && blocks == 2)
+        draw_events_avx2<2 * kRegs>(events.data(), events.size(), total, rng_pair, flows, income_on, cells);
+      else if (vector_code)
+        draw_events_avx2<kRegs>(events.data(), events.size(), total, rng_pair, flows, income_on, cells);
 #endif
+    }
     // Event by event, the lanes side by side: each lane still draws in event
     // order, and the lanes' draws are independent chains the CPU overlaps.
     for (const Event& e : vector_code ? std::span<const Event>() : std::span<const Event>(events)) {
@@ -473,13 +498,13 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
         if (day >= total) continue;
         double amount = e.amount;
         if (e.rel_sd > 0) amount *= std::max(0.0, 1.0 + e.rel_sd * r.normal_one_draw());
-        flows[day * kLanes + l] += amount;
-        if (e.income) income_on[day * kLanes + l] = 1;
+        flows_b[day * kLanes + l] += amount;
+        if (e.income) income_b[day * kLanes + l] = 1;
       }
     }
 #if HEADROOM_FORECAST_AVX2
     if (avx2) {
-      const BlockLoop loop{source,  flows,       income_on,        net_pool,        pool,
+      const BlockLoop loop{source,  flows_b,     income_b,        net_pool,        pool,
                            total,   lead,        b0,               buffer,          last_income_day,
                            shock_threshold,      shock_amount,     balances + p0,   stride_z,
                            ws.day_counts.data(), std::min(kLanes, n_paths - p0)};
@@ -511,8 +536,8 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     if (resample) {
       for (int t = 0; t < total; ++t) {
         const ProjectionWorkspace::DaySource ds = source[t];
-        const double* const flow_t = flows + t * kLanes;
-        const std::uint8_t* const income_t = income_on + t * kLanes;
+        const double* const flow_t = flows_b + t * kLanes;
+        const std::uint8_t* const income_t = income_b + t * kLanes;
 #pragma GCC unroll 8
         for (int l = 0; l < kLanes; ++l) {
           last_income[l] = income_t[l] ? t : last_income[l];
@@ -532,7 +557,7 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       }
     } else {
       for (int t = 0; t < total; ++t) {
-        const double* const flow_t = flows + t * kLanes;
+        const double* const flow_t = flows_b + t * kLanes;
         for (int l = 0; l < kLanes; ++l)
           bal[l] += flow_t[l] + (sp.drift_mean_cents + sp.drift_sd_cents * rng[l].normal());
         record_day(t);

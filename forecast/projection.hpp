@@ -125,13 +125,13 @@ struct ProjectionWorkspace {
   // before it is read, so growing it need not zero tens of kilobytes first.
   std::unique_ptr<double[]> balances;
   std::size_t balances_capacity = 0;
-  std::vector<double> flows;      // [day * kLanes + lane]: scheduled flows of one block of paths
+  std::vector<double> flows;      // [block of the pair][day * kLanes + lane]: scheduled flows of two blocks of paths
   std::vector<double> net_pool;   // [after payday * pool + pool day]: net discretionary flow
   std::vector<double> select_scratch;
   std::vector<int> select_bins;
   std::vector<std::uint8_t> select_bin_bytes;
   std::vector<std::int64_t> day_counts;  // [window day * 8]: AVX2 loop's per-lane counts below 0 / buffer
-  std::vector<std::uint8_t> income_on;
+  std::vector<std::uint8_t> income_on;   // laid out as flows
 };
 
 // Without a workspace: uses one kept per thread (at most ~1 MiB of it).
