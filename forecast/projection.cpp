@@ -106,7 +106,20 @@ __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, co
   const __m256d shock_amount = _mm256_set1_pd(b.shock_amount), zero = _mm256_setzero_pd(),
                 buffer = _mm256_set1_pd(b.buffer);
   constexpr int kLanes = ProjectionWorkspace::kLanes;
+  // The day's draws come first, a chunk of days at a time: a generator's
+  // state only adds a constant per day, so the draws of a chunk are
+  // independent multiply chains the CPU runs side by side, and the day loop
+  // below no longer waits for a draw before its pool loads.
+  constexpr int kChunk = 16;
+  alignas(32) std::uint64_t draws[kChunk][kLanes];
   for (int t = 0; t < b.total; ++t) {
+    if (t % kChunk == 0) {
+      const int chunk_end = std::min(b.total, t + kChunk);
+      for (int u = t; u < chunk_end; ++u)
+#pragma GCC unroll 4
+        for (int h = 0; h < kRegs; ++h)
+          _mm256_store_si256(reinterpret_cast<__m256i*>(&draws[u - t][4 * h]), next_u64(state[h]));
+    }
     const ProjectionWorkspace::DaySource ds = b.source[t];
     const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
     const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
@@ -117,7 +130,7 @@ __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, co
       __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
       const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
       last_income[h] = _mm256_blendv_epi8(last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
-      const __m256i x = next_u64(state[h]);
+      const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(&draws[t % kChunk][4 * h]));
       // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
       const __m256i weeks = _mm256_blendv_epi8(recent_weeks, all_weeks,
                                                _mm256_cmpeq_epi64(_mm256_and_si256(x, bit15), bit15));
