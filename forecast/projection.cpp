@@ -106,68 +106,78 @@ __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, co
   const __m256d shock_amount = _mm256_set1_pd(b.shock_amount), zero = _mm256_setzero_pd(),
                 buffer = _mm256_set1_pd(b.buffer);
   constexpr int kLanes = ProjectionWorkspace::kLanes;
-  // The day's draws come first, a chunk of days at a time: a generator's
-  // state only adds a constant per day, so the draws of a chunk are
-  // independent multiply chains the CPU runs side by side, and the day loop
-  // below no longer waits for a draw before its pool loads.
+  // A chunk of days at a time, in three passes: the draws (a generator's
+  // state only adds a constant per day, so they are independent multiply
+  // chains the CPU runs side by side), each day's step (the pool loads, which
+  // no longer wait on a draw's chain), then the balances (one add chain per
+  // register, with the counts). One loop doing all three per day kept too few
+  // days in flight, and too many live registers spilled the balances.
   constexpr int kChunk = 16;
   alignas(32) std::uint64_t draws[kChunk][kLanes];
-  for (int t = 0; t < b.total; ++t) {
-    if (t % kChunk == 0) {
-      const int chunk_end = std::min(b.total, t + kChunk);
-      for (int u = t; u < chunk_end; ++u)
+  alignas(32) double steps[kChunk][kLanes];
+  for (int t0 = 0; t0 < b.total; t0 += kChunk) {
+    const int n_days = std::min(b.total - t0, kChunk);
+    for (int u = 0; u < n_days; ++u)
 #pragma GCC unroll 4
-        for (int h = 0; h < kRegs; ++h)
-          _mm256_store_si256(reinterpret_cast<__m256i*>(&draws[u - t][4 * h]), next_u64(state[h]));
-    }
-    const ProjectionWorkspace::DaySource ds = b.source[t];
-    const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
-    const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
-                  payday_edge = _mm256_set1_epi64x(t - 4);
+      for (int h = 0; h < kRegs; ++h)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(&draws[u][4 * h]), next_u64(state[h]));
+    for (int u = 0; u < n_days; ++u) {
+      const int t = t0 + u;
+      const ProjectionWorkspace::DaySource ds = b.source[t];
+      const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
+      const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
+                    payday_edge = _mm256_set1_epi64x(t - 4);
 #pragma GCC unroll 4
-    for (int h = 0; h < kRegs; ++h) {
-      int income_bytes;
-      __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
-      const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
-      last_income[h] = _mm256_blendv_epi8(last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
-      const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(&draws[t % kChunk][4 * h]));
-      // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
-      const __m256i weeks = _mm256_blendv_epi8(recent_weeks, all_weeks,
-                                               _mm256_cmpeq_epi64(_mm256_and_si256(x, bit15), bit15));
-      // Bits 32–63 pick how many weeks back: (x >> 32) · weeks >> 32, both factors < 2³².
-      const __m256i back = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), weeks), 32);
-      const __m256i src = _mm256_sub_epi64(newest, _mm256_sub_epi64(_mm256_slli_epi64(back, 3), back));
-      // Target day within 3 days after the last income: t − last ≤ 3, i.e. last > t − 4.
-      const __m256i after = _mm256_cmpgt_epi64(last_income[h], payday_edge);
-      const __m256i index = _mm256_add_epi64(src, _mm256_and_si256(after, pool));
-      // Four plain loads rather than vgatherqpd: as fast here (Zen 3) and much faster on CPUs with a slow gather.
-      alignas(32) long long ix[4];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(ix), index);
-      const __m256d net = _mm256_setr_pd(b.net_pool[ix[0]], b.net_pool[ix[1]], b.net_pool[ix[2]], b.net_pool[ix[3]]);
-      // Bits 16–31: the shock, subtracted as shock_amount or +0.0 like the portable loop.
-      const __m256i shocked =
-          _mm256_cmpgt_epi64(shock_threshold, _mm256_and_si256(_mm256_srli_epi64(x, 16), low16));
-      const __m256d d = _mm256_sub_pd(net, _mm256_and_pd(_mm256_castsi256_pd(shocked), shock_amount));
-      bal[h] = _mm256_add_pd(bal[h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * kLanes + 4 * h), d));
+      for (int h = 0; h < kRegs; ++h) {
+        int income_bytes;
+        __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
+        const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
+        last_income[h] = _mm256_blendv_epi8(last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
+        const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(&draws[u][4 * h]));
+        // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
+        const __m256i weeks = _mm256_blendv_epi8(recent_weeks, all_weeks,
+                                                 _mm256_cmpeq_epi64(_mm256_and_si256(x, bit15), bit15));
+        // Bits 32–63 pick how many weeks back: (x >> 32) · weeks >> 32, both factors < 2³².
+        const __m256i back = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), weeks), 32);
+        const __m256i src = _mm256_sub_epi64(newest, _mm256_sub_epi64(_mm256_slli_epi64(back, 3), back));
+        // Target day within 3 days after the last income: t − last ≤ 3, i.e. last > t − 4.
+        const __m256i after = _mm256_cmpgt_epi64(last_income[h], payday_edge);
+        const __m256i index = _mm256_add_epi64(src, _mm256_and_si256(after, pool));
+        // Four plain loads rather than vgatherqpd: as fast here (Zen 3) and much faster on CPUs with a slow gather.
+        alignas(32) long long ix[4];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(ix), index);
+        const __m256d net =
+            _mm256_setr_pd(b.net_pool[ix[0]], b.net_pool[ix[1]], b.net_pool[ix[2]], b.net_pool[ix[3]]);
+        // Bits 16–31: the shock, subtracted as shock_amount or +0.0 like the portable loop.
+        const __m256i shocked =
+            _mm256_cmpgt_epi64(shock_threshold, _mm256_and_si256(_mm256_srli_epi64(x, 16), low16));
+        const __m256d d = _mm256_sub_pd(net, _mm256_and_pd(_mm256_castsi256_pd(shocked), shock_amount));
+        _mm256_store_pd(&steps[u][4 * h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * kLanes + 4 * h), d));
+      }
     }
-    if (t < b.lead) continue;
-    double* const row = b.balances + static_cast<std::size_t>(t - b.lead) * b.stride;
-    std::int64_t* const counts = b.day_counts + static_cast<std::size_t>(t - b.lead) * 8;
-    __m256i n0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
-    __m256i nb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts + 4));
+    for (int u = 0; u < n_days; ++u) {
+      const int t = t0 + u;
 #pragma GCC unroll 4
-    for (int h = 0; h < kRegs; ++h) {
-      _mm256_storeu_pd(row + 4 * h, bal[h]);
-      const __m256d m0 = _mm256_and_pd(_mm256_cmp_pd(bal[h], zero, _CMP_LT_OQ), valid[h]);
-      const __m256d mb = _mm256_and_pd(_mm256_cmp_pd(bal[h], buffer, _CMP_LT_OQ), valid[h]);
-      below0[h] = _mm256_or_pd(below0[h], m0);
-      below_buf[h] = _mm256_or_pd(below_buf[h], mb);
-      // A true compare is −1 in each lane.
-      n0 = _mm256_sub_epi64(n0, _mm256_castpd_si256(m0));
-      nb = _mm256_sub_epi64(nb, _mm256_castpd_si256(mb));
+      for (int h = 0; h < kRegs; ++h) bal[h] = _mm256_add_pd(bal[h], _mm256_load_pd(&steps[u][4 * h]));
+      if (t < b.lead) continue;
+      double* const row = b.balances + static_cast<std::size_t>(t - b.lead) * b.stride;
+      std::int64_t* const counts = b.day_counts + static_cast<std::size_t>(t - b.lead) * 8;
+      __m256i n0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
+      __m256i nb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts + 4));
+#pragma GCC unroll 4
+      for (int h = 0; h < kRegs; ++h) {
+        _mm256_storeu_pd(row + 4 * h, bal[h]);
+        const __m256d m0 = _mm256_and_pd(_mm256_cmp_pd(bal[h], zero, _CMP_LT_OQ), valid[h]);
+        const __m256d mb = _mm256_and_pd(_mm256_cmp_pd(bal[h], buffer, _CMP_LT_OQ), valid[h]);
+        below0[h] = _mm256_or_pd(below0[h], m0);
+        below_buf[h] = _mm256_or_pd(below_buf[h], mb);
+        // A true compare is −1 in each lane.
+        n0 = _mm256_sub_epi64(n0, _mm256_castpd_si256(m0));
+        nb = _mm256_sub_epi64(nb, _mm256_castpd_si256(mb));
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), n0);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4), nb);
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), n0);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4), nb);
   }
   BlockBelow out;
   for (int h = 0; h < kRegs; ++h) {
