@@ -71,12 +71,6 @@ __attribute__((target("avx2"))) inline __m256i next_u64(__m256i& state) {
   return mix_u64(state);
 }
 
-// PathRng::next() on the lanes of `take` (all ones); the other lanes' generators
-// stay where they are (their result is a value to ignore).
-__attribute__((target("avx2"))) inline __m256i next_u64_masked(__m256i& state, __m256i take) {
-  state = _mm256_add_epi64(state, _mm256_and_si256(take, _mm256_set1_epi64x(static_cast<long long>(PathRng::kGamma))));
-  return mix_u64(state);
-}
 
 // The resampling day loop of project() for one block, four lanes per
 // register: the same draws from the same generators, the same integer index
@@ -223,7 +217,7 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
     const std::int64_t first = h / kRegs * block_cells + 4 * (h % kRegs);
     lane_of[h] = _mm256_setr_epi64x(first, first + 1, first + 2, first + 3);
   }
-  const __m256i zero_i = _mm256_setzero_si256(),
+  const __m256i zero_i = _mm256_setzero_si256(), gamma = _mm256_set1_epi64x(static_cast<long long>(PathRng::kGamma)),
                 exponent52 = _mm256_set1_epi64x(0x4330000000000000LL), total4 = _mm256_set1_epi64x(total);
   const __m256d two52 = _mm256_set1_pd(0x1.0p52), half = _mm256_set1_pd(0.5), inv52 = _mm256_set1_pd(0x1.0p-52),
                 one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), low = _mm256_set1_pd(acklam::kLow),
@@ -242,25 +236,38 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
     const __m256d amount = _mm256_set1_pd(e.amount), rel_sd = _mm256_set1_pd(e.rel_sd);
 #pragma GCC unroll 4
     for (int h = 0; h < R; ++h) {
-      const __m256i taken = _mm256_cmpgt_epi64(take_below4, _mm256_srli_epi64(next_u64(state[h]), 11));
+      // An event takes up to three draws: the acceptance, the day (pending or
+      // jittered events, lanes that accept) and the amount's noise (lanes that
+      // land). A lane's k-th draw is mix(state + k · γ) whichever lanes take
+      // it, so the three are worked out at once from the state before the
+      // event — not each after the one before — and the state then moves by
+      // γ per draw taken (the same positions as drawing one by one).
+      const bool day_draw = e.pending_last_day >= 0 || e.n_jitter > 0;
+      const __m256i s1 = _mm256_add_epi64(state[h], gamma), s2 = _mm256_add_epi64(s1, gamma);
+      const __m256i taken = _mm256_cmpgt_epi64(take_below4, _mm256_srli_epi64(mix_u64(s1), 11));
       __m256i day = day0;
       if (e.pending_last_day >= 0) {
-        day = uniform_below(next_u64_masked(state[h], taken), static_cast<std::uint32_t>(e.pending_last_day) + 1);
+        day = uniform_below(mix_u64(s2), static_cast<std::uint32_t>(e.pending_last_day) + 1);
       } else if (e.n_jitter > 0) {
         // In range for every lane (the untaken lanes' values are ignored), so the loads are safe.
         alignas(32) long long ix[4];
         _mm256_store_si256(reinterpret_cast<__m256i*>(ix),
-                           uniform_below(next_u64_masked(state[h], taken), static_cast<std::uint32_t>(e.n_jitter)));
+                           uniform_below(mix_u64(s2), static_cast<std::uint32_t>(e.n_jitter)));
         day = _mm256_add_epi64(day, _mm256_setr_epi64x(e.jitter[ix[0]], e.jitter[ix[1]], e.jitter[ix[2]], e.jitter[ix[3]]));
       }
+      state[h] = day_draw ? _mm256_add_epi64(s1, _mm256_and_si256(taken, gamma)) : s1;
       day = _mm256_andnot_si256(_mm256_cmpgt_epi64(zero_i, day), day);  // a negative day is day 0
       const __m256i lands = _mm256_and_si256(taken, _mm256_cmpgt_epi64(total4, day));
       unsigned land_mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(lands)));
       if (land_mask == 0) continue;
       __m256d value = amount;
       if (e.rel_sd > 0) {
+        // The landing lanes took the day draw too if there was one: their
+        // noise is the draw after it.
+        const __m256i noise_state = day_draw ? _mm256_add_epi64(s2, gamma) : s2;
+        state[h] = _mm256_add_epi64(state[h], _mm256_and_si256(lands, gamma));
         // normal_one_draw(): p = ((x >> 12) + ½) · 2⁻⁵²; x >> 12 < 2⁵² converts exactly as the mantissa of 2⁵² + v.
-        const __m256i v = _mm256_srli_epi64(next_u64_masked(state[h], lands), 12);
+        const __m256i v = _mm256_srli_epi64(mix_u64(noise_state), 12);
         const __m256d vd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, exponent52)), two52);
         const __m256d p = _mm256_mul_pd(_mm256_add_pd(vd, half), inv52);
         const __m256d q = _mm256_sub_pd(p, half), r = _mm256_mul_pd(q, q);
