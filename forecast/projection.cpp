@@ -501,8 +501,12 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
     PathRng* const rng = rng_pair + (second_of_pair ? kLanes : 0);
     if (!second_of_pair) {
       const int blocks = vector_code && p0 + kLanes < n_paths ? 2 : 1;
-      std::fill(flows, flows + blocks * block_cells, 0.0);
-      std::fill(income_on, income_on + blocks * block_cells, std::uint8_t{0});
+      // A block at a time: a pair's flows in one call would pass glibc's
+      // threshold for `rep stosb`, slower at this size.
+      for (int k = 0; k < blocks; ++k) {
+        std::fill(flows + k * block_cells, flows + (k + 1) * block_cells, 0.0);
+        std::fill(income_on + k * block_cells, income_on + (k + 1) * block_cells, std::uint8_t{0});
+      }
       for (int l = 0; l < blocks * kLanes; ++l) rng_pair[l] = PathRng(pp.seed, static_cast<std::uint64_t>(p0 + l));
 #if HEADROOM_FORECAST_AVX2
       const auto cells = static_cast<std::int64_t>(block_cells);
