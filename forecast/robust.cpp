@@ -113,16 +113,19 @@ __attribute__((target("avx2"))) void bin_day_avx2(const double* col, int n, std:
   for (; i % 32 != 0; ++i) bin_bytes[i] = kBins - 1;
 }
 
-// The number of bytes of bin_bytes[0, 32 · n_vectors) below `limit` + 1.
-__attribute__((target("avx2"))) inline int count_below(const std::uint8_t* bin_bytes, int n_vectors, __m256i limit) {
-  __m256i count = _mm256_setzero_si256();
-  for (int v = 0; v < n_vectors; ++v) {
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes + 32 * v));
-    count = _mm256_sub_epi8(count, _mm256_cmpeq_epi8(_mm256_min_epu8(b, limit), b));
-  }
+// The sum of the 32 byte counters of `count`.
+__attribute__((target("avx2"))) inline int byte_total(__m256i count) {
   const __m256i sums = _mm256_sad_epu8(count, _mm256_setzero_si256());
-  return static_cast<int>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
-                          _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
+  const __m128i s = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+  return static_cast<int>(_mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1));
+}
+
+// A bin byte b with its top bit flipped compares as a signed byte: b < m
+// (m in 1 … 255) is (b ^ 0x80) < m − 128, one compare instead of an
+// unsigned minimum and an equality.
+__attribute__((target("avx2"))) inline __m256i signed_bins(const std::uint8_t* bin_bytes) {
+  return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes)),
+                          _mm256_set1_epi8(static_cast<char>(0x80)));
 }
 
 // For each of R ranks (< n, ascending): the bin holding the ranks[r]-th
@@ -138,7 +141,10 @@ __attribute__((target("avx2"))) void locate_ranks_avx2(const std::uint8_t* bin_b
   const int n_vectors = (n + 31) / 32;
   int lo[R], hi[R], below_lo[R];
   // Each byte lane counts at most n_vectors ≤ 128 values (n ≤ 4096): no overflow.
-  const int below_half = count_below(bin_bytes, n_vectors, _mm256_set1_epi8(static_cast<char>(kBins / 2 - 1)));
+  __m256i half_count = _mm256_setzero_si256();
+  for (int v = 0; v < n_vectors; ++v)
+    half_count = _mm256_sub_epi8(half_count, _mm256_cmpgt_epi8(_mm256_setzero_si256(), signed_bins(bin_bytes + 32 * v)));
+  const int below_half = byte_total(half_count);
   for (int r = 0; r < R; ++r) {
     const bool up = below_half <= ranks[r];
     lo[r] = up ? kBins / 2 : 0;
@@ -146,23 +152,20 @@ __attribute__((target("avx2"))) void locate_ranks_avx2(const std::uint8_t* bin_b
     hi[r] = up ? kBins - 1 : kBins / 2 - 1;
   }
   for (int step = 1; step < 8; ++step) {
-    // Count the values in bins < mid for each rank: a byte b counts when min(b, mid − 1) == b.
+    // Count the values in bins < mid for each rank (the padding, 255, never counts: mid ≤ 255).
     __m256i limit[R], count[R];
     int mid[R];
     for (int r = 0; r < R; ++r) {
       mid[r] = (lo[r] + hi[r] + 1) >> 1;
-      limit[r] = _mm256_set1_epi8(static_cast<char>(mid[r] - 1));
+      limit[r] = _mm256_set1_epi8(static_cast<char>(mid[r] - 128));
       count[r] = _mm256_setzero_si256();
     }
     for (int v = 0; v < n_vectors; ++v) {
-      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bin_bytes + 32 * v));
-      for (int r = 0; r < R; ++r)
-        count[r] = _mm256_sub_epi8(count[r], _mm256_cmpeq_epi8(_mm256_min_epu8(b, limit[r]), b));
+      const __m256i b = signed_bins(bin_bytes + 32 * v);
+      for (int r = 0; r < R; ++r) count[r] = _mm256_sub_epi8(count[r], _mm256_cmpgt_epi8(limit[r], b));
     }
     for (int r = 0; r < R; ++r) {
-      const __m256i sums = _mm256_sad_epu8(count[r], _mm256_setzero_si256());
-      const int below = static_cast<int>(_mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) +
-                                         _mm256_extract_epi64(sums, 2) + _mm256_extract_epi64(sums, 3));
+      const int below = byte_total(count[r]);
       // The answer is the largest bin with at most ranks[r] values below it.
       const bool up = below <= ranks[r];
       lo[r] = up ? mid[r] : lo[r];
