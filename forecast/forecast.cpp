@@ -15,20 +15,17 @@ AccountForecast forecast_account(std::span<const Transaction> transactions, Date
   return forecast_account(transactions, {}, as_of, params);
 }
 
-AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
-                                 Date as_of, const ForecastParams& params) {
-  const AccountHistory history = build_history(transactions, as_of, payee_hashes);
-  ProjectionWorkspace workspace;
-  return forecast_history(history, as_of, params, workspace);
-}
+namespace {
 
-AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params,
-                                 ProjectionWorkspace& workspace) {
+// `workspace` null: project() uses the one it keeps per thread.
+AccountForecast forecast_with(const AccountHistory& history, Date as_of, const ForecastParams& params,
+                              ProjectionWorkspace* workspace) {
   AccountForecast out;
   switch (params.model) {
     case ModelChoice::kEngine:
       out.model = fit(history, params.fit);
-      out.forecast = project(out.model, as_of, params.projection, workspace);
+      out.forecast = workspace != nullptr ? project(out.model, as_of, params.projection, *workspace)
+                                          : project(out.model, as_of, params.projection);
       break;
     case ModelChoice::kDrift:
       out.forecast = project_drift(history, params.projection);
@@ -38,6 +35,22 @@ AccountForecast forecast_history(const AccountHistory& history, Date as_of, cons
       break;
   }
   return out;
+}
+
+}  // namespace
+
+AccountForecast forecast_account(std::span<const Transaction> transactions, std::span<const std::uint64_t> payee_hashes,
+                                 Date as_of, const ForecastParams& params) {
+  return forecast_with(build_history(transactions, as_of, payee_hashes), as_of, params, nullptr);
+}
+
+AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params) {
+  return forecast_with(history, as_of, params, nullptr);
+}
+
+AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params,
+                                 ProjectionWorkspace& workspace) {
+  return forecast_with(history, as_of, params, &workspace);
 }
 
 }  // namespace headroom::forecast

@@ -37,8 +37,10 @@ AccountForecast forecast_account(std::span<const Transaction> transactions, std:
                                  Date as_of, const ForecastParams& params = {});
 
 // The same from a history already built (build_history() or history_as_of()
-// with the same as_of); `workspace` is projection scratch reused across calls
-// (one per thread). Gives the bit-identical result of forecast_account().
+// with the same as_of). Gives the bit-identical result of forecast_account().
+// Without a workspace the projection uses the one it keeps per thread (as
+// forecast_account() does); `workspace` is the caller's own scratch.
+AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params = {});
 AccountForecast forecast_history(const AccountHistory& history, Date as_of, const ForecastParams& params,
                                  ProjectionWorkspace& workspace);
 

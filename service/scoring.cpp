@@ -55,8 +55,7 @@ std::vector<forecast::AccountForecast> score_streamed(Read&& read, forecast::Dat
       // forecast_account() in two steps, so the calibration tracker sees the
       // history the forecast is made from (no second build).
       const forecast::AccountHistory built = forecast::build_history(history, as_of, payee_hashes);
-      forecast::ProjectionWorkspace workspace;
-      auto scored = forecast::forecast_history(built, as_of, settings.forecast, workspace);
+      auto scored = forecast::forecast_history(built, as_of, settings.forecast);
       if (settings.calibration && !built.account_id.empty())
         settings.calibration->record(built.account_id, built, scored.forecast.p_overdraft_window);
       std::lock_guard lock(mutex);
