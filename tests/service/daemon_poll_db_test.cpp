@@ -1,10 +1,14 @@
-// The real `headroom run` with NOTIFY unavailable (the trigger dropped, as
-// for a bank's view, and LISTEN switched off): the high-water-mark polling
-// fallback alone brings a new transaction to the account's forecast row, also
-// when the row commits while the daemon cannot connect (the mark outlives
-// the connection).
+// The real `headroom run` and its incremental path: with LISTEN (the
+// default, migration 0005's trigger in place) a new transaction reaches the
+// account's forecast row through NOTIFY; with NOTIFY unavailable (the trigger
+// dropped, as for a bank's view, and LISTEN switched off) the
+// high-water-mark polling fallback alone does, also when the row commits
+// while the daemon cannot connect (the mark outlives the connection).
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -42,11 +46,12 @@ void seed(pqxx::connection& conn, int accounts) {
   tx.commit();
 }
 
-// Drops the NOTIFY trigger and seeds: a feed that cannot notify.
-void prepare(const std::string& url) {
+// Migrates and seeds; without `notify`, drops the NOTIFY trigger: a feed
+// that cannot notify.
+void prepare(const std::string& url, bool notify = false) {
   pqxx::connection c{url};
   headroom::db::migrate(c);
-  pqxx::nontransaction{c}.exec("DROP TRIGGER transactions_notify_insert ON headroom.transactions");
+  if (!notify) pqxx::nontransaction{c}.exec("DROP TRIGGER transactions_notify_insert ON headroom.transactions");
   seed(c, 12);
 }
 
@@ -70,6 +75,12 @@ std::vector<std::string> daemon_env(const std::string& url) {
           "HEADROOM_POLL_INTERVAL_SECONDS=1"};
 }
 
+// LISTEN, no polling.
+std::vector<std::string> listening_env(const std::string& url) {
+  return {"HEADROOM_DATABASE_URL=" + url, "HEADROOM_HTTP_PORT=0", "HEADROOM_LISTEN=1",
+          "HEADROOM_POLL_INTERVAL_SECONDS=0"};
+}
+
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -77,37 +88,53 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// Starts the daemon with `env`, waits for its first full cycle, inserts a
+// late debit for acct-007 and expects that account's forecast, and only it,
+// re-forecast from the new row; then SIGTERM and exit 0.
+void expect_insert_updates_only_that_forecast(const std::string& url, const std::vector<std::string>& env,
+                                              const std::filesystem::path& dir) {
+  const std::string log = (dir / "daemon.log").string();
+  ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "5", "--threads", "1"},
+                      env, log};
+  ASSERT_TRUE(eventually([&] { return count(url, "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") > 0; }, 120s))
+      << "the first cycle never finished:\n" << slurp(log);
+  ASSERT_EQ(count(url, "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 0);
+
+  insert_late_debit(url);
+  // The incremental path writes the row without a cycle id.
+  EXPECT_TRUE(eventually(
+      [&] { return count(url, "SELECT count(*) FROM headroom.forecasts WHERE account_id = 'acct-007' AND cycle_id IS NULL") == 1; },
+      120s))
+      << "the account was not re-forecast:\n" << slurp(log);
+  // That account only, and from the new row: the debit carries no
+  // balance_after, so the engine carries the last known balance forward.
+  EXPECT_EQ(count(url, "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 1);
+  const long long last_known = count(
+      url, "SELECT (balance_after * 100)::bigint FROM headroom.transactions WHERE account_id = 'acct-007' "
+           "AND balance_after IS NOT NULL ORDER BY posted_at DESC, txn_id DESC LIMIT 1");
+  EXPECT_EQ(count(url, "SELECT start_balance_cents FROM headroom.forecasts WHERE account_id = 'acct-007'"),
+            last_known - 300000);
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(60s), 0);
+}
+
 }  // namespace
+
+TEST(DaemonListening, AnInsertUpdatesThatAccountsForecastThroughNotify) {
+  headroom::testing::TestDatabase db;
+  HEADROOM_REQUIRE_DATABASE(db);
+  headroom::testing::TempDir dir;
+  prepare(db.url(), /*notify=*/true);
+  expect_insert_updates_only_that_forecast(db.url(), listening_env(db.url()), dir.path());
+}
 
 TEST(DaemonPolling, WithoutNotifyAnInsertStillUpdatesThatAccountsForecast) {
   headroom::testing::TestDatabase db;
   HEADROOM_REQUIRE_DATABASE(db);
   headroom::testing::TempDir dir;
   prepare(db.url());
-  const std::string log = (dir.path() / "daemon.log").string();
-  ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "5", "--threads", "1"},
-                      daemon_env(db.url()), log};
-  ASSERT_TRUE(eventually([&] { return count(db.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") > 0; }, 120s))
-      << "the first cycle never finished:\n" << slurp(log);
-  ASSERT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 0);
-
-  insert_late_debit(db.url());
-  // The incremental path writes the row without a cycle id.
-  EXPECT_TRUE(eventually(
-      [&] { return count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE account_id = 'acct-007' AND cycle_id IS NULL") == 1; },
-      120s))
-      << "no poll re-forecast the account:\n" << slurp(log);
-  // That account only, and from the new row: the debit carries no
-  // balance_after, so the engine carries the last known balance forward.
-  EXPECT_EQ(count(db.url(), "SELECT count(*) FROM headroom.forecasts WHERE cycle_id IS NULL"), 1);
-  const long long last_known = count(
-      db.url(), "SELECT (balance_after * 100)::bigint FROM headroom.transactions WHERE account_id = 'acct-007' "
-                "AND balance_after IS NOT NULL ORDER BY posted_at DESC, txn_id DESC LIMIT 1");
-  EXPECT_EQ(count(db.url(), "SELECT start_balance_cents FROM headroom.forecasts WHERE account_id = 'acct-007'"),
-            last_known - 300000);
-
-  daemon.signal(SIGTERM);
-  EXPECT_EQ(daemon.wait_exit(60s), 0);
+  expect_insert_updates_only_that_forecast(db.url(), daemon_env(db.url()), dir.path());
 }
 
 TEST(DaemonPolling, ARowCommittedWhileTheDaemonCannotConnectIsFoundOnceItReconnects) {
