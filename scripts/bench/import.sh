@@ -48,9 +48,9 @@ server_ticks() {
 # Waits (at most 5 s) until the import's backend has exited and been reaped,
 # so that its CPU is in the postmaster's children's ticks.
 wait_for_backends_gone() {
-  local pm i c busy
+  local pm c busy
   pm=$(head -1 "$1/postmaster.pid")
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     busy=0
     for c in $(cat /proc/"$pm"/task/*/children); do
       grep -q ' \[local\]' "/proc/$c/cmdline" 2>/dev/null && busy=1
