@@ -123,7 +123,7 @@ psql "$HEADROOM_DATABASE_URL" -qc "COPY headroom.transactions ($COLUMNS_LIST) TO
   echo "\\timing off"
   echo "ROLLBACK;"
 } >"$WORK/floor/load.sql"
-for run in 1 2 3; do
+for _ in 1 2 3; do
   psql "$HEADROOM_DATABASE_URL" -q -f "$WORK/floor/load.sql" | awk -v r="$ROWS" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
     /^Time: / { ms[n++] = $2 }
     END {
