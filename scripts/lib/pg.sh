@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers to run a throwaway PostgreSQL cluster on a Unix socket.
 # Sourced by test.sh and bench.sh; the engine's own embedded cluster
 # (headroom db start) is separate and lives under .headroom/pg.
