@@ -8,7 +8,7 @@
 //   changes the result.
 // - Input may be in any order. Duplicates by txn_id are dropped (the first in
 //   input order among the visible rows wins).
-// - End-of-day balance follows DESIGN.md: the bank's balance_after of the day's
+// - End-of-day balance follows docs/DESIGN.md: the bank's balance_after of the day's
 //   last transaction, carried forward over days without transactions. When a
 //   row has no balance_after, the last known balance is carried forward with
 //   the amounts. A day whose balance_after values contradict the previous day's

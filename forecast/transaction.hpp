@@ -1,5 +1,5 @@
 #pragma once
-// One posted transaction of the source contract (DESIGN.md, "Source contract").
+// One posted transaction of the source contract (docs/DESIGN.md, "Source contract").
 
 #include <optional>
 #include <string>

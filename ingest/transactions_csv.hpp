@@ -1,5 +1,5 @@
 #pragma once
-// Transactions in the source-contract CSV format (DESIGN.md, "Source contract").
+// Transactions in the source-contract CSV format (docs/DESIGN.md, "Source contract").
 //
 // Header, exactly: account_id,txn_id,posted_at,amount,balance_after,description,kind
 // Row rules (each failure names the line and the field):

@@ -1,4 +1,4 @@
-// headroom backtest: offline forecast quality run (DESIGN.md, "CLI").
+// headroom backtest: offline forecast quality run (docs/DESIGN.md, "CLI").
 // For each (account_id, origin) task: fit on the account's rows with
 // posted_at < origin only, project `horizon` days, write
 // account_id,origin,p_overdraft[,extra task columns].

@@ -1,5 +1,5 @@
 // headroom report --experiment NAME --out DIR [--from --to]: the
-// counterfactual report of a nudge experiment (DESIGN.md, "Measurement").
+// counterfactual report of a nudge experiment (docs/DESIGN.md, "Measurement").
 // Loads the inputs (db/experiment_store.hpp), analyses them
 // (measurement/experiment.hpp) and writes index.html, report.json and the CSV
 // tables into DIR. Nothing is written to the database.

@@ -1,6 +1,6 @@
 #pragma once
 // A CLI verb: registers its flags on a CLI11 subcommand and returns the code
-// that runs it. Exit codes (DESIGN.md): 0 success, 1 runtime failure, 2 usage error.
+// that runs it. Exit codes (docs/DESIGN.md): 0 success, 1 runtime failure, 2 usage error.
 
 #include <chrono>
 #include <functional>

@@ -2,7 +2,8 @@
 // Process-wide logging set up once in main: every log line goes to stderr
 // (stdout stays for a verb's own output), as text or as JSON lines.
 // Components tag their messages "[component] …"; customer emails, names and
-// balances are never logged (STYLE.md rule 22).
+// balances are never logged: logs are shipped and kept where customer data
+// must not go.
 
 #include <string_view>
 

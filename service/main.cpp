@@ -1,4 +1,4 @@
-// headroom: one binary, one verb per job (DESIGN.md, "CLI").
+// headroom: one binary, one verb per job (docs/DESIGN.md, "CLI").
 #include <cstdio>
 #include <exception>
 #include <utility>

@@ -1,6 +1,6 @@
 #pragma once
 // Text forms of the simulator's output: source-contract transaction rows
-// (DESIGN.md), the accounts table and the ground-truth table. Appends to a
+// (docs/DESIGN.md), the accounts table and the ground-truth table. Appends to a
 // caller's buffer with hand-written number formatting (this is the hot loop of
 // `headroom simulate --csv`). RFC 4180: a field is quoted when it holds a comma,
 // quote or line break; quotes inside are doubled.
