@@ -64,7 +64,7 @@ fi
 peer=$out/peer-$peer_tasks-$seed
 mkdir -p "$peer"
 awk -F, 'NR > 1 { print $1 }' "$out/pred-engine.csv" | uniq |
-  awk -v s="$seed" 'BEGIN { srand(s) } { printf "%.9f\t%s\n", rand(), $0 }' | sort | head -n $((peer_tasks / 4)) |
+  awk -v s="$seed" 'BEGIN { srand(s) } { printf "%.9f\t%s\n", rand(), $0 }' | sort | awk -v k=$((peer_tasks / 4)) 'NR <= k' |
   cut -f2 | sort >"$peer/accounts"
 {
   echo "account_id,origin"
