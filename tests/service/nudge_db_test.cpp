@@ -119,6 +119,40 @@ TEST_F(NudgeCycle, TheCycleWritesADecisionPerAccountAndChannelWithOutboxRowsForS
             0);
 }
 
+TEST_F(NudgeCycle, ForecastsAreMadeAgainstTheBufferTheActivePoliciesNameAndAnOddOneOutIsMismatched) {
+  nudges::Policy fifty;
+  {
+    pqxx::read_transaction tx{*conn_};
+    const auto load = db::load_active_policies(tx);
+    ASSERT_EQ(load.policies.size(), 1u);
+    fifty = load.policies[0].policy;  // the shipped `default`
+  }
+  fifty.buffer = forecast::Money::from_cents(30000);
+  nudges::Policy second = fifty;
+  second.name = "second-300";
+  nudges::Policy odd = fifty;
+  odd.name = "odd-one-out";
+  odd.buffer = forecast::Money::from_cents(5000);
+  db::store_policies(*conn_, {fifty, second, odd});
+
+  ASSERT_TRUE(run_cycle(as_of_).finished);
+  ASSERT_EQ(count("SELECT count(*) FROM headroom.forecasts"), kAccounts);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE buffer_cents <> 30000"), 0);
+  // The line at 300 is crossed whenever zero is, and before it.
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE p_below_buffer_window < p_overdraft_window"), 0);
+  EXPECT_GT(count("SELECT count(*) FROM headroom.forecasts WHERE p_below_buffer_window > p_overdraft_window"), 0);
+  // The two policies at 300 are planned; the one at 50 is told why not.
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE reason = 'buffer_mismatch' "
+                  "AND policy <> 'odd-one-out'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE policy = 'odd-one-out' "
+                  "AND reason <> 'buffer_mismatch'"),
+            0);
+  EXPECT_EQ(count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions WHERE policy = 'odd-one-out'"),
+            kAccounts);
+  EXPECT_GT(count("SELECT count(*) FROM headroom.nudge_decisions WHERE policy = 'default' AND outcome = 'send'"), 0);
+}
+
 TEST_F(NudgeCycle, RerunningTheCycleDoesNotDuplicateOutboxOrInAppRows) {
   ASSERT_TRUE(run_cycle(as_of_).finished);
   const long long outbox = count("SELECT count(*) FROM headroom.nudge_outbox");
