@@ -1,12 +1,16 @@
 #include "service/logging.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "service/command.hpp"
 
 namespace headroom::service {
 namespace {
@@ -36,35 +40,79 @@ class JsonEscapedMessage : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
 };
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+spdlog::level::level_enum to_spdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::trace: return spdlog::level::trace;
+    case LogLevel::debug: return spdlog::level::debug;
+    case LogLevel::info: return spdlog::level::info;
+    case LogLevel::warn: return spdlog::level::warn;
+    case LogLevel::error: return spdlog::level::err;
+    case LogLevel::critical: return spdlog::level::critical;
+    case LogLevel::off: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
 }  // namespace
 
 bool parse_log_format(std::string_view text, LogFormat& out) {
-  if (text == "text") out = LogFormat::text;
-  else if (text == "json") out = LogFormat::json;
+  const std::string name = lower(text);
+  if (name == "text") out = LogFormat::text;
+  else if (name == "json") out = LogFormat::json;
   else return false;
   return true;
 }
 
-void configure_logging(LogFormat format, std::string_view level) {
+bool parse_log_level(std::string_view text, LogLevel& out) {
+  static constexpr std::pair<std::string_view, LogLevel> kNames[] = {
+      {"trace", LogLevel::trace},
+      {"debug", LogLevel::debug},
+      {"info", LogLevel::info},
+      {"warn", LogLevel::warn},
+      {"warning", LogLevel::warn},
+      {"error", LogLevel::error},
+      {"critical", LogLevel::critical},
+      {"off", LogLevel::off},
+  };
+  const std::string name = lower(text);
+  for (const auto& [candidate, level] : kNames) {
+    if (name == candidate) {
+      out = level;
+      return true;
+    }
+  }
+  return false;
+}
+
+LogSettings log_settings_from_env() {
+  LogSettings settings;
+  if (const char* f = std::getenv("HEADROOM_LOG_FORMAT"); f && *f && !parse_log_format(f, settings.format))
+    throw UsageError(std::string("HEADROOM_LOG_FORMAT: expected text or json; got '") + f + "'");
+  if (const char* l = std::getenv("HEADROOM_LOG_LEVEL"); l && *l && !parse_log_level(l, settings.level))
+    throw UsageError(std::string("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, "
+                                 "off; got '") +
+                     l + "'");
+  return settings;
+}
+
+void configure_logging(const LogSettings& settings) {
   auto logger = std::make_shared<spdlog::logger>("headroom", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  if (format == LogFormat::json) {
+  if (settings.format == LogFormat::json) {
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","pid":%P,"msg":"%*"})");
   } else {
     formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v");
   }
   logger->set_formatter(std::move(formatter));
-  logger->set_level(spdlog::level::from_str(std::string(level)));
+  logger->set_level(to_spdlog(settings.level));
   spdlog::set_default_logger(std::move(logger));
-}
-
-void configure_logging_from_env() {
-  LogFormat format = LogFormat::text;
-  const char* f = std::getenv("HEADROOM_LOG_FORMAT");
-  if (f && *f && !parse_log_format(f, format)) format = LogFormat::text;
-  const char* level = std::getenv("HEADROOM_LOG_LEVEL");
-  configure_logging(format, level && *level ? level : "info");
 }
 
 }  // namespace headroom::service

@@ -10,13 +10,25 @@
 namespace headroom::service {
 
 enum class LogFormat { text, json };
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
-// "text" or "json"; nullopt-like false for anything else.
+// "text" or "json", in any case; false for anything else.
 bool parse_log_format(std::string_view text, LogFormat& out);
+// trace, debug, info, warn (or warning), error, critical, off, in any case;
+// false for anything else.
+bool parse_log_level(std::string_view text, LogLevel& out);
 
-// Installs the stderr logger. HEADROOM_LOG_FORMAT picks the format
-// (default text); HEADROOM_LOG_LEVEL the level (default info).
-void configure_logging_from_env();
-void configure_logging(LogFormat format, std::string_view level);
+struct LogSettings {
+  LogFormat format = LogFormat::text;
+  LogLevel level = LogLevel::info;
+};
+
+// HEADROOM_LOG_FORMAT (default text) and HEADROOM_LOG_LEVEL (default info);
+// unset or empty means the default. Throws UsageError naming the variable and
+// the accepted values for anything else: a typo must not silence the logs.
+LogSettings log_settings_from_env();
+
+// Installs the stderr logger.
+void configure_logging(const LogSettings& settings);
 
 }  // namespace headroom::service

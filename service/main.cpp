@@ -44,11 +44,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  configure_logging_from_env();
   // libcurl's global state must exist before any thread starts.
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = kExitRuntimeFailure;
   try {
+    configure_logging(log_settings_from_env());
     for (auto& [sub, run] : verbs) {
       if (sub->parsed()) code = run();
     }
