@@ -1,51 +1,29 @@
 #include "service/config.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include <toml++/toml.h>
 
 #include "service/command.hpp"
+#include "service/environment.hpp"
 
 namespace headroom::service {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string read_secret_file(const std::string& path, const char* variable) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(std::string(variable) + ": cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string value = ss.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-  return value;
-}
-
-// VAR, else the contents of the file named by VAR_FILE, else empty.
-std::string env_or_file(const std::string& variable) {
-  std::string value = env(variable.c_str());
-  if (!value.empty()) return value;
-  const std::string file_var = variable + "_FILE";
-  const std::string file = env(file_var.c_str());
-  return file.empty() ? "" : read_secret_file(file, file_var.c_str());
-}
-
-bool parse_bool(const std::string& text, const std::string& where) {
-  if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
-  if (text == "0" || text == "false" || text == "no" || text == "off" || text.empty()) return false;
-  throw UsageError(where + ": expected 1/0 or true/false, got '" + text + "'");
-}
-
+// Both libpq spellings: "password=..." (key=value, where spaces may surround
+// the '=', or a URI query parameter) and postgresql://user:secret@host/db.
 bool url_has_password(const std::string& url) {
-  if (url.find("password=") != std::string::npos) return true;
-  // postgresql://user:secret@host/db
+  for (auto at = url.find("password"); at != std::string::npos; at = url.find("password", at + 1)) {
+    const auto next = url.find_first_not_of(" \t", at + 8);
+    if (next != std::string::npos && url[next] == '=') return true;
+  }
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return false;
   const auto at = url.find('@', scheme + 3);
@@ -129,46 +107,76 @@ void read_incremental_table(const toml::table& t, const std::string& file, Incre
   }
 }
 
-}  // namespace
+// The top-level names a configuration file may hold; anything else is a typo
+// or a table for settings that live elsewhere (SMTP comes from the environment).
+constexpr const char* kKnownTables = "[database], [http], [incremental], [[policies]]";
 
-Config load_config(const std::string& config_path) {
-  Config config;
-  const std::string path = config_path.empty() ? env("HEADROOM_CONFIG") : config_path;
-  if (!path.empty()) {
-    toml::table root;
+void read_config_file(const std::string& path, const std::string& origin, Config& config) {
+  // toml++ reports an unopenable file as a parse error at line 0, which names
+  // neither the setting that pointed there nor the reason.
+  if (std::FILE* probe = std::fopen(path.c_str(), "rb")) {
+    std::fclose(probe);
+  } else {
+    const int error = errno;
+    throw UsageError(origin + ": cannot read " + path + ": " + std::strerror(error));
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path;
+    if (e.source().begin.line > 0) msg << ":" << e.source().begin.line;
+    msg << ": " << e.description();
+    throw UsageError(msg.str());
+  }
+  for (const auto& [key, value] : root) {
+    const std::string k(key.str());
+    if (k == "policies") continue;  // nudges::parse_policies_toml checks its shape
+    if (k != "database" && k != "http" && k != "incremental")
+      throw UsageError(path + ": unknown table or key '" + k + "' (known: " + kKnownTables + ")");
+    if (!value.is_table()) throw UsageError(path + ": " + k + ": expected a table [" + k + "]");
+  }
+  if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
+  if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
+  if (const auto* inc = root["incremental"].as_table()) read_incremental_table(*inc, path, config.incremental);
+  if (root.contains("policies")) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
     try {
-      root = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream msg;
-      msg << path << ":" << e.source().begin.line << ": " << e.description();
-      throw UsageError(msg.str());
-    }
-    // Tables of other areas are read by their own code.
-    if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
-    if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
-    if (const auto* inc = root["incremental"].as_table()) read_incremental_table(*inc, path, config.incremental);
-    if (root.contains("policies")) {
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      try {
-        config.policies = nudges::parse_policies_toml(text.str(), path);
-      } catch (const nudges::PolicyError& e) {
-        throw UsageError(e.what());
-      }
+      config.policies = nudges::parse_policies_toml(text.str(), path);
+    } catch (const nudges::PolicyError& e) {
+      throw UsageError(e.what());
     }
   }
+}
 
+// HEADROOM_* variables over the file's values. The shared readers throw
+// std::invalid_argument; the caller turns that into a usage error.
+void read_environment(Config& config) {
   DatabaseSettings& d = config.database;
-  if (std::string v = env_or_file("HEADROOM_DATABASE_URL"); !v.empty()) d.url = v;
-  if (std::string v = env_or_file("HEADROOM_DATABASE_PASSWORD"); !v.empty()) d.password = v;
-  if (std::string v = env("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
+  // No secret, but the same VAR / VAR_FILE pair, read by the same rules.
+  if (std::string v = secret_from_env("HEADROOM_DATABASE_URL"); !v.empty()) {
+    // The same rule as [database] url: a URL gets printed (`headroom db url`)
+    // and logged, a password must not be. The message names the variable only.
+    if (url_has_password(v)) {
+      const char* variable =
+          env_value("HEADROOM_DATABASE_URL").empty() ? "HEADROOM_DATABASE_URL_FILE" : "HEADROOM_DATABASE_URL";
+      throw UsageError(std::string(variable) +
+                       ": the URL holds a password; move it to HEADROOM_DATABASE_PASSWORD or "
+                       "HEADROOM_DATABASE_PASSWORD_FILE");
+    }
+    d.url = v;
+  }
+  if (std::string v = secret_from_env("HEADROOM_DATABASE_PASSWORD"); !v.empty()) d.password = v;
+  if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
   if (const char* v = std::getenv("HEADROOM_DATABASE_KEEP")) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
-  if (std::string v = env("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+  if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
 
   HttpSettings& h = config.http;
-  if (std::string v = env("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
-  if (std::string v = env("HEADROOM_HTTP_PORT"); !v.empty()) {
+  if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
+  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty()) {
     try {
       std::size_t used = 0;
       const long long port = std::stoll(v, &used);
@@ -178,18 +186,33 @@ Config load_config(const std::string& config_path) {
       throw UsageError("HEADROOM_HTTP_PORT: expected a port 0-65535, got '" + v + "'");
     }
   }
-  h.api_token = env_or_file("HEADROOM_API_TOKEN");
-  h.unsubscribe_secret = env_or_file("HEADROOM_UNSUBSCRIBE_SECRET");
+  h.api_token = secret_from_env("HEADROOM_API_TOKEN");
+  h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
+  h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
+  if (h.unsubscribe_base_url.empty())
+    h.unsubscribe_base_url = "http://" + h.address + ":" + std::to_string(h.port) + "/unsubscribe";
 
   IncrementalSettings& inc = config.incremental;
-  if (std::string v = env("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
-  if (std::string v = env("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
+  if (std::string v = env_value("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
+  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
     long long seconds = -1;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
     if (ec != std::errc() || end != v.data() + v.size())
       throw UsageError("HEADROOM_POLL_INTERVAL_SECONDS: expected whole seconds 0-86400 (0 = off), got '" + v + "'");
     inc.poll_interval = parse_poll_interval(seconds, "HEADROOM_POLL_INTERVAL_SECONDS");
   }
+}
+
+}  // namespace
+
+Config load_config(const std::string& config_path) {
+  Config config;
+  if (!config_path.empty()) {
+    read_config_file(config_path, "--config", config);
+  } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
+    read_config_file(path, "HEADROOM_CONFIG", config);
+  }
+  settings_or_usage_error([&config] { read_environment(config); });
   return config;
 }
 

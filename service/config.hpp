@@ -4,11 +4,11 @@
 //   1. defaults (below);
 //   2. a TOML file given with --config FILE (or HEADROOM_CONFIG), one table per area;
 //   3. HEADROOM_* environment variables.
-// Secrets (the database password, SMTP password, API token) come only from
-// the environment or from a file named by the matching *_FILE variable, never
-// from flags or the config file.
-// Each area adds its own settings struct here; unknown keys inside a known
-// table are refused so that typos do not pass silently.
+// Secrets (the database password, SMTP password, API token, unsubscribe
+// secret) come only from the environment or from a file named by the matching
+// *_FILE variable (setting both is refused), never from flags or the config file.
+// Each area adds its own settings struct here; unknown tables, and unknown
+// keys inside a known table, are refused so that typos do not pass silently.
 
 #include <chrono>
 #include <string>
@@ -22,10 +22,9 @@
 namespace headroom::service {
 
 struct DatabaseSettings {
-  // libpq connection string, key=value or postgresql:// URI. Default: empty,
-  // meaning the embedded cluster. Env HEADROOM_DATABASE_URL (or
-  // HEADROOM_DATABASE_URL_FILE); TOML [database] url, which must not contain
-  // a password.
+  // libpq connection string, key=value or postgresql:// URI, which must not
+  // contain a password. Default: empty, meaning the embedded cluster. Env
+  // HEADROOM_DATABASE_URL (or HEADROOM_DATABASE_URL_FILE); TOML [database] url.
   std::string url;
   // Password for `url`, handed to libpq as PGPASSWORD. Default: none (libpq
   // then tries ~/.pgpass). Env HEADROOM_DATABASE_PASSWORD or HEADROOM_DATABASE_PASSWORD_FILE only.
@@ -52,6 +51,9 @@ struct HttpSettings {
   // Key that signs the one-click unsubscribe links. Default: none.
   // Env HEADROOM_UNSUBSCRIBE_SECRET or HEADROOM_UNSUBSCRIBE_SECRET_FILE only.
   std::string unsubscribe_secret;
+  // Public URL of /unsubscribe put in the links of emails. Default
+  // http://<address>:<port>/unsubscribe. Env HEADROOM_UNSUBSCRIBE_BASE_URL only.
+  std::string unsubscribe_base_url;
 };
 
 // How `headroom run` hears of new transactions between full cycles. With both

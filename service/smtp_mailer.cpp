@@ -1,22 +1,16 @@
 #include "service/smtp_mailer.hpp"
 
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include "service/environment.hpp"
+
 namespace headroom::service {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -60,30 +54,12 @@ void validate_smtp_settings(const SmtpSettings& s) {
 
 SmtpSettings smtp_settings_from_env() {
   SmtpSettings s;
-  s.url = env("HEADROOM_SMTP_URL");
-  s.user = env("HEADROOM_SMTP_USER");
-  const std::string password = env("HEADROOM_SMTP_PASSWORD");
-  const std::string password_file = env("HEADROOM_SMTP_PASSWORD_FILE");
-  if (!password.empty() && !password_file.empty()) {
-    throw std::invalid_argument("set only one of HEADROOM_SMTP_PASSWORD and HEADROOM_SMTP_PASSWORD_FILE");
-  }
-  s.password = password;
-  if (!password_file.empty()) {
-    std::ifstream in(password_file, std::ios::binary);
-    if (!in) throw std::invalid_argument("HEADROOM_SMTP_PASSWORD_FILE: cannot read " + password_file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    s.password = text.str();
-    while (!s.password.empty() && (s.password.back() == '\n' || s.password.back() == '\r')) s.password.pop_back();
-  }
-  const std::string from = env("HEADROOM_SMTP_FROM");
+  s.url = env_value("HEADROOM_SMTP_URL");
+  s.user = env_value("HEADROOM_SMTP_USER");
+  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
+  const std::string from = env_value("HEADROOM_SMTP_FROM");
   if (!from.empty()) s.from = from;
-  const std::string insecure = env("HEADROOM_SMTP_ALLOW_INSECURE");
-  if (insecure == "1" || insecure == "true" || insecure == "yes") {
-    s.allow_insecure = true;
-  } else if (!insecure.empty() && insecure != "0" && insecure != "false" && insecure != "no") {
-    throw std::invalid_argument("HEADROOM_SMTP_ALLOW_INSECURE must be 0 or 1, got \"" + insecure + "\"");
-  }
+  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
   if (!s.url.empty()) validate_smtp_settings(s);
   return s;
 }

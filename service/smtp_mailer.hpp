@@ -37,7 +37,7 @@ struct SmtpSettings {
 
 // Reads HEADROOM_SMTP_URL, HEADROOM_SMTP_USER, HEADROOM_SMTP_PASSWORD or
 // HEADROOM_SMTP_PASSWORD_FILE (trailing newline stripped; setting both is an
-// error), HEADROOM_SMTP_FROM, HEADROOM_SMTP_ALLOW_INSECURE (0/1/true/false).
+// error), HEADROOM_SMTP_FROM, HEADROOM_SMTP_ALLOW_INSECURE (1/0, true/false).
 // Throws std::invalid_argument naming the variable on a bad value.
 SmtpSettings smtp_settings_from_env();
 // Throws std::invalid_argument when the settings cannot work (bad scheme, ...).

@@ -69,5 +69,34 @@ TEST_F(SmtpEnv, RejectsBadValuesNamingTheVariable) {
   EXPECT_THROW(smtp_settings_from_env(), std::invalid_argument);
 }
 
+TEST_F(SmtpEnv, AllowInsecureTakesTheSameSpellingsAsEveryOtherSwitch) {
+  for (const char* yes : {"1", "true", "yes", "on"}) {
+    ::setenv("HEADROOM_SMTP_ALLOW_INSECURE", yes, 1);
+    EXPECT_TRUE(smtp_settings_from_env().allow_insecure) << yes;
+  }
+  for (const char* no : {"0", "false", "no", "off", ""}) {
+    ::setenv("HEADROOM_SMTP_ALLOW_INSECURE", no, 1);
+    EXPECT_FALSE(smtp_settings_from_env().allow_insecure) << no;
+  }
+  ::setenv("HEADROOM_SMTP_ALLOW_INSECURE", "2", 1);
+  try {
+    smtp_settings_from_env();
+    FAIL() << "'2' must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "HEADROOM_SMTP_ALLOW_INSECURE: expected 1/0 or true/false, got '2'");
+  }
+}
+
+TEST_F(SmtpEnv, APasswordInBothTheVariableAndTheFileIsRefusedWithoutEchoingIt) {
+  ::setenv("HEADROOM_SMTP_PASSWORD", "hunter2", 1);
+  ::setenv("HEADROOM_SMTP_PASSWORD_FILE", "/etc/hostname", 1);
+  try {
+    smtp_settings_from_env();
+    FAIL() << "both set must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "set only one of HEADROOM_SMTP_PASSWORD and HEADROOM_SMTP_PASSWORD_FILE");
+  }
+}
+
 }  // namespace
 }  // namespace headroom::service
