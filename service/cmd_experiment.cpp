@@ -94,6 +94,9 @@ int run_experiment(const ExperimentFlags& f) {
   const auto start = forecast::parse_iso_date(f.start);
   if (!start) throw UsageError("experiment: --start must be YYYY-MM-DD, got '" + f.start + "'");
   const Config config = load_config(f.config_path);
+  // Read (and validated) before anything touches the database: a bad value
+  // is a usage error, not a failure after --reset emptied it.
+  const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
   db::DatabaseSession session(database_options(config.database));
   auto conn = session.connect();
   db::migrate(*conn);
@@ -164,10 +167,9 @@ int run_experiment(const ExperimentFlags& f) {
   scoring.accounts_per_chunk = f.accounts_per_chunk;
   scoring.forecast.projection.horizon_days = f.horizon_days;
   scoring.history_cache = std::make_shared<HistoryCache>();
-  // Read (and validated) from the environment: a bad value is a usage error.
-  const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
   scoring.nudges.from_address = smtp.from;
   scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
+  scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
 
   // The simulated instant of each day's planning and delivery.
   std::chrono::sys_seconds simulated_now{};

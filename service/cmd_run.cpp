@@ -1,7 +1,6 @@
 // headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
 
 #include <spdlog/spdlog.h>
 
@@ -11,21 +10,17 @@
 #include "service/command.hpp"
 #include "service/config.hpp"
 #include "service/daemon.hpp"
+#include "service/environment.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
 
 namespace headroom::service {
 namespace {
 
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
-
 // HEADROOM_SMTP_RETRY_DEADLINE_SECONDS: how long a transient email failure
 // is retried, counted from the first attempt (default 24 h).
 std::chrono::seconds retry_deadline_from_env(std::chrono::seconds fallback) {
-  const std::string v = env_or("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", "");
+  const std::string v = env_value("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS");
   if (v.empty()) return fallback;
   long long seconds = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
@@ -70,8 +65,14 @@ CommandRunner add_run_command(CLI::App& app) {
                 "Keep account histories in memory between cycles and read only new rows (~200 bytes per row)");
   return [o] {
     const Config config = load_config(o->config_path);
-    // Settings errors are found before the database is touched.
+    // Settings errors are found before the database is touched: a bad value
+    // exits 2 naming it, never 1 with a connection error or after starting
+    // the embedded cluster.
     const std::chrono::seconds retry_deadline = retry_deadline_from_env(nudges::RetryPolicy{}.deadline);
+    const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
+    if (!o->once && !o->as_of.empty())
+      throw UsageError("--as-of applies to --once only; the daemon follows its clock");
+    const forecast::Date as_of = as_of_or_today(o->as_of);  // used by --once only
     db::DatabaseOptions dbo = database_options(config.database);
     dbo.keep_embedded = dbo.keep_embedded || o->keep_db;
     db::DatabaseSession session{dbo};
@@ -92,20 +93,15 @@ CommandRunner add_run_command(CLI::App& app) {
     scoring.forecast.projection.horizon_days = o->horizon_days;
     if (o->history_cache) scoring.history_cache = std::make_shared<HistoryCache>();
     // Nudges: decisions are planned with every chunk; delivery follows.
-    // Read (and validated) from the environment: a bad value is a usage error.
-    const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
     scoring.nudges.from_address = smtp.from;
     scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
-    scoring.nudges.unsubscribe_base_url =
-        env_or("HEADROOM_UNSUBSCRIBE_BASE_URL",
-               "http://" + config.http.address + ":" + std::to_string(config.http.port) + "/unsubscribe");
+    scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
     DeliverySettings delivery;
     delivery.replica_id = scoring.replica_id;
     delivery.lease = scoring.lease;
     delivery.retry.deadline = retry_deadline;
 
     if (o->once) {
-      const forecast::Date as_of = as_of_or_today(o->as_of);
       auto conn = session.connect();
       std::atomic<bool> stop{false};
       const auto r = run_scoring_cycle(*conn, as_of, scoring, stop);
@@ -121,7 +117,6 @@ CommandRunner add_run_command(CLI::App& app) {
                   d.emails_cancelled + d.in_app_cancelled, worker.email_enabled() ? "" : " (email off)");
       return r.finished ? kExitOk : kExitRuntimeFailure;
     }
-    if (!o->as_of.empty()) throw UsageError("--as-of applies to --once only; the daemon follows its clock");
     DaemonSettings d;
     d.database_url = session.url();
     d.http_address = config.http.address;
