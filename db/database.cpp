@@ -1,5 +1,7 @@
 #include "db/database.hpp"
 
+#include <pqxx/except>
+
 namespace headroom::db {
 
 DatabaseSession::DatabaseSession(const DatabaseOptions& options) : url_(options.url) {
@@ -10,7 +12,23 @@ DatabaseSession::DatabaseSession(const DatabaseOptions& options) : url_(options.
 }
 
 std::unique_ptr<pqxx::connection> DatabaseSession::connect() const {
-  return std::make_unique<pqxx::connection>(url_);
+  try {
+    return std::make_unique<pqxx::connection>(url_);
+  } catch (const pqxx::broken_connection& e) {
+    // libpq says what failed but not where the address came from. The URL is
+    // left out of the message: it may hold a password.
+    std::string message = e.what();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (cluster_) {
+      message += "\nThe embedded cluster in " + cluster_->dir().string() + " did not accept the connection; see " +
+                 (cluster_->dir() / "server.log").string() + ", or 'headroom db status'";
+    } else {
+      message += "\nCheck HEADROOM_DATABASE_URL or [database] url in the config file, or unset both to use the "
+                 "embedded cluster";
+    }
+    // Still a broken_connection: callers that retry on it keep doing so.
+    throw pqxx::broken_connection(message);
+  }
 }
 
 }  // namespace headroom::db
