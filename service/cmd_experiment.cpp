@@ -13,7 +13,9 @@
 //             without nudges) gives the true effect, written to --truth-out
 //             for comparison with `headroom report`, which never reads it.
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -97,6 +99,15 @@ int run_experiment(const ExperimentFlags& f) {
   // Read (and validated) before anything touches the database: a bad value
   // is a usage error, not a failure after --reset emptied it.
   const SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
+  // The truth is written after the whole run: a path that cannot be written
+  // is refused now, not after the experiment's minutes are spent.
+  if (!f.truth_out.empty()) {
+    const fs::path path(f.truth_out);
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const fs::path& probe = fs::exists(path) ? path : dir;
+    if (::access(probe.c_str(), W_OK) != 0)
+      throw UsageError("experiment: cannot write --truth-out " + f.truth_out + ": " + std::strerror(errno));
+  }
   db::DatabaseSession session(database_options(config.database));
   auto conn = session.connect();
   db::migrate(*conn);

@@ -106,6 +106,12 @@ TEST(CliSettings, ExperimentWithBadSmtpSettingsIsAUsageErrorBeforeTheDatabase) {
   EXPECT_THAT(r.output, HasSubstr("HEADROOM_SMTP_ALLOW_INSECURE: expected 1/0 or true/false, got 'sometimes'"));
 }
 
+TEST(CliSettings, ExperimentWithAnUnwritableTruthPathIsAUsageErrorBeforeTheDatabase) {
+  const Result r = headroom("experiment --reset --truth-out /nonexistent-dir/truth.json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cannot write --truth-out /nonexistent-dir/truth.json: No such file or directory"));
+}
+
 TEST(CliSettings, AnUnreachableServerExitsOneSayingWhatToCheckWithoutThePassword) {
   const Result r = headroom("migrate", std::string(kNoServer) + " HEADROOM_DATABASE_PASSWORD=hunter2");
   EXPECT_EQ(r.exit_code, 1) << r.output;
