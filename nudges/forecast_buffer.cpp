@@ -5,11 +5,11 @@
 
 namespace headroom::nudges {
 
-ForecastBufferChoice choose_forecast_buffer(std::span<const Policy> policies) {
+ForecastBufferChoice choose_forecast_buffer(std::span<const Policy> policies, std::chrono::sys_seconds now) {
   // Ordered by amount, so the first of equally named buffers is the lowest.
   std::map<std::int64_t, std::size_t> named;
   for (const Policy& p : policies)
-    if (p.active) ++named[p.buffer.cents()];
+    if (in_force(p, now)) ++named[p.buffer.cents()];
   ForecastBufferChoice choice;
   std::size_t best = 0;
   for (const auto& [cents, count] : named) {
@@ -19,7 +19,7 @@ ForecastBufferChoice choose_forecast_buffer(std::span<const Policy> policies) {
     }
   }
   for (const Policy& p : policies)
-    if (p.active && p.buffer != choice.buffer) choice.unserved.push_back(p.name);
+    if (in_force(p, now) && p.buffer != choice.buffer) choice.unserved.push_back(p.name);
   return choice;
 }
 

@@ -8,6 +8,7 @@
 // `buffer_mismatch` until they agree, and the caller says so in its log.
 // Thread safety: pure function.
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ struct ForecastBufferChoice {
   std::vector<std::string> unserved;  // active policies naming another buffer, in input order
 };
 
-// Policies that are not active are ignored; none active gives zero.
-ForecastBufferChoice choose_forecast_buffer(std::span<const Policy> policies);
+// Only policies in force at `now` (in_force: the ones the planner plans)
+// count; none gives zero.
+ForecastBufferChoice choose_forecast_buffer(std::span<const Policy> policies, std::chrono::sys_seconds now);
 
 }  // namespace headroom::nudges

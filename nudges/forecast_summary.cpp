@@ -56,16 +56,6 @@ ForecastSummary summarize_forecast(const forecast::BalanceForecast& f, double da
       }
     }
   }
-  // A buffer is crossed on or before the day the balance goes below zero: the
-  // lead time of a buffer policy counts to the first day below the buffer.
-  if (!zero_buffer) {
-    for (const auto& day : f.days) {
-      if (day.p_below_buffer >= day_threshold) {
-        if (!s.first_risky_day || day.date < *s.first_risky_day) s.first_risky_day = day.date;
-        break;
-      }
-    }
-  }
   if (!s.next_income_date) {
     for (const auto& flow : f.scheduled) {
       if (flow.kind != forecast::StreamKind::kIncome || flow.date < f.as_of || flow.amount.cents() <= 0) continue;

@@ -8,10 +8,7 @@
 //   first_risky_day             the first explained risk day (projection's
 //                               risk_days, P(below zero) >= its risk threshold);
 //                               when the forecast carries none, the first day
-//                               whose P(below buffer) >= day_threshold; else none.
-//                               With a non-zero buffer, the first day whose
-//                               P(below buffer) >= day_threshold when that is
-//                               earlier (the buffer is crossed first)
+//                               whose P(below buffer) >= day_threshold; else none
 //   expected_shortfall          that risk day's E[-balance | balance < 0]
 //                               (>= 0; 0 when no risk day was explained)
 //   drivers                     that day's scheduled outflows (bills, signed < 0)

@@ -138,10 +138,7 @@ std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy
     return out;
   };
 
-  if (!policy.active || (policy.active_from && now < *policy.active_from) ||
-      (policy.active_to && now >= *policy.active_to)) {
-    return emit_all(Reason::policy_inactive);
-  }
+  if (!in_force(policy, now)) return emit_all(Reason::policy_inactive);
   if (forecast.buffer != policy.buffer) return emit_all(Reason::buffer_mismatch);
   if (!forecast.first_risky_day || !(forecast.window_probability >= policy.risk_threshold)) {
     return emit_all(Reason::below_threshold);

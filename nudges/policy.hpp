@@ -84,4 +84,11 @@ nlohmann::json policy_to_json(const Policy& policy);
 // Re-checks invariants of a programmatically built policy; throws PolicyError.
 void validate_policy(const Policy& policy, std::string_view source);
 
+// Active and inside its [active_from, active_to) window at `now`: the policies
+// the planner plans (any other decides policy_inactive).
+inline bool in_force(const Policy& policy, std::chrono::sys_seconds now) {
+  return policy.active && !(policy.active_from && now < *policy.active_from) &&
+         !(policy.active_to && now >= *policy.active_to);
+}
+
 }  // namespace headroom::nudges

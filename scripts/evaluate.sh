@@ -10,8 +10,8 @@
 # and prints one table per model. Env HEADROOM_BIN overrides the binary
 # (default: build/bin/headroom).
 # When R with the forecast package is installed (Debian's r-cran-forecast;
-# scripts/bootstrap.sh does not install it), it also runs the auto.arima peer
-# (scripts/peers/auto_arima.R, P sample paths, default 100) on T tasks
+# scripts/bootstrap.sh does not install it), it also runs the auto.arima and
+# ets peers (scripts/peers/r_forecast.R, P sample paths, default 100) on T tasks
 # (default 2000: four random origins of each of T/4 random accounts; about a
 # third of a second per task) and scores the engine on the same tasks, so the
 # two rows compare like with like. --peer-tasks 0 skips it.
@@ -56,7 +56,7 @@ done
 
 [[ $peer_tasks -gt 0 ]] || exit 0
 if ! /usr/bin/Rscript -e 'quit(status = !requireNamespace("forecast", quietly = TRUE))' >/dev/null 2>&1; then
-  echo "== auto.arima peer skipped: R's forecast package is not installed (apt-get install r-cran-forecast)" >&2
+  echo "== R peers skipped: R's forecast package is not installed (apt-get install r-cran-forecast)" >&2
   exit 0
 fi
 # The peer's tasks: four random origins (of the engine's) of each of
@@ -75,10 +75,12 @@ awk -F, 'NR > 1 { print $1 }' "$out/pred-engine.csv" | uniq |
 awk -F, 'NR == FNR { keep[$1] = 1; next } FNR == 1 || ($1 in keep)' "$peer/accounts" "$txns" >"$peer/transactions.csv"
 awk -F, 'NR == FNR { keep[$1 "," $2] = 1; next } FNR == 1 || (($1 "," $2) in keep)' "$peer/tasks.csv" \
   "$out/pred-engine.csv" >"$peer/pred-engine.csv"
-echo "== auto.arima peer on $(($(wc -l <"$peer/tasks.csv") - 1)) tasks ($peer_paths paths each)" >&2
-/usr/bin/Rscript "$ROOT/scripts/peers/auto_arima.R" "$peer/transactions.csv" "$peer/tasks.csv" "$horizon" \
-  "$peer_paths" "$seed" "$peer/pred-auto-arima.csv"
-for model in engine auto-arima; do
+for model in auto.arima ets; do
+  echo "== $model peer on $(($(wc -l <"$peer/tasks.csv") - 1)) tasks ($peer_paths paths each)" >&2
+  /usr/bin/Rscript "$ROOT/scripts/peers/r_forecast.R" "$model" "$peer/transactions.csv" "$peer/tasks.csv" \
+    "$horizon" "$peer_paths" "$seed" "$peer/pred-$model.csv"
+done
+for model in engine auto.arima ets; do
   "$BIN" evaluate --predictions "$peer/pred-$model.csv" --transactions "$txns" --horizon "$horizon" \
     --label "$model (peer tasks)" --json "$peer/scores-$model.json"
 done

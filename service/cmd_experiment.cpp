@@ -103,8 +103,10 @@ int run_experiment(const ExperimentFlags& f) {
   // is refused now, not after the experiment's minutes are spent.
   if (!f.truth_out.empty()) {
     const fs::path path(f.truth_out);
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw UsageError("experiment: --truth-out " + f.truth_out + " is a directory");
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    const fs::path& probe = fs::exists(path) ? path : dir;
+    const fs::path& probe = fs::exists(path, ec) ? path : dir;
     if (::access(probe.c_str(), W_OK) != 0)
       throw UsageError("experiment: cannot write --truth-out " + f.truth_out + ": " + std::strerror(errno));
   }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -26,9 +28,12 @@ bool url_has_password(const std::string& url) {
   }
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return false;
-  const auto at = url.find('@', scheme + 3);
-  if (at == std::string::npos) return false;
-  return url.substr(scheme + 3, at - scheme - 3).find(':') != std::string::npos;
+  // Only the authority (up to the path, query or fragment) holds user:secret@;
+  // an '@' further on is data, e.g. ?application_name=svc@eu.
+  const std::string_view rest = std::string_view(url).substr(scheme + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const auto at = authority.rfind('@');
+  return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
 }
 
 void read_database_table(const toml::table& t, const std::string& file, DatabaseSettings& s) {

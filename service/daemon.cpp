@@ -238,12 +238,14 @@ void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& s
   // incremental). If a batch fails for a reason other than those three,
   // the accounts go one by one below, so a bad account holds back no other.
   constexpr std::size_t kBatch = 500;
+  if (pending.empty()) return;
+  const ScoringSettings this_round = with_policy_buffer(conn, s.scoring, today_utc(s), false);
   while (pending.size() > 1 && !stopper.flag().load()) {
     auto end = pending.begin();
     std::advance(end, static_cast<std::ptrdiff_t>(std::min(kBatch, pending.size())));
     const std::vector<std::string> batch(pending.begin(), end);
     try {
-      metrics.incremental_rescores += rescore_accounts(conn, batch, today_utc(s), s.scoring);
+      metrics.incremental_rescores += rescore_accounts(conn, batch, today_utc(s), this_round);
     } catch (const std::exception& e) {
       if (keeps_accounts_pending(e)) throw;
       spdlog::warn("[daemon] incremental: batch of {} accounts failed ({}); one by one instead", batch.size(), e.what());
@@ -254,7 +256,7 @@ void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& s
   while (!pending.empty() && !stopper.flag().load()) {
     const std::string& account = *pending.begin();
     try {
-      if (rescore_account(conn, account, today_utc(s), s.scoring)) ++metrics.incremental_rescores;
+      if (rescore_account(conn, account, today_utc(s), this_round)) ++metrics.incremental_rescores;
     } catch (const std::exception& e) {
       if (keeps_accounts_pending(e)) throw;
       ++metrics.database_errors;

@@ -77,6 +77,7 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
       {"warn", LogLevel::warn},
       {"warning", LogLevel::warn},
       {"error", LogLevel::error},
+      {"err", LogLevel::error},  // spdlog's own name, accepted before names were checked
       {"critical", LogLevel::critical},
       {"off", LogLevel::off},
   };

@@ -104,30 +104,6 @@ std::vector<forecast::AccountForecast> score_range(pqxx::connection& conn, const
       as_of, settings, pool);
 }
 
-// The settings of one cycle or incremental round: forecasts are made against
-// the buffer the active policies name (nudges/forecast_buffer.hpp), read once
-// here, so a policy's new buffer applies from the next cycle or round.
-ScoringSettings with_policy_buffer(pqxx::connection& conn, const ScoringSettings& configured, bool log_unserved) {
-  ScoringSettings s = configured;
-  if (!s.nudges.enabled) return s;
-  std::vector<nudges::Policy> active;
-  {
-    pqxx::read_transaction tx{conn};
-    for (auto& stored : db::load_active_policies(tx).policies) active.push_back(std::move(stored.policy));
-  }
-  const auto choice = nudges::choose_forecast_buffer(active);
-  s.forecast.projection.buffer = choice.buffer;
-  if (log_unserved && !choice.unserved.empty()) {
-    std::string names;
-    for (const auto& name : choice.unserved) names += (names.empty() ? "" : ", ") + name;
-    spdlog::warn("[scoring] forecasts are made against the buffer {} that most active policies name; {} other "
-                 "polic{} ({}) decide buffer_mismatch until their buffers agree",
-                 choice.buffer.to_decimal_string(), choice.unserved.size(),
-                 choice.unserved.size() == 1 ? "y" : "ies", names);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string default_replica_id() {
@@ -136,9 +112,32 @@ std::string default_replica_id() {
   return std::string(host) + ":" + std::to_string(::getpid());
 }
 
+ScoringSettings with_policy_buffer(pqxx::connection& conn, const ScoringSettings& configured, forecast::Date as_of,
+                                   bool log_unserved) {
+  ScoringSettings s = configured;
+  if (!s.nudges.enabled) return s;
+  std::vector<nudges::Policy> policies;
+  {
+    pqxx::read_transaction tx{conn};
+    for (auto& stored : db::load_active_policies(tx).policies) policies.push_back(std::move(stored.policy));
+  }
+  const auto choice =
+      nudges::choose_forecast_buffer(policies, planning_time(as_of, std::chrono::system_clock::now()));
+  s.forecast.projection.buffer = choice.buffer;
+  if (log_unserved && !choice.unserved.empty()) {
+    std::string names;
+    for (const auto& name : choice.unserved) names += (names.empty() ? "" : ", ") + name;
+    spdlog::warn("[scoring] forecasts are made against the buffer {} that most policies in force name; {} other "
+                 "polic{} ({}) decide buffer_mismatch until their buffers agree",
+                 choice.buffer.to_decimal_string(), choice.unserved.size(),
+                 choice.unserved.size() == 1 ? "y" : "ies", names);
+  }
+  return s;
+}
+
 CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, const ScoringSettings& configured,
                               const std::atomic<bool>& stop, bool wait_for_others) {
-  const ScoringSettings settings = with_policy_buffer(conn, configured, true);
+  const ScoringSettings settings = with_policy_buffer(conn, configured, as_of, true);
   const auto started = std::chrono::steady_clock::now();
   const std::string replica = settings.replica_id.empty() ? default_replica_id() : settings.replica_id;
   CycleResult result;
@@ -239,9 +238,8 @@ bool rescore_account(pqxx::connection& conn, const std::string& account_id, fore
 }
 
 std::size_t rescore_accounts(pqxx::connection& conn, const std::vector<std::string>& account_ids,
-                             forecast::Date as_of, const ScoringSettings& configured) {
+                             forecast::Date as_of, const ScoringSettings& settings) {
   if (account_ids.empty()) return 0;
-  const ScoringSettings settings = with_policy_buffer(conn, configured, false);
   // Forecasts overlap the read as in a full cycle; one account needs no pool.
   boost::asio::thread_pool pool(account_ids.size() > 1 ? pool_size(settings) : 1);
   auto results = score_streamed(

@@ -56,6 +56,15 @@ struct CycleResult {
   double write_seconds = 0;
 };
 
+// The settings of one full cycle or incremental round: `configured`, with
+// forecasts made against the buffer that most policies in force name
+// (nudges/forecast_buffer.hpp), read from headroom.nudge_policies in a short
+// transaction of its own, so a policy's new buffer applies from the next cycle
+// or round. With nudges off, `configured` as is. `log_unserved` warns, naming
+// the policies whose buffer is not served (they decide buffer_mismatch).
+ScoringSettings with_policy_buffer(pqxx::connection& conn, const ScoringSettings& configured, forecast::Date as_of,
+                                   bool log_unserved);
+
 // Takes part in the cycle for `as_of` until no chunk is left to lease or
 // `stop` becomes true (checked between chunks: a chunk in flight completes,
 // so a stop never leaves a partial batch). When `wait_for_others` is set it
@@ -65,7 +74,8 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
                               const std::atomic<bool>& stop, bool wait_for_others = true);
 
 // Re-forecasts one account now (incremental path) and stores it; false when
-// the account has no transactions.
+// the account has no transactions. Unlike a full cycle these take `settings`
+// as given: the caller resolves them once per round (with_policy_buffer).
 bool rescore_account(pqxx::connection& conn, const std::string& account_id, forecast::Date as_of,
                      const ScoringSettings& settings);
 

@@ -55,30 +55,6 @@ TEST(ForecastSummary, UsesTheBufferProbabilityWhenTheBufferIsNotZero) {
   EXPECT_EQ(s.buffer.cents(), 5000);
 }
 
-TEST(ForecastSummary, WithABufferTheFirstRiskyDayIsTheFirstDayBelowTheBuffer) {
-  auto f = risky_forecast();
-  ASSERT_FALSE(f.risk_days.empty());
-  const forecast::Date overdraft_day = f.risk_days.front().date;
-  for (int i = -3; i <= 0; ++i) {
-    forecast::DayForecast d;
-    d.date = overdraft_day + forecast::Date::duration(i);
-    d.p_below_zero = i == 0 ? 0.6 : 0.0;
-    d.p_below_buffer = i >= -2 ? 0.7 : 0.1;
-    f.days.push_back(d);
-  }
-  f.buffer = Money::from_cents(5000);
-  const ForecastSummary with_buffer = summarize_forecast(f, 0.5);
-  ASSERT_TRUE(with_buffer.first_risky_day);
-  EXPECT_EQ(*with_buffer.first_risky_day, overdraft_day - forecast::Date::duration(2));
-  // The overdraft day's explanation still travels with it.
-  EXPECT_EQ(with_buffer.drivers.size(), summarize_forecast(risky_forecast(), 0.5).drivers.size());
-
-  f.buffer = Money::from_cents(0);
-  const ForecastSummary zero = summarize_forecast(f, 0.5);
-  ASSERT_TRUE(zero.first_risky_day);
-  EXPECT_EQ(*zero.first_risky_day, overdraft_day);
-}
-
 TEST(ForecastSummary, FallsBackToTheFirstDayAboveTheThresholdWhenNoRiskDayIsExplained) {
   auto f = risky_forecast();
   f.risk_days.clear();

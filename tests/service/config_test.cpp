@@ -120,7 +120,9 @@ TEST_F(ConfigTest, APasswordInTheUrlFileNamesTheFileVariable) {
 
 TEST_F(ConfigTest, AUrlWithoutAPasswordIsKept) {
   for (const char* url : {"host=/run/postgresql dbname=password_store user=headroom",
-                          "postgresql://headroom@db.bank.example:5433/headroom"}) {
+                          "postgresql://headroom@db.bank.example:5433/headroom",
+                          "postgresql://db.bank.example:5432/headroom?application_name=svc@eu",
+                          "postgresql://db.bank.example/headroom?user=headroom@bankserver"}) {
     ::setenv("HEADROOM_DATABASE_URL", url, 1);
     EXPECT_EQ(load_config("").database.url, url);
   }

@@ -153,6 +153,26 @@ TEST_F(NudgeCycle, ForecastsAreMadeAgainstTheBufferTheActivePoliciesNameAndAnOdd
   EXPECT_GT(count("SELECT count(*) FROM headroom.nudge_decisions WHERE policy = 'default' AND outcome = 'send'"), 0);
 }
 
+TEST_F(NudgeCycle, AnIncrementalRoundResolvedOnceUsesThePolicyBufferToo) {
+  nudges::Policy policy;
+  {
+    pqxx::read_transaction tx{*conn_};
+    policy = db::load_active_policies(tx).policies.at(0).policy;
+  }
+  policy.buffer = forecast::Money::from_cents(30000);
+  db::store_policies(*conn_, {policy});
+  const service::ScoringSettings round = service::with_policy_buffer(*conn_, settings_, as_of_, false);
+  EXPECT_EQ(round.forecast.projection.buffer, forecast::Money::from_cents(30000));
+  ASSERT_EQ(service::rescore_accounts(*conn_, {"acct-000", "acct-001", "acct-002"}, as_of_, round), 3u);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE buffer_cents = 30000"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE reason = 'buffer_mismatch'"), 0);
+  // With nudges off the configured forecast is left alone.
+  service::ScoringSettings forecasts_only = settings_;
+  forecasts_only.nudges.enabled = false;
+  EXPECT_EQ(service::with_policy_buffer(*conn_, forecasts_only, as_of_, false).forecast.projection.buffer,
+            forecast::Money::from_cents(0));
+}
+
 TEST_F(NudgeCycle, RerunningTheCycleDoesNotDuplicateOutboxOrInAppRows) {
   ASSERT_TRUE(run_cycle(as_of_).finished);
   const long long outbox = count("SELECT count(*) FROM headroom.nudge_outbox");

@@ -1,13 +1,14 @@
-# The auto.arima peer of scripts/evaluate.sh: what an analyst would fit to an
-# account's daily end-of-day balance with R's forecast package.
+# The R peers of scripts/evaluate.sh: what an analyst would fit to an
+# account's daily end-of-day balance with R's forecast package, MODEL being
+# auto.arima or ets.
 #
-#   /usr/bin/Rscript scripts/peers/auto_arima.R TRANSACTIONS.csv TASKS.csv HORIZON PATHS SEED OUT.csv
+#   /usr/bin/Rscript scripts/peers/r_forecast.R MODEL TRANSACTIONS.csv TASKS.csv HORIZON PATHS SEED OUT.csv
 #
 # For each task (account_id, origin) it builds the end-of-day balance series
 # of the days before origin the way the engine does (the bank's balance_after
 # of the day's last row, else the last known balance carried forward with the
 # amounts, carried over days without rows; at most the last 400 days), fits
-# forecast::auto.arima to it, simulates PATHS sample paths of HORIZON days and
+# forecast::auto.arima or forecast::ets to it, simulates PATHS sample paths of HORIZON days and
 # writes p_overdraft = the share of paths with an end-of-day balance < 0 on at
 # least one day of [origin, origin + HORIZON - 1]: the backtest's output format.
 # A fit that fails gives the last balance's sign (and is counted on stderr).
@@ -19,9 +20,12 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 6) {
-  stop("usage: auto_arima.R TRANSACTIONS.csv TASKS.csv HORIZON PATHS SEED OUT.csv", call. = FALSE)
+if (length(args) != 7 || !(args[1] %in% c("auto.arima", "ets"))) {
+  stop("usage: r_forecast.R auto.arima|ets TRANSACTIONS.csv TASKS.csv HORIZON PATHS SEED OUT.csv", call. = FALSE)
 }
+model <- args[1]
+fit_model <- if (model == "ets") ets else auto.arima
+args <- args[-1]
 horizon <- as.integer(args[3])
 paths <- as.integer(args[4])
 max_days <- 400L
@@ -55,7 +59,7 @@ score_task <- function(i) {
   y <- end_of_day_balances(by_account[[tasks$account_id[i]]], tasks$origin[i])
   failed <- FALSE
   p <- if (is.null(y)) 0 else tryCatch({
-    fit <- auto.arima(ts(y))
+    fit <- fit_model(ts(y))
     lows <- vapply(seq_len(paths), function(k) min(simulate(fit, nsim = horizon, future = TRUE)), numeric(1))
     mean(lows < 0)
   }, error = function(e) {
@@ -75,6 +79,6 @@ wall <- proc.time()[["elapsed"]] - started
 write.csv(data.frame(account_id = tasks$account_id, origin = format(tasks$origin),
                      p_overdraft = sprintf("%.6f", scored[, "p"])),
           args[6], row.names = FALSE, quote = FALSE)
-message(sprintf("# auto.arima: %d tasks in %.1f s on %d cores, %.0f ms per task (median %.0f ms), %d fits failed",
-                nrow(tasks), wall, cores, 1000 * mean(scored[, "seconds"]), 1000 * median(scored[, "seconds"]),
+message(sprintf("# %s: %d tasks in %.1f s on %d cores, %.0f ms per task (median %.0f ms), %d fits failed",
+                model, nrow(tasks), wall, cores, 1000 * mean(scored[, "seconds"]), 1000 * median(scored[, "seconds"]),
                 sum(scored[, "failed"])))
