@@ -17,6 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "db/migrations.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace headroom::testing {
@@ -49,29 +50,6 @@ class TempDir {
 };
 
 inline const std::string kCsvHeader = "account_id,txn_id,posted_at,amount,balance_after,description,kind\n";
-
-// Output (stdout and stderr) and exit code of a shell command.
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-inline CommandResult run_command(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-inline std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // Records the payloads of one channel's notifications, in arrival order.
 struct NotificationRecorder : pqxx::notification_receiver {

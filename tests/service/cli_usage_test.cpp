@@ -3,13 +3,12 @@
 // saying what to check. The database URL points at a folder with no server,
 // and the binary runs from /tmp with a clean environment, so nothing here
 // can start an embedded cluster or reach a real database.
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "tests/support/run_command.hpp"
 
 namespace {
 
@@ -18,24 +17,12 @@ using ::testing::Not;
 
 constexpr const char* kNoServer = "HEADROOM_DATABASE_URL='host=/nonexistent-dir dbname=x'";
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using Result = headroom::testing::CommandResult;
 
 // `env` is a shell-quoted list of VAR=value words.
 Result headroom(const std::string& args, const std::string& env = kNoServer) {
-  const std::string command =
-      "cd /tmp && env -i " + env + " '" + std::string(HEADROOM_BINARY) + "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return headroom::testing::run_command("cd /tmp && env -i " + env + " '" + std::string(HEADROOM_BINARY) + "' " +
+                                        args);
 }
 
 TEST(CliSettings, AnUnknownCommandIsNamedAndTheCommandsListed) {
