@@ -1,7 +1,6 @@
 #include "service/logging.hpp"
 
 #include <cctype>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "service/command.hpp"
+#include "service/environment.hpp"
 
 namespace headroom::service {
 namespace {
@@ -93,12 +93,11 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
 
 LogSettings log_settings_from_env() {
   LogSettings settings;
-  if (const char* f = std::getenv("HEADROOM_LOG_FORMAT"); f && *f && !parse_log_format(f, settings.format))
-    throw UsageError(std::string("HEADROOM_LOG_FORMAT: expected text or json; got '") + f + "'");
-  if (const char* l = std::getenv("HEADROOM_LOG_LEVEL"); l && *l && !parse_log_level(l, settings.level))
-    throw UsageError(std::string("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, "
-                                 "off; got '") +
-                     l + "'");
+  if (const std::string f = env_value("HEADROOM_LOG_FORMAT"); !f.empty() && !parse_log_format(f, settings.format))
+    throw UsageError("HEADROOM_LOG_FORMAT: expected text or json; got '" + f + "'");
+  if (const std::string l = env_value("HEADROOM_LOG_LEVEL"); !l.empty() && !parse_log_level(l, settings.level))
+    throw UsageError("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, off; got '" + l +
+                     "'");
   return settings;
 }
 

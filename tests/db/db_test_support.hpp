@@ -104,6 +104,13 @@ inline void seed_pay_rent_card(pqxx::transaction_base& tx, const PayRentCardHist
       h.card_description_mod);
 }
 
+// The same in a transaction of its own, committed.
+inline void seed_pay_rent_card(pqxx::connection& conn, const PayRentCardHistory& h) {
+  pqxx::work tx{conn};
+  seed_pay_rent_card(tx, h);
+  tx.commit();
+}
+
 // Fixture: a fresh database with the embedded migrations applied.
 class MigratedDatabase : public ::testing::Test {
  protected:

@@ -34,9 +34,7 @@ void seed_transactions(pqxx::connection& conn, int accounts) {
   history.card_day_mod = 1;  // the same amount every day
   history.card_description = "CARD ";
   history.card_description_mod = 7;
-  pqxx::work tx{conn};
-  headroom::testing::seed_pay_rent_card(tx, history);
-  tx.commit();
+  headroom::testing::seed_pay_rent_card(conn, history);
 }
 
 long long count(const std::string& url, const std::string& sql) {

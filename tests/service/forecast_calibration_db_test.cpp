@@ -41,9 +41,7 @@ class ForecastCalibration : public headroom::testing::MigratedDatabase {
     // payday, the others never do.
     headroom::testing::PayRentCardHistory history;
     history.accounts = kAccounts;
-    pqxx::work tx{*conn_};
-    headroom::testing::seed_pay_rent_card(tx, history);
-    tx.commit();
+    headroom::testing::seed_pay_rent_card(*conn_, history);
   }
 
   service::ScoringSettings settings() {

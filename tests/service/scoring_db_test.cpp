@@ -27,9 +27,7 @@ class ScoringCycle : public headroom::testing::MigratedDatabase {
     // kAccounts accounts; balance_after is the running sum from 400.00.
     headroom::testing::PayRentCardHistory history;
     history.accounts = kAccounts;
-    pqxx::work tx{*conn_};
-    headroom::testing::seed_pay_rent_card(tx, history);
-    tx.commit();
+    headroom::testing::seed_pay_rent_card(*conn_, history);
   }
 
 
