@@ -3,4 +3,4 @@
 add_executable(nudges_bench ${CMAKE_CURRENT_LIST_DIR}/nudges_bench.cpp)
 target_link_libraries(nudges_bench PRIVATE headroom_nudges benchmark::benchmark)
 add_executable(smtp_bench ${CMAKE_CURRENT_LIST_DIR}/smtp_bench.cpp)
-target_link_libraries(smtp_bench PRIVATE headroom_service headroom_nudges benchmark::benchmark)
+target_link_libraries(smtp_bench PRIVATE headroom_edge headroom_nudges benchmark::benchmark)

@@ -10,7 +10,7 @@
 #include "nudges/planner.hpp"
 #include "nudges/templates.hpp"
 #include "nudges/unsubscribe.hpp"
-#include "service/smtp_mailer.hpp"
+#include "edge/smtp_mailer.hpp"
 
 namespace {
 
@@ -22,11 +22,11 @@ void BM_ComposeAndSendEmail(benchmark::State& state) {
     state.SkipWithError("HEADROOM_BENCH_SMTP_URL not set (run scripts/bench.sh nudges)");
     return;
   }
-  service::SmtpSettings settings;
+  edge::SmtpSettings settings;
   settings.url = url;
   settings.from = "alerts@bank.example";
   settings.allow_insecure = true;
-  service::SmtpMailer mailer(settings);
+  edge::SmtpMailer mailer(settings);
 
   nudges::ForecastSummary f;
   f.first_risky_day = forecast::make_date(2026, 3, 13);
@@ -52,7 +52,7 @@ void BM_ComposeAndSendEmail(benchmark::State& state) {
     c.unsubscribe_url = url_text;
     c.date = date;
     const auto r = mailer.send({c.to, c.message_id, nudges::compose_email(c)});
-    failed += r.status != service::DeliveryStatus::delivered;
+    failed += r.status != edge::DeliveryStatus::delivered;
   }
   if (failed) state.SkipWithError("some messages were not delivered");
   state.counters["messages/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

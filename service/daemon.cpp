@@ -22,8 +22,8 @@
 #include "db/nudge_store.hpp"
 #include "db/transaction_watermark.hpp"
 #include "nudges/unsubscribe.hpp"
-#include "service/http_server.hpp"
-#include "service/metrics.hpp"
+#include "edge/http_server.hpp"
+#include "edge/metrics.hpp"
 
 namespace headroom::service {
 namespace {
@@ -42,7 +42,7 @@ std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap, st
 }
 
 // The calibration gauges follow the tracker (a copy: scrapes never wait on it).
-void publish_calibration(const DaemonSettings& s, Metrics& metrics) {
+void publish_calibration(const DaemonSettings& s, edge::Metrics& metrics) {
   if (s.scoring.calibration) metrics.set_forecast_calibration(s.scoring.calibration->summary());
 }
 
@@ -80,7 +80,7 @@ class Stopper {
 // connections, calls connected() once they are up (which resets the backoff)
 // and returns only when stopped; `sleep(d)` waits up to d, true when stopped.
 template <class Session, class Sleep>
-void run_reconnecting(const char* name, const DaemonSettings& s, Metrics& metrics, const Stopper& stopper,
+void run_reconnecting(const char* name, const DaemonSettings& s, edge::Metrics& metrics, const Stopper& stopper,
                       Sleep&& sleep, Session&& session) {
   std::mt19937_64 rng{std::random_device{}()};
   int failures = 0;
@@ -96,12 +96,12 @@ void run_reconnecting(const char* name, const DaemonSettings& s, Metrics& metric
   }
 }
 
-class DatabaseBackend : public ApiBackend {
+class DatabaseBackend : public edge::ApiBackend {
  public:
-  DatabaseBackend(const DaemonSettings& s, Metrics& m, std::atomic<bool>& db_ok) : s_(s), metrics_(m), db_ok_(db_ok) {}
+  DatabaseBackend(const DaemonSettings& s, edge::Metrics& m, std::atomic<bool>& db_ok) : s_(s), metrics_(m), db_ok_(db_ok) {}
 
-  Readiness readiness() override {
-    Readiness r;
+  edge::Readiness readiness() override {
+    edge::Readiness r;
     r.database_reachable = db_ok_.load();
     const double finished = metrics_.last_cycle_finished_unix.load();
     if (finished > 0) r.last_cycle_age_seconds = unix_seconds(s_.now()) - finished;
@@ -124,21 +124,21 @@ class DatabaseBackend : public ApiBackend {
       return db::read_nudge_feed_json(tx, account_id);
     });
   }
-  std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, AckStatus status) override {
-    return with_db([&](pqxx::connection& c) -> std::optional<AckOutcome> {
+  std::optional<edge::AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, edge::AckStatus status) override {
+    return with_db([&](pqxx::connection& c) -> std::optional<edge::AckOutcome> {
       pqxx::work tx{c};
-      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == AckStatus::seen ? "seen" : "dismissed");
+      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == edge::AckStatus::seen ? "seen" : "dismissed");
       if (r == db::AckResult::unknown_nudge && !db::read_nudge_feed_json(tx, account_id)) return std::nullopt;
       tx.commit();
-      return r == db::AckResult::updated ? AckOutcome::updated : AckOutcome::unknown_nudge;
+      return r == db::AckResult::updated ? edge::AckOutcome::updated : edge::AckOutcome::unknown_nudge;
     });
   }
   // One-click opt-out (RFC 8058): the signed token names the account.
-  UnsubscribeOutcome unsubscribe(std::string_view token) override {
+  edge::UnsubscribeOutcome unsubscribe(std::string_view token) override {
     const std::string& secret = s_.scoring.nudges.unsubscribe_secret;
-    if (secret.empty()) return UnsubscribeOutcome::invalid_token;
+    if (secret.empty()) return edge::UnsubscribeOutcome::invalid_token;
     const auto account = nudges::verify_unsubscribe_token(secret, token);
-    if (!account) return UnsubscribeOutcome::invalid_token;
+    if (!account) return edge::UnsubscribeOutcome::invalid_token;
     with_db([&](pqxx::connection& c) {
       pqxx::work tx{c};
       db::record_opt_out(tx, *account);
@@ -146,7 +146,7 @@ class DatabaseBackend : public ApiBackend {
       return 0;
     });
     spdlog::info("[daemon] account {} opted out of nudges", *account);
-    return UnsubscribeOutcome::recorded;
+    return edge::UnsubscribeOutcome::recorded;
   }
 
  private:
@@ -160,11 +160,11 @@ class DatabaseBackend : public ApiBackend {
     }
   }
   const DaemonSettings& s_;
-  Metrics& metrics_;
+  edge::Metrics& metrics_;
   std::atomic<bool>& db_ok_;
 };
 
-void scoring_loop(const DaemonSettings& s, Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper,
+void scoring_loop(const DaemonSettings& s, edge::Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper,
                   std::atomic<bool>& reload_requested) {
   const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
   run_reconnecting("scoring", s, metrics, stopper, sleep, [&](const auto& connected) {
@@ -231,7 +231,7 @@ bool keeps_accounts_pending(const std::exception& e) {
 // other error is taken as deterministic for that account (or, in doubt, not
 // to be repeated): it is logged and the account dropped, left to the next
 // full cycle, rather than retried forever ahead of the others.
-void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& stopper, pqxx::connection& conn,
+void rescore_pending(const DaemonSettings& s, edge::Metrics& metrics, const Stopper& stopper, pqxx::connection& conn,
                      std::set<std::string>& pending) {
   // First in batches (one read, one commit per batch: under a steady insert
   // load one account at a time cannot keep up, scripts/bench.sh
@@ -270,7 +270,7 @@ void rescore_pending(const DaemonSettings& s, Metrics& metrics, const Stopper& s
 // poll finds (when polling) join one pending set and are re-forecast the
 // same way. `mark` is the polling high-water mark (nullopt until the first
 // successful read); it and `pending` outlive each connection.
-void incremental_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper,
+void incremental_loop(const DaemonSettings& s, edge::Metrics& metrics, Stopper& stopper,
                       std::optional<db::TransactionWatermark> mark) {
   using Clock = std::chrono::steady_clock;
   const bool polling = s.poll_interval.count() > 0;
@@ -334,14 +334,14 @@ class OutboxListener : public pqxx::notification_receiver {
   void operator()(const std::string&, int) override {}
 };
 
-void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) {
+void delivery_loop(const DaemonSettings& s, edge::Metrics& metrics, Stopper& stopper) {
   const auto wait_or_stop = [&](std::chrono::milliseconds d) {
     const auto until = std::chrono::steady_clock::now() + d;
     while (!stopper.flag().load() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return stopper.flag().load();
   };
-  std::unique_ptr<Mailer> mailer;
+  std::unique_ptr<edge::Mailer> mailer;
   try {
     mailer = make_mailer(s.smtp);
   } catch (const std::exception& e) {
@@ -372,7 +372,7 @@ void delivery_loop(const DaemonSettings& s, Metrics& metrics, Stopper& stopper) 
 }  // namespace
 
 int run_daemon(const DaemonSettings& daemon_settings) {
-  Metrics metrics;
+  edge::Metrics metrics;
   DaemonSettings settings = daemon_settings;
   settings.scoring.nudges.metrics = &metrics;  // nudges decided, counted by the planner
   // Forecast calibration on /metrics: every forecast this process makes is
@@ -387,7 +387,7 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   Stopper stopper;
   boost::asio::io_context io;
   DatabaseBackend backend{settings, metrics, db_ok};
-  HttpServer http{io, settings.http_address, settings.http_port, backend, ApiAuth{settings.api_token}};
+  edge::HttpServer http{io, settings.http_address, settings.http_port, backend, edge::ApiAuth{settings.api_token}};
   spdlog::info("[daemon] replica {} listening on {}:{}", settings.scoring.replica_id, settings.http_address, http.port());
 
   boost::asio::signal_set hangup{io, SIGHUP};

@@ -24,7 +24,7 @@
 #include "db/database.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
-#include "service/smtp_mailer.hpp"
+#include "edge/smtp_mailer.hpp"
 
 namespace headroom::service {
 
@@ -40,7 +40,7 @@ struct DaemonSettings {
   std::chrono::seconds poll_interval{0};           // HEADROOM_POLL_INTERVAL_SECONDS; 0 = no polling
   ScoringSettings scoring;                         // also nudge planning (scoring.nudges: unsubscribe secret)
   DeliverySettings delivery;                       // the delivery thread
-  SmtpSettings smtp;                               // HEADROOM_SMTP_*; url empty: email channel off
+  edge::SmtpSettings smtp;                               // HEADROOM_SMTP_*; url empty: email channel off
   // SIGHUP: called on the scoring thread before the next cycle, to re-read
   // the configuration and store its policies. Null: SIGHUP only starts a cycle.
   std::function<void(pqxx::connection&)> reload;

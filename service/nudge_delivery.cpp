@@ -20,12 +20,12 @@ DeliveryStats& DeliveryStats::operator+=(const DeliveryStats& o) {
   return *this;
 }
 
-std::unique_ptr<Mailer> make_mailer(const SmtpSettings& settings) {
+std::unique_ptr<edge::Mailer> make_mailer(const edge::SmtpSettings& settings) {
   if (settings.url.empty()) return nullptr;
-  return std::make_unique<SmtpMailer>(settings);
+  return std::make_unique<edge::SmtpMailer>(settings);
 }
 
-DeliveryWorker::DeliveryWorker(DeliverySettings settings, std::unique_ptr<Mailer> mailer, std::string from_address)
+DeliveryWorker::DeliveryWorker(DeliverySettings settings, std::unique_ptr<edge::Mailer> mailer, std::string from_address)
     : settings_(std::move(settings)), mailer_(std::move(mailer)), from_address_(std::move(from_address)) {
   if (settings_.batch < 1) settings_.batch = 1;
   if (!settings_.clock) settings_.clock = [] { return std::chrono::system_clock::now(); };
@@ -69,7 +69,7 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
         ++stats.emails_cancelled;
         continue;
       }
-      OutgoingEmail email;
+      edge::OutgoingEmail email;
       try {
         const auto payload = nlohmann::json::parse(row.payload_json);
         nudges::EmailContent content;
@@ -94,19 +94,19 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
       }
       // Sent outside any transaction: the claim has committed, the mark
       // follows in its own transaction (never retried around the send).
-      const DeliveryResult result = mailer_->send(email);
+      const edge::DeliveryResult result = mailer_->send(email);
       switch (result.status) {
-        case DeliveryStatus::delivered:
+        case edge::DeliveryStatus::delivered:
           db::mark_sent(conn, row.outbox_id, result.smtp_code);
           ++stats.emails_sent;
           break;
-        case DeliveryStatus::permanent:
+        case edge::DeliveryStatus::permanent:
           spdlog::warn("[delivery] outbox {} ({}) account {}: permanent failure {}", row.outbox_id, row.message_id,
                        row.account_id, result.smtp_code);
           db::mark_failed(conn, row.outbox_id, result.smtp_code, result.detail);
           ++stats.emails_failed;
           break;
-        case DeliveryStatus::transient: {
+        case edge::DeliveryStatus::transient: {
           const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at,
                                                std::chrono::floor<std::chrono::seconds>(settings_.clock()),
                                                static_cast<std::uint64_t>(row.outbox_id));

@@ -28,7 +28,7 @@
 #include <pqxx/connection>
 
 #include "nudges/retry.hpp"
-#include "service/smtp_mailer.hpp"
+#include "edge/smtp_mailer.hpp"
 
 namespace headroom::service {
 
@@ -59,7 +59,7 @@ struct DeliveryStats {
 class DeliveryWorker {
  public:
   // `mailer` may be null: the email channel is off and email rows stay pending.
-  DeliveryWorker(DeliverySettings settings, std::unique_ptr<Mailer> mailer, std::string from_address);
+  DeliveryWorker(DeliverySettings settings, std::unique_ptr<edge::Mailer> mailer, std::string from_address);
 
   // Delivers what is due now, batch after batch, until nothing due is left,
   // `stop` is set (checked between messages) or `max_rows` were handled.
@@ -77,11 +77,11 @@ class DeliveryWorker {
   DeliveryStats deliver_emails(pqxx::connection& conn, const std::atomic<bool>& stop, std::size_t max_rows);
 
   DeliverySettings settings_;
-  std::unique_ptr<Mailer> mailer_;
+  std::unique_ptr<edge::Mailer> mailer_;
   std::string from_address_;
 };
 
-// An SmtpMailer for these settings, or null when settings.url is empty.
-std::unique_ptr<Mailer> make_mailer(const SmtpSettings& settings);
+// An edge::SmtpMailer for these settings, or null when settings.url is empty.
+std::unique_ptr<edge::Mailer> make_mailer(const edge::SmtpSettings& settings);
 
 }  // namespace headroom::service

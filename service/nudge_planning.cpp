@@ -11,7 +11,7 @@
 #include "nudges/forecast_summary.hpp"
 #include "nudges/templates.hpp"
 #include "nudges/unsubscribe.hpp"
-#include "service/metrics.hpp"
+#include "edge/metrics.hpp"
 
 namespace headroom::service {
 namespace {

@@ -20,16 +20,18 @@
 #include "db/nudge_store.hpp"
 #include "forecast/forecast.hpp"
 
-namespace headroom::service {
-
+namespace headroom::edge {
 struct Metrics;
+}
+
+namespace headroom::service {
 
 struct NudgeSettings {
   bool enabled = true;                                  // false: forecasts only, no decisions
   std::string from_address = "headroom@localhost";      // the Message-ID domain (HEADROOM_SMTP_FROM)
   std::string unsubscribe_secret;                       // HEADROOM_UNSUBSCRIBE_SECRET(_FILE); empty: no link
   std::string unsubscribe_base_url = "http://127.0.0.1:8080/unsubscribe";  // HEADROOM_UNSUBSCRIBE_BASE_URL
-  Metrics* metrics = nullptr;                           // nudges_decided is counted here; null: not counted
+  edge::Metrics* metrics = nullptr;                     // nudges_decided is counted here; null: not counted
 };
 
 // Plans and writes; `now` is the planner's clock (see planning_time).

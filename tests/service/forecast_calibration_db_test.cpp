@@ -14,7 +14,7 @@
 #include <pqxx/pqxx>
 
 #include "measurement/experiment.hpp"
-#include "service/metrics.hpp"
+#include "edge/metrics.hpp"
 #include "service/scoring.hpp"
 #include "tests/db/db_test_support.hpp"
 #include "tests/support/prometheus_text.hpp"
@@ -119,7 +119,7 @@ TEST_F(ForecastCalibration, DailyCyclesExportTheCountAndBrierScoreOfTheWindowsTh
   ASSERT_GT(overdrawn, 0);
   ASSERT_LT(overdrawn, static_cast<double>(resolved));
 
-  service::Metrics metrics;
+  edge::Metrics metrics;
   metrics.set_forecast_calibration(s.calibration->summary());
   const std::string text = metrics.render();
   EXPECT_EQ(prometheus_series(text, "headroom_forecast_resolved_windows"), static_cast<double>(resolved)) << text;
@@ -139,7 +139,7 @@ TEST_F(ForecastCalibration, NoGaugeButTheCountsBeforeAnyWindowHasEnded) {
     std::atomic<bool> stop{false};
     ASSERT_TRUE(service::run_scoring_cycle(*conn_, make_date(2026, 5, 20) + Days{i}, s, stop, false).finished);
   }
-  service::Metrics metrics;
+  edge::Metrics metrics;
   metrics.set_forecast_calibration(s.calibration->summary());
   const std::string text = metrics.render();
   EXPECT_EQ(prometheus_series(text, "headroom_forecast_resolved_windows"), 0) << text;

@@ -296,7 +296,7 @@ TEST_F(NudgeCycle, AnOptOutSuppressesEveryLaterDecisionAndCancelsPendingEmail) {
                   "'low_confidence')"),
             0);
   // The sender re-reads the account at send time: the pending email is cancelled, not sent.
-  service::SmtpSettings unreachable;
+  edge::SmtpSettings unreachable;
   unreachable.url = "smtp://127.0.0.1:1";
   unreachable.allow_insecure = true;
   unreachable.connect_timeout = std::chrono::milliseconds(500);

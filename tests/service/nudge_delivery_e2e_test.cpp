@@ -142,8 +142,8 @@ class NudgeDelivery : public ::testing::Test {
   std::unique_ptr<pqxx::connection> conn_;
 };
 
-service::SmtpSettings sink_settings(const std::string& url) {
-  service::SmtpSettings s;
+edge::SmtpSettings sink_settings(const std::string& url) {
+  edge::SmtpSettings s;
   s.url = url;
   s.allow_insecure = true;  // the sink offers no STARTTLS
   s.from = "alerts@bank.example";

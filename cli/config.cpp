@@ -1,0 +1,252 @@
+#include "cli/config.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "cli/command.hpp"
+#include "cli/environment.hpp"
+
+namespace headroom::cli {
+
+namespace {
+
+// Both libpq spellings: "password=..." (key=value, where spaces may surround
+// the '=', or a URI query parameter) and postgresql://user:secret@host/db.
+bool url_has_password(const std::string& url) {
+  for (auto at = url.find("password"); at != std::string::npos; at = url.find("password", at + 1)) {
+    const auto next = url.find_first_not_of(" \t", at + 8);
+    if (next != std::string::npos && url[next] == '=') return true;
+  }
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  // Only the authority (up to the path, query or fragment) holds user:secret@;
+  // an '@' further on is data, e.g. ?application_name=svc@eu.
+  const std::string_view rest = std::string_view(url).substr(scheme + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const auto at = authority.rfind('@');
+  return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
+}
+
+void read_database_table(const toml::table& t, const std::string& file, DatabaseSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [database] " + k;
+    if (k == "url") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.url = *value.value<std::string>();
+      if (url_has_password(s.url))
+        throw UsageError(where + ": passwords do not belong in the config file; set HEADROOM_DATABASE_PASSWORD "
+                                 "or HEADROOM_DATABASE_PASSWORD_FILE");
+    } else if (k == "embedded_dir") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.embedded_dir = *value.value<std::string>();
+    } else if (k == "keep_embedded") {
+      if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
+      s.keep_embedded = *value.value<bool>();
+    } else if (k == "pg_bindir") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.pg_bindir = *value.value<std::string>();
+    } else if (k == "password") {
+      throw UsageError(where + ": secrets come only from the environment: set HEADROOM_DATABASE_PASSWORD or "
+                               "HEADROOM_DATABASE_PASSWORD_FILE");
+    } else {
+      throw UsageError(where + ": unknown key (known: url, embedded_dir, keep_embedded, pg_bindir)");
+    }
+  }
+}
+
+unsigned short parse_port(long long v, const std::string& where) {
+  if (v < 0 || v > 65535) throw UsageError(where + ": expected a port 0-65535, got " + std::to_string(v));
+  return static_cast<unsigned short>(v);
+}
+
+void read_http_table(const toml::table& t, const std::string& file, HttpSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [http] " + k;
+    if (k == "address") {
+      if (!value.is_string()) throw UsageError(where + ": expected a string");
+      s.address = *value.value<std::string>();
+    } else if (k == "port") {
+      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+      s.port = parse_port(*value.value<long long>(), where);
+    } else if (k == "api_token" || k == "unsubscribe_secret") {
+      throw UsageError(where + ": secrets come only from the environment (HEADROOM_API_TOKEN[_FILE], "
+                               "HEADROOM_UNSUBSCRIBE_SECRET[_FILE])");
+    } else {
+      throw UsageError(where + ": unknown key (known: address, port)");
+    }
+  }
+}
+
+constexpr long long kMaxPollSeconds = 86'400;
+
+std::chrono::seconds parse_poll_interval(long long v, const std::string& where) {
+  if (v < 0 || v > kMaxPollSeconds)
+    throw UsageError(where + ": expected whole seconds 0-86400 (0 = off), got " + std::to_string(v));
+  return std::chrono::seconds(v);
+}
+
+void read_incremental_table(const toml::table& t, const std::string& file, IncrementalSettings& s) {
+  for (const auto& [key, value] : t) {
+    const std::string k(key.str());
+    const std::string where = file + ": [incremental] " + k;
+    if (k == "listen") {
+      if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
+      s.listen = *value.value<bool>();
+    } else if (k == "poll_interval_seconds") {
+      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+      s.poll_interval = parse_poll_interval(*value.value<long long>(), where);
+    } else {
+      throw UsageError(where + ": unknown key (known: listen, poll_interval_seconds)");
+    }
+  }
+}
+
+// The top-level names a configuration file may hold; anything else is a typo
+// or a table for settings that live elsewhere (SMTP comes from the environment).
+constexpr const char* kKnownTables = "[database], [http], [incremental], [[policies]]";
+
+void read_config_file(const std::string& path, const std::string& origin, Config& config) {
+  // toml++ reports an unopenable file as a parse error at line 0, which names
+  // neither the setting that pointed there nor the reason.
+  if (std::FILE* probe = std::fopen(path.c_str(), "rb")) {
+    std::fclose(probe);
+  } else {
+    const int error = errno;
+    throw UsageError(origin + ": cannot read " + path + ": " + std::strerror(error));
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path;
+    if (e.source().begin.line > 0) msg << ":" << e.source().begin.line;
+    msg << ": " << e.description();
+    throw UsageError(msg.str());
+  }
+  for (const auto& [key, value] : root) {
+    const std::string k(key.str());
+    if (k == "policies") continue;  // nudges::parse_policies_toml checks its shape
+    if (k != "database" && k != "http" && k != "incremental")
+      throw UsageError(path + ": unknown table or key '" + k + "' (known: " + kKnownTables + ")");
+    if (!value.is_table()) throw UsageError(path + ": " + k + ": expected a table [" + k + "]");
+  }
+  if (const auto* db = root["database"].as_table()) read_database_table(*db, path, config.database);
+  if (const auto* http = root["http"].as_table()) read_http_table(*http, path, config.http);
+  if (const auto* inc = root["incremental"].as_table()) read_incremental_table(*inc, path, config.incremental);
+  if (root.contains("policies")) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {
+      config.policies = nudges::parse_policies_toml(text.str(), path);
+    } catch (const nudges::PolicyError& e) {
+      throw UsageError(e.what());
+    }
+  }
+}
+
+// HEADROOM_* variables over the file's values. The shared readers throw
+// std::invalid_argument; the caller turns that into a usage error.
+void read_environment(Config& config) {
+  DatabaseSettings& d = config.database;
+  // No secret, but the same VAR / VAR_FILE pair, read by the same rules.
+  if (std::string v = secret_from_env("HEADROOM_DATABASE_URL"); !v.empty()) {
+    // The same rule as [database] url: a URL gets printed (`headroom db url`)
+    // and logged, a password must not be. The message names the variable only.
+    if (url_has_password(v)) {
+      const char* variable =
+          env_value("HEADROOM_DATABASE_URL").empty() ? "HEADROOM_DATABASE_URL_FILE" : "HEADROOM_DATABASE_URL";
+      throw UsageError(std::string(variable) +
+                       ": the URL holds a password; move it to HEADROOM_DATABASE_PASSWORD or "
+                       "HEADROOM_DATABASE_PASSWORD_FILE");
+    }
+    d.url = v;
+  }
+  if (std::string v = secret_from_env("HEADROOM_DATABASE_PASSWORD"); !v.empty()) d.password = v;
+  if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
+  if (const char* v = std::getenv("HEADROOM_DATABASE_KEEP")) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
+  if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+
+  HttpSettings& h = config.http;
+  if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
+  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty()) {
+    try {
+      std::size_t used = 0;
+      const long long port = std::stoll(v, &used);
+      if (used != v.size()) throw std::invalid_argument(v);
+      h.port = parse_port(port, "HEADROOM_HTTP_PORT");
+    } catch (const std::logic_error&) {
+      throw UsageError("HEADROOM_HTTP_PORT: expected a port 0-65535, got '" + v + "'");
+    }
+  }
+  h.api_token = secret_from_env("HEADROOM_API_TOKEN");
+  h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
+  h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
+  if (h.unsubscribe_base_url.empty())
+    h.unsubscribe_base_url = "http://" + h.address + ":" + std::to_string(h.port) + "/unsubscribe";
+
+  IncrementalSettings& inc = config.incremental;
+  if (std::string v = env_value("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
+  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
+    long long seconds = -1;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (ec != std::errc() || end != v.data() + v.size())
+      throw UsageError("HEADROOM_POLL_INTERVAL_SECONDS: expected whole seconds 0-86400 (0 = off), got '" + v + "'");
+    inc.poll_interval = parse_poll_interval(seconds, "HEADROOM_POLL_INTERVAL_SECONDS");
+  }
+}
+
+}  // namespace
+
+Config load_config(const std::string& config_path) {
+  Config config;
+  if (!config_path.empty()) {
+    read_config_file(config_path, "--config", config);
+  } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
+    read_config_file(path, "HEADROOM_CONFIG", config);
+  }
+  settings_or_usage_error([&config] { read_environment(config); });
+  return config;
+}
+
+void add_config_option(CLI::App& verb, std::string& config_path) {
+  verb.add_option("--config", config_path,
+                  "TOML configuration file (default: $HEADROOM_CONFIG); HEADROOM_* variables override it")
+      ->check(CLI::ExistingFile);
+}
+
+db::DatabaseOptions database_options(const DatabaseSettings& s) {
+  if (!s.password.empty()) ::setenv("PGPASSWORD", s.password.c_str(), 1);
+  db::DatabaseOptions o;
+  o.url = s.url;
+  o.embedded_dir = s.embedded_dir;
+  o.pg_bindir = s.pg_bindir;
+  o.keep_embedded = s.keep_embedded;
+  return o;
+}
+
+edge::SmtpSettings smtp_settings_from_env() {
+  edge::SmtpSettings s;
+  s.url = env_value("HEADROOM_SMTP_URL");
+  s.user = env_value("HEADROOM_SMTP_USER");
+  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
+  const std::string from = env_value("HEADROOM_SMTP_FROM");
+  if (!from.empty()) s.from = from;
+  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
+  if (!s.url.empty()) edge::validate_smtp_settings(s);
+  return s;
+}
+
+}  // namespace headroom::cli

@@ -1,0 +1,104 @@
+#pragma once
+// Headroom's configuration: one Config built in main (or a verb) and passed
+// down by const&. Sources, later ones win:
+//   1. defaults (below);
+//   2. a TOML file given with --config FILE (or HEADROOM_CONFIG), one table per area;
+//   3. HEADROOM_* environment variables.
+// Secrets (the database password, SMTP password, API token, unsubscribe
+// secret) come only from the environment or from a file named by the matching
+// *_FILE variable (setting both is refused), never from flags or the config file.
+// Each area adds its own settings struct here; unknown tables, and unknown
+// keys inside a known table, are refused so that typos do not pass silently.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "db/database.hpp"
+#include "edge/smtp_mailer.hpp"
+#include "nudges/policy.hpp"
+
+namespace headroom::cli {
+
+struct DatabaseSettings {
+  // libpq connection string, key=value or postgresql:// URI, which must not
+  // contain a password. Default: empty, meaning the embedded cluster. Env
+  // HEADROOM_DATABASE_URL (or HEADROOM_DATABASE_URL_FILE); TOML [database] url.
+  std::string url;
+  // Password for `url`, handed to libpq as PGPASSWORD. Default: none (libpq
+  // then tries ~/.pgpass). Env HEADROOM_DATABASE_PASSWORD or HEADROOM_DATABASE_PASSWORD_FILE only.
+  std::string password;
+  // Folder of the embedded cluster, relative to the working folder.
+  // Default ".headroom/pg". Env HEADROOM_DATABASE_EMBEDDED_DIR; TOML embedded_dir.
+  std::string embedded_dir = ".headroom/pg";
+  // Leave the embedded cluster running when headroom exits. Default false.
+  // Env HEADROOM_DATABASE_KEEP (1/0, true/false); TOML keep_embedded.
+  bool keep_embedded = false;
+  // Folder of the PostgreSQL server binaries (initdb, pg_ctl). Default: the
+  // newest /usr/lib/postgresql/*/bin. Env HEADROOM_PG_BINDIR; TOML pg_bindir.
+  std::string pg_bindir;
+};
+
+struct HttpSettings {
+  // Listener address. Default 127.0.0.1 (loopback only). Env HEADROOM_HTTP_ADDRESS; TOML [http] address.
+  std::string address = "127.0.0.1";
+  // Listener port; 0 = any free port. Default 8080. Env HEADROOM_HTTP_PORT; TOML [http] port.
+  unsigned short port = 8080;
+  // Bearer token for /v1. Default: none, and /v1 refuses every request.
+  // Env HEADROOM_API_TOKEN or HEADROOM_API_TOKEN_FILE only.
+  std::string api_token;
+  // Key that signs the one-click unsubscribe links. Default: none.
+  // Env HEADROOM_UNSUBSCRIBE_SECRET or HEADROOM_UNSUBSCRIBE_SECRET_FILE only.
+  std::string unsubscribe_secret;
+  // Public URL of /unsubscribe put in the links of emails. Default
+  // http://<address>:<port>/unsubscribe. Env HEADROOM_UNSUBSCRIBE_BASE_URL only.
+  std::string unsubscribe_base_url;
+};
+
+// How `headroom run` hears of new transactions between full cycles. With both
+// off, accounts are re-forecast by full cycles only.
+struct IncrementalSettings {
+  // LISTEN on headroom_transactions (migration 0005's trigger, or the NOTIFY
+  // a bank's own feed sends). Default true. Env HEADROOM_LISTEN (1/0,
+  // true/false); TOML [incremental] listen.
+  bool listen = true;
+  // Seconds between high-water-mark polls for accounts with transactions
+  // committed since the last poll, for feeds that cannot NOTIFY (and to cover
+  // notifications lost while the listener reconnects); 0 = off, 1-86400.
+  // Default 0. Env HEADROOM_POLL_INTERVAL_SECONDS; TOML [incremental]
+  // poll_interval_seconds.
+  std::chrono::seconds poll_interval{0};
+};
+
+struct Config {
+  DatabaseSettings database;
+  HttpSettings http;
+  IncrementalSettings incremental;
+  // Nudge policies from `[[policies]]` tables (docs/policies.md), validated
+  // on load. `headroom run` writes them into headroom.nudge_policies at start
+  // and on SIGHUP; policies only in the table are left as they are. Default:
+  // none (the table alone decides).
+  std::vector<nudges::Policy> policies;
+};
+
+// Builds the Config from `config_path` (TOML; empty: HEADROOM_CONFIG, else no
+// file) and the environment. Throws UsageError naming the file, key or
+// variable at fault.
+Config load_config(const std::string& config_path);
+
+// Adds the shared --config FILE flag to a verb.
+void add_config_option(CLI::App& verb, std::string& config_path);
+
+// The db/ view of the settings. Sets PGPASSWORD for libpq when a password is
+// configured (call before starting threads).
+db::DatabaseOptions database_options(const DatabaseSettings& settings);
+
+// Reads HEADROOM_SMTP_URL, HEADROOM_SMTP_USER, HEADROOM_SMTP_PASSWORD or
+// HEADROOM_SMTP_PASSWORD_FILE (trailing newline stripped; setting both is an
+// error), HEADROOM_SMTP_FROM, HEADROOM_SMTP_ALLOW_INSECURE (1/0, true/false).
+// Throws std::invalid_argument naming the variable on a bad value.
+edge::SmtpSettings smtp_settings_from_env();
+
+}  // namespace headroom::cli

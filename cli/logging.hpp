@@ -1,0 +1,34 @@
+#pragma once
+// Process-wide logging set up once in main: every log line goes to stderr
+// (stdout stays for a verb's own output), as text or as JSON lines.
+// Components tag their messages "[component] …"; customer emails, names and
+// balances are never logged: logs are shipped and kept where customer data
+// must not go.
+
+#include <string_view>
+
+namespace headroom::cli {
+
+enum class LogFormat { text, json };
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
+
+// "text" or "json", in any case; false for anything else.
+bool parse_log_format(std::string_view text, LogFormat& out);
+// trace, debug, info, warn (or warning), error, critical, off, in any case;
+// false for anything else.
+bool parse_log_level(std::string_view text, LogLevel& out);
+
+struct LogSettings {
+  LogFormat format = LogFormat::text;
+  LogLevel level = LogLevel::info;
+};
+
+// HEADROOM_LOG_FORMAT (default text) and HEADROOM_LOG_LEVEL (default info);
+// unset or empty means the default. Throws UsageError naming the variable and
+// the accepted values for anything else: a typo must not silence the logs.
+LogSettings log_settings_from_env();
+
+// Installs the stderr logger.
+void configure_logging(const LogSettings& settings);
+
+}  // namespace headroom::cli

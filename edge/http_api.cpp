@@ -1,0 +1,203 @@
+#include "edge/http_api.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace headroom::edge {
+namespace {
+
+HttpResponse make_response(const HttpRequest& req, http::status status, std::string body,
+                           std::string_view content_type) {
+  HttpResponse res{status, req.version()};
+  res.set(http::field::server, "headroom");
+  res.set(http::field::content_type, boost::beast::string_view(content_type.data(), content_type.size()));
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse json_response(const HttpRequest& req, http::status status, std::string body) {
+  return make_response(req, status, std::move(body), "application/json");
+}
+
+HttpResponse error_response(const HttpRequest& req, http::status status, std::string_view code,
+                            std::string_view message) {
+  const nlohmann::json body{{"error", code}, {"message", message}};
+  auto res = json_response(req, status, body.dump());
+  if (status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer realm=\"headroom\"");
+  return res;
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto end = slash == std::string_view::npos ? path.size() : slash;
+    parts.push_back(path.substr(start, end - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// Account ids are the bank's keys; we accept the characters such keys use and
+// nothing that would need decoding, so an id in a path is the id in the table.
+bool valid_account_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxAccountIdBytes) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<std::int64_t> parse_positive_id(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view key) {
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const auto pair = query.substr(start, amp - start);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == key) return std::string(pair.substr(eq + 1));
+    start = amp + 1;
+  }
+  return std::nullopt;
+}
+
+bool authorized(const HttpRequest& req, const ApiAuth& auth) {
+  if (auth.bearer_token.empty()) return false;
+  const auto raw = req[http::field::authorization];
+  const std::string_view header{raw.data(), raw.size()};
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (header.size() <= kPrefix.size() || header.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view presented{header.data() + kPrefix.size(), header.size() - kPrefix.size()};
+  return constant_time_equals(presented, auth.bearer_token);
+}
+
+HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_view>& parts, ApiBackend& backend) {
+  // parts: "", "v1", "accounts", id, …
+  if (parts.size() < 5 || parts[2] != "accounts")
+    return error_response(req, http::status::not_found, "not_found", "no such route");
+  const std::string_view account_id = parts[3];
+  if (!valid_account_id(account_id))
+    return error_response(req, http::status::bad_request, "bad_account_id",
+                          "account id must be 1-128 characters of [A-Za-z0-9._:-]");
+
+  if (parts.size() == 5 && (parts[4] == "forecast" || parts[4] == "nudges")) {
+    if (req.method() != http::verb::get)
+      return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
+    const auto body = parts[4] == "forecast" ? backend.forecast_json(account_id) : backend.nudge_feed_json(account_id);
+    if (!body) return error_response(req, http::status::not_found, "unknown_account", "no such account");
+    return json_response(req, http::status::ok, *body);
+  }
+
+  if (parts.size() == 7 && parts[4] == "nudges" && parts[6] == "ack") {
+    if (req.method() != http::verb::post)
+      return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use POST");
+    const auto nudge_id = parse_positive_id(parts[5]);
+    if (!nudge_id) return error_response(req, http::status::bad_request, "bad_nudge_id", "nudge id must be a positive integer");
+    const auto body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || !body.contains("status") || !body["status"].is_string())
+      return error_response(req, http::status::bad_request, "bad_body", R"(body must be {"status":"seen"|"dismissed"})");
+    const auto status_text = body["status"].get<std::string>();
+    AckStatus status;
+    if (status_text == "seen") status = AckStatus::seen;
+    else if (status_text == "dismissed") status = AckStatus::dismissed;
+    else return error_response(req, http::status::bad_request, "bad_status", "status must be seen or dismissed");
+    const auto outcome = backend.ack_nudge(account_id, *nudge_id, status);
+    if (!outcome) return error_response(req, http::status::not_found, "unknown_account", "no such account");
+    if (*outcome == AckOutcome::unknown_nudge)
+      return error_response(req, http::status::not_found, "unknown_nudge", "no such nudge for this account");
+    return json_response(req, http::status::ok, nlohmann::json{{"nudge_id", *nudge_id}, {"status", status_text}}.dump());
+  }
+  return error_response(req, http::status::not_found, "not_found", "no such route");
+}
+
+}  // namespace
+
+const std::vector<ApiRoute>& api_routes() {
+  static const std::vector<ApiRoute> routes = {
+      {http::verb::get, "/healthz"},
+      {http::verb::get, "/readyz"},
+      {http::verb::get, "/metrics"},
+      {http::verb::get, "/unsubscribe"},
+      {http::verb::post, "/unsubscribe"},
+      {http::verb::get, "/v1/accounts/{account_id}/forecast"},
+      {http::verb::get, "/v1/accounts/{account_id}/nudges"},
+      {http::verb::post, "/v1/accounts/{account_id}/nudges/{nudge_id}/ack"},
+  };
+  return routes;
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
+  const std::string_view target{req.target().data(), req.target().size()};
+  if (target.size() > kMaxTargetBytes)
+    return error_response(req, http::status::uri_too_long, "uri_too_long", "request target too long");
+  if (req.body().size() > kMaxRequestBodyBytes)
+    return error_response(req, http::status::payload_too_large, "payload_too_large", "request body too large");
+  if (target.empty() || target.front() != '/')
+    return error_response(req, http::status::bad_request, "bad_target", "request target must be an absolute path");
+
+  const auto qmark = target.find('?');
+  const std::string_view path = target.substr(0, qmark);
+  const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+
+  if (path == "/healthz") {
+    if (req.method() != http::verb::get) return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
+    return json_response(req, http::status::ok, R"({"status":"up"})");
+  }
+  if (path == "/readyz") {
+    if (req.method() != http::verb::get) return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
+    const Readiness r = backend.readiness();
+    const bool fresh = r.max_cycle_age_seconds <= 0 ||
+                       (r.last_cycle_age_seconds && *r.last_cycle_age_seconds <= r.max_cycle_age_seconds);
+    const bool ready = r.database_reachable && fresh;
+    nlohmann::json body{{"ready", ready}, {"database_reachable", r.database_reachable}};
+    body["last_cycle_age_seconds"] =
+        r.last_cycle_age_seconds ? nlohmann::json(*r.last_cycle_age_seconds) : nlohmann::json(nullptr);
+    return json_response(req, ready ? http::status::ok : http::status::service_unavailable, body.dump());
+  }
+  if (path == "/metrics") {
+    if (req.method() != http::verb::get) return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
+    return make_response(req, http::status::ok, backend.metrics_text(), "text/plain; version=0.0.4");
+  }
+  if (path == "/unsubscribe") {
+    if (req.method() != http::verb::get && req.method() != http::verb::post)
+      return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET or POST");
+    const auto token = query_param(query, "token");
+    if (!token || token->empty()) return error_response(req, http::status::bad_request, "missing_token", "token is required");
+    if (backend.unsubscribe(*token) == UnsubscribeOutcome::invalid_token)
+      return error_response(req, http::status::bad_request, "invalid_token", "unsubscribe link is not valid");
+    return make_response(req, http::status::ok, "You are unsubscribed from Headroom alerts.\n", "text/plain; charset=utf-8");
+  }
+
+  const auto parts = split_path(path);
+  if (parts.size() >= 2 && parts[1] == "v1") {
+    if (!authorized(req, auth))
+      return error_response(req, http::status::unauthorized, "unauthorized", "a valid bearer token is required");
+    return handle_v1(req, parts, backend);
+  }
+  return error_response(req, http::status::not_found, "not_found", "no such route");
+}
+
+}  // namespace headroom::edge

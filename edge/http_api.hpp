@@ -1,0 +1,75 @@
+#pragma once
+// The HTTP API as a pure mapping from request to response (no sockets here;
+// http_server.* owns those). Routes, per docs/openapi.yaml:
+//   GET  /healthz                                  process up (no auth)
+//   GET  /readyz                                   database reachable, last cycle age (no auth)
+//   GET  /metrics                                  Prometheus text (no auth; bind to loopback)
+//   GET  /v1/accounts/{id}/forecast                latest forecast (bearer token)
+//   GET  /v1/accounts/{id}/nudges                  in-app feed (bearer token)
+//   POST /v1/accounts/{id}/nudges/{nudge_id}/ack   body {"status":"seen"|"dismissed"} (bearer token)
+//   GET|POST /unsubscribe?token=…                  one-click opt-out from the email link (RFC 8058)
+// Errors are JSON bodies {"error": code, "message": text}.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+
+namespace headroom::edge {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024;
+inline constexpr std::size_t kMaxTargetBytes = 2048;
+inline constexpr std::size_t kMaxAccountIdBytes = 128;
+
+enum class AckStatus { seen, dismissed };
+enum class AckOutcome { updated, unknown_nudge };
+enum class UnsubscribeOutcome { recorded, invalid_token };
+
+struct Readiness {
+  bool database_reachable = false;
+  std::optional<double> last_cycle_age_seconds;  // none before the first cycle
+  double max_cycle_age_seconds = 0;              // older than this = not ready; 0 = no limit
+};
+
+// What the routes need from the rest of the daemon. Implementations may block
+// (they run on the HTTP threads, never on the scoring pool).
+class ApiBackend {
+ public:
+  virtual ~ApiBackend() = default;
+  virtual Readiness readiness() = 0;
+  virtual std::string metrics_text() = 0;
+  // nullopt: unknown account.
+  virtual std::optional<std::string> forecast_json(std::string_view account_id) = 0;
+  virtual std::optional<std::string> nudge_feed_json(std::string_view account_id) = 0;
+  virtual std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id,
+                                              AckStatus status) = 0;
+  virtual UnsubscribeOutcome unsubscribe(std::string_view token) = 0;
+};
+
+// The bearer token that /v1 requires; empty means /v1 refuses every request.
+struct ApiAuth {
+  std::string bearer_token;
+};
+
+HttpResponse handle_request(const HttpRequest& request, ApiBackend& backend, const ApiAuth& auth);
+
+// Every route handle_request() serves, as in docs/openapi.yaml (a test keeps
+// the two in step). Path templates use {account_id} and {nudge_id}.
+struct ApiRoute {
+  http::verb method;
+  std::string_view path;
+};
+const std::vector<ApiRoute>& api_routes();
+
+// Compares in time that depends only on the lengths, so a caller cannot
+// learn the token byte by byte from response times.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+}  // namespace headroom::edge

@@ -1,0 +1,166 @@
+#include "edge/http_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+using namespace headroom::edge;
+
+namespace {
+
+class FakeBackend : public ApiBackend {
+ public:
+  Readiness ready{true, 12.0, 3600.0};
+  std::string last_unsubscribe_token;
+  std::int64_t acked_nudge = 0;
+
+  Readiness readiness() override { return ready; }
+  std::string metrics_text() override { return "headroom_up 1\n"; }
+  std::optional<std::string> forecast_json(std::string_view id) override {
+    if (id != "acct-1") return std::nullopt;
+    return R"({"account_id":"acct-1"})";
+  }
+  std::optional<std::string> nudge_feed_json(std::string_view id) override {
+    if (id != "acct-1") return std::nullopt;
+    return R"({"nudges":[]})";
+  }
+  std::optional<AckOutcome> ack_nudge(std::string_view id, std::int64_t nudge_id, AckStatus) override {
+    if (id != "acct-1") return std::nullopt;
+    if (nudge_id != 7) return AckOutcome::unknown_nudge;
+    acked_nudge = nudge_id;
+    return AckOutcome::updated;
+  }
+  UnsubscribeOutcome unsubscribe(std::string_view token) override {
+    last_unsubscribe_token = std::string(token);
+    return token == "good" ? UnsubscribeOutcome::recorded : UnsubscribeOutcome::invalid_token;
+  }
+};
+
+HttpRequest request(http::verb verb, std::string target, std::string token = "", std::string body = "") {
+  HttpRequest req{verb, target, 11};
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+std::string error_code_of(const HttpResponse& res) { return nlohmann::json::parse(res.body()).at("error"); }
+
+const ApiAuth kAuth{"s3cret-token"};
+
+}  // namespace
+
+TEST(HttpApi, HealthzAnswersWithoutToken) {
+  FakeBackend backend;
+  const auto res = handle_request(request(http::verb::get, "/healthz"), backend, kAuth);
+  EXPECT_EQ(res.result(), http::status::ok);
+}
+
+TEST(HttpApi, ReadyzIsUnavailableWhenDatabaseUnreachable) {
+  FakeBackend backend;
+  backend.ready.database_reachable = false;
+  const auto res = handle_request(request(http::verb::get, "/readyz"), backend, kAuth);
+  EXPECT_EQ(res.result(), http::status::service_unavailable);
+  EXPECT_FALSE(nlohmann::json::parse(res.body()).at("ready").get<bool>());
+}
+
+TEST(HttpApi, ReadyzIsUnavailableWhenLastCycleIsTooOld) {
+  FakeBackend backend;
+  backend.ready.last_cycle_age_seconds = 7200;
+  EXPECT_EQ(handle_request(request(http::verb::get, "/readyz"), backend, kAuth).result(),
+            http::status::service_unavailable);
+  backend.ready.last_cycle_age_seconds = 10;
+  EXPECT_EQ(handle_request(request(http::verb::get, "/readyz"), backend, kAuth).result(), http::status::ok);
+}
+
+TEST(HttpApi, V1RefusesMissingAndWrongTokens) {
+  FakeBackend backend;
+  const auto missing = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast"), backend, kAuth);
+  EXPECT_EQ(missing.result(), http::status::unauthorized);
+  EXPECT_EQ(error_code_of(missing), "unauthorized");
+  const auto wrong = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "s3cret-tokeN"), backend, kAuth);
+  EXPECT_EQ(wrong.result(), http::status::unauthorized);
+  const auto prefix = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "s3cret"), backend, kAuth);
+  EXPECT_EQ(prefix.result(), http::status::unauthorized);
+}
+
+TEST(HttpApi, V1RefusesEverythingWhenNoTokenIsConfigured) {
+  FakeBackend backend;
+  const auto res = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "anything"), backend, ApiAuth{});
+  EXPECT_EQ(res.result(), http::status::unauthorized);
+}
+
+TEST(HttpApi, ServesForecastAndFeedWithRightToken) {
+  FakeBackend backend;
+  const auto forecast = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", kAuth.bearer_token), backend, kAuth);
+  EXPECT_EQ(forecast.result(), http::status::ok);
+  EXPECT_EQ(nlohmann::json::parse(forecast.body()).at("account_id"), "acct-1");
+  const auto feed = handle_request(request(http::verb::get, "/v1/accounts/acct-1/nudges", kAuth.bearer_token), backend, kAuth);
+  EXPECT_EQ(feed.result(), http::status::ok);
+}
+
+TEST(HttpApi, UnknownAccountIs404WithJsonError) {
+  FakeBackend backend;
+  const auto res = handle_request(request(http::verb::get, "/v1/accounts/nobody/forecast", kAuth.bearer_token), backend, kAuth);
+  EXPECT_EQ(res.result(), http::status::not_found);
+  EXPECT_EQ(error_code_of(res), "unknown_account");
+}
+
+TEST(HttpApi, MalformedPathsAre400Or404) {
+  FakeBackend backend;
+  EXPECT_EQ(handle_request(request(http::verb::get, "/v1/accounts/a%20b/forecast", kAuth.bearer_token), backend, kAuth).result(),
+            http::status::bad_request);
+  EXPECT_EQ(handle_request(request(http::verb::get, "/v1/accounts/acct-1/balance", kAuth.bearer_token), backend, kAuth).result(),
+            http::status::not_found);
+  EXPECT_EQ(handle_request(request(http::verb::get, "/nope"), backend, kAuth).result(), http::status::not_found);
+  EXPECT_EQ(handle_request(request(http::verb::post, "/v1/accounts/acct-1/nudges/x/ack", kAuth.bearer_token, R"({"status":"seen"})"),
+                           backend, kAuth).result(),
+            http::status::bad_request);
+}
+
+TEST(HttpApi, OversizedTargetAndBodyAreRefused) {
+  FakeBackend backend;
+  std::string long_target = "/v1/";
+  long_target.append(kMaxTargetBytes, 'a');
+  EXPECT_EQ(handle_request(request(http::verb::get, long_target, kAuth.bearer_token), backend, kAuth)
+                .result(),
+            http::status::uri_too_long);
+  EXPECT_EQ(handle_request(request(http::verb::post, "/v1/accounts/acct-1/nudges/7/ack", kAuth.bearer_token,
+                                   std::string(kMaxRequestBodyBytes + 1, ' ')),
+                           backend, kAuth)
+                .result(),
+            http::status::payload_too_large);
+}
+
+TEST(HttpApi, AckRecordsSeenAndRejectsUnknownNudgeAndBadBody) {
+  FakeBackend backend;
+  const auto ok = handle_request(request(http::verb::post, "/v1/accounts/acct-1/nudges/7/ack", kAuth.bearer_token, R"({"status":"seen"})"),
+                                 backend, kAuth);
+  EXPECT_EQ(ok.result(), http::status::ok);
+  EXPECT_EQ(backend.acked_nudge, 7);
+  const auto unknown = handle_request(
+      request(http::verb::post, "/v1/accounts/acct-1/nudges/8/ack", kAuth.bearer_token, R"({"status":"dismissed"})"), backend, kAuth);
+  EXPECT_EQ(unknown.result(), http::status::not_found);
+  EXPECT_EQ(error_code_of(unknown), "unknown_nudge");
+  const auto bad = handle_request(
+      request(http::verb::post, "/v1/accounts/acct-1/nudges/7/ack", kAuth.bearer_token, R"({"status":"read"})"), backend, kAuth);
+  EXPECT_EQ(bad.result(), http::status::bad_request);
+  const auto wrong_method = handle_request(request(http::verb::get, "/v1/accounts/acct-1/nudges/7/ack", kAuth.bearer_token), backend, kAuth);
+  EXPECT_EQ(wrong_method.result(), http::status::method_not_allowed);
+}
+
+TEST(HttpApi, UnsubscribeNeedsAValidTokenButNoBearer) {
+  FakeBackend backend;
+  EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe?token=good"), backend, kAuth).result(), http::status::ok);
+  EXPECT_EQ(backend.last_unsubscribe_token, "good");
+  EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe?token=forged"), backend, kAuth).result(),
+            http::status::bad_request);
+  EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe"), backend, kAuth).result(), http::status::bad_request);
+}
+
+TEST(ConstantTimeEquals, ComparesWholeStrings) {
+  EXPECT_TRUE(constant_time_equals("abc", "abc"));
+  EXPECT_FALSE(constant_time_equals("abc", "abd"));
+  EXPECT_FALSE(constant_time_equals("abc", "abcd"));
+  EXPECT_FALSE(constant_time_equals("", "a"));
+}

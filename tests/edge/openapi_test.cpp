@@ -1,0 +1,86 @@
+// docs/openapi.yaml and the router describe the same routes, and every
+// documented route is really served.
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "edge/http_api.hpp"
+
+using namespace headroom::edge;
+
+namespace {
+
+using RouteKey = std::pair<std::string, std::string>;  // method, path template
+
+// The paths section of the document: "  /path:" then "    get:" lines.
+std::set<RouteKey> documented_routes() {
+  std::ifstream in(std::string(HEADROOM_SOURCE_DIR) + "/docs/openapi.yaml");
+  EXPECT_TRUE(in) << "docs/openapi.yaml not readable";
+  std::set<RouteKey> routes;
+  std::string line, path;
+  bool in_paths = false;
+  while (std::getline(in, line)) {
+    if (line == "paths:") {
+      in_paths = true;
+      continue;
+    }
+    if (!in_paths) continue;
+    if (!line.empty() && line[0] != ' ') break;
+    if (line.rfind("  /", 0) == 0 && line.back() == ':') {
+      path = line.substr(2, line.size() - 3);
+    } else if (line.rfind("    ", 0) == 0 && line.size() > 4 && line[4] != ' ') {
+      const std::string method = line.substr(4, line.find(':') - 4);
+      if (method == "get" || method == "post" || method == "put" || method == "delete" || method == "patch")
+        routes.emplace(method, path);
+    }
+  }
+  return routes;
+}
+
+std::string method_name(http::verb v) {
+  std::string s(http::to_string(v));
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class AcceptingBackend : public ApiBackend {
+ public:
+  Readiness readiness() override { return {true, 1.0, 60.0}; }
+  std::string metrics_text() override { return "headroom_up 1\n"; }
+  std::optional<std::string> forecast_json(std::string_view) override { return "{}"; }
+  std::optional<std::string> nudge_feed_json(std::string_view) override { return "{}"; }
+  std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return AckOutcome::updated; }
+  UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::recorded; }
+};
+
+std::string instantiate(std::string path) {
+  for (const auto& [name, value] : {std::pair{"{account_id}", "acct-1"}, std::pair{"{nudge_id}", "7"}}) {
+    const auto at = path.find(name);
+    if (at != std::string::npos) path.replace(at, std::string(name).size(), value);
+  }
+  return path == "/unsubscribe" ? path + "?token=t" : path;
+}
+
+}  // namespace
+
+TEST(OpenApi, DocumentsExactlyTheRoutesTheRouterServes) {
+  std::set<RouteKey> served;
+  for (const auto& r : api_routes()) served.emplace(method_name(r.method), std::string(r.path));
+  EXPECT_EQ(documented_routes(), served);
+}
+
+TEST(OpenApi, EveryDocumentedRouteAnswersWithSuccess) {
+  AcceptingBackend backend;
+  const ApiAuth auth{"token"};
+  for (const auto& [method, path] : documented_routes()) {
+    HttpRequest req{method == "post" ? http::verb::post : http::verb::get, instantiate(path), 11};
+    req.set(http::field::authorization, "Bearer token");
+    if (path.find("/ack") != std::string::npos) req.body() = R"({"status":"seen"})";
+    req.prepare_payload();
+    const auto res = handle_request(req, backend, auth);
+    EXPECT_EQ(res.result_int(), 200u) << method << " " << path << ": " << res.body();
+  }
+}
