@@ -176,7 +176,7 @@ void read_environment(Config& config) {
   }
   if (std::string v = secret_from_env("HEADROOM_DATABASE_PASSWORD"); !v.empty()) d.password = v;
   if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
-  if (const char* v = std::getenv("HEADROOM_DATABASE_KEEP")) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
+  if (std::string v = env_value("HEADROOM_DATABASE_KEEP"); !v.empty()) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
   if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
 
   HttpSettings& h = config.http;

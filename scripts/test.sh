@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/lib/pg.sh
 
+bash scripts/check_sources.sh
 bash scripts/bootstrap.sh
 
 BUILD=${HEADROOM_BUILD_DIR:-$ROOT/build}
