@@ -19,6 +19,7 @@
 #include "forecast/account_book.hpp"
 #include "forecast/forecast.hpp"
 #include "ingest/csv_reader.hpp"
+#include "ingest/csv_writer.hpp"
 #include "ingest/transactions_csv.hpp"
 #include "cli/command.hpp"
 
@@ -26,18 +27,6 @@ namespace headroom::cli {
 namespace {
 
 using forecast::AccountBook;
-
-// RFC 4180: quoted only when it holds a comma, quote or line break.
-std::string csv_field(std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 // The raw text after the first `n` fields of a record, quotes respected.
 std::string_view raw_after_fields(std::string_view raw, std::size_t n) {
@@ -175,7 +164,7 @@ int run_backtest(const BacktestFlags& flags) {
   char buf[32];
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     std::snprintf(buf, sizeof buf, "%.6f", p[i]);
-    out << csv_field(tasks[i].account_id) << ',' << forecast::to_iso_string(tasks[i].origin) << ',' << buf;
+    out << ingest::csv_field(tasks[i].account_id) << ',' << forecast::to_iso_string(tasks[i].origin) << ',' << buf;
     if (!flags.tasks.empty() && !extra_header.empty()) out << ',' << tasks[i].extra;
     out << '\n';
   }

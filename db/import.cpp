@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "db/copy_writer.hpp"
+#include "ingest/csv_writer.hpp"
 
 namespace headroom::db {
 
@@ -34,19 +35,6 @@ std::string where(const std::string& path, const RowError& e) {
   return path + ":" + std::to_string(e.line) + ": " + e.field + ": " + e.reason;
 }
 
-void append_csv_field(std::string& out, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += value;
-    return;
-  }
-  out += '"';
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 // Writes the reject report next to its final name and renames it into place,
 // so a reader never sees half a file.
 class RejectFile {
@@ -56,16 +44,9 @@ class RejectFile {
     std::ofstream out(tmp_, std::ios::binary | std::ios::trunc);
     if (!out) throw std::system_error(errno, std::generic_category(), "cannot write reject file " + tmp_);
     std::string text = "line,field,reason,raw\n";
-    for (const auto& r : rejects) {
-      text += std::to_string(r.error.line);
-      text += ',';
-      append_csv_field(text, r.error.field);
-      text += ',';
-      append_csv_field(text, r.error.reason);
-      text += ',';
-      append_csv_field(text, r.raw);
-      text += '\n';
-    }
+    for (const auto& r : rejects)
+      ingest::append_csv_row(text, {std::to_string(r.error.line), ingest::csv_field(r.error.field),
+                                    ingest::csv_field(r.error.reason), ingest::csv_field(r.raw)});
     out << text;
     out.close();
     if (!out) throw std::system_error(errno, std::generic_category(), "cannot write reject file " + tmp_);
@@ -325,7 +306,7 @@ std::size_t merge(pqxx::work& tx, pqxx::connection& conn, ingest::TransactionCsv
         std::string raw;
         for (int i = 2; i <= 8; ++i) {
           if (i > 2) raw += ',';
-          append_csv_field(raw, r[i].c_str());
+          ingest::append_csv_field(raw, r[i].c_str());
         }
         const std::string field = r[1].as<std::string>();
         rejects.push_back({RowError{r[0].as<std::size_t>(), field,

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nudges/sha256.hpp"
+
 namespace headroom::edge {
 namespace {
 
@@ -84,7 +86,7 @@ bool authorized(const HttpRequest& req, const ApiAuth& auth) {
   constexpr std::string_view kPrefix = "Bearer ";
   if (header.size() <= kPrefix.size() || header.substr(0, kPrefix.size()) != kPrefix) return false;
   const std::string_view presented{header.data() + kPrefix.size(), header.size() - kPrefix.size()};
-  return constant_time_equals(presented, auth.bearer_token);
+  return nudges::constant_time_equal(presented, auth.bearer_token);
 }
 
 HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_view>& parts, ApiBackend& backend) {
@@ -140,13 +142,6 @@ const std::vector<ApiRoute>& api_routes() {
       {http::verb::post, "/v1/accounts/{account_id}/nudges/{nudge_id}/ack"},
   };
   return routes;
-}
-
-bool constant_time_equals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {

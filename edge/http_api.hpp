@@ -68,8 +68,4 @@ struct ApiRoute {
 };
 const std::vector<ApiRoute>& api_routes();
 
-// Compares in time that depends only on the lengths, so a caller cannot
-// learn the token byte by byte from response times.
-bool constant_time_equals(std::string_view a, std::string_view b);
-
 }  // namespace headroom::edge

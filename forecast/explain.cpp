@@ -4,21 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "forecast/thousands.hpp"
+
 namespace headroom::forecast {
 
-std::string format_amount(Money amount) {
-  std::string plain = amount.to_decimal_string();
-  const bool negative = !plain.empty() && plain[0] == '-';
-  if (negative) plain.erase(0, 1);
-  const std::size_t dot = plain.find('.');
-  std::string whole = plain.substr(0, dot);
-  std::string grouped;
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) grouped.push_back(',');
-    grouped.push_back(whole[i]);
-  }
-  return (negative ? "-" : "") + grouped + plain.substr(dot);
-}
+std::string format_amount(Money amount) { return group_thousands(amount.to_decimal_string()); }
 
 std::string day_ordinal(Date d) {
   const unsigned day = static_cast<unsigned>(std::chrono::year_month_day{d}.day());

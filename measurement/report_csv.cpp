@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "ingest/csv_writer.hpp"
+
 namespace headroom::measurement {
 namespace {
 
@@ -13,15 +15,8 @@ std::string num(std::size_t v) { return std::to_string(v); }
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::string num(int v) { return std::to_string(v); }
 
-void row(std::string& out, std::initializer_list<std::string> fields) {
-  bool first = true;
-  for (const auto& f : fields) {
-    if (!first) out += ',';
-    out += f;
-    first = false;
-  }
-  out += '\n';
-}
+using ingest::append_csv_row;
+using ingest::csv_field;
 
 const char* kEffectColumns =
     "treatment,holdout,absolute,absolute_ci_low,absolute_ci_high,relative,relative_ci_low,relative_ci_high,"
@@ -30,28 +25,18 @@ const char* kEffectColumns =
 
 std::string effect_fields(const Effect& e) {
   std::string out;
-  row(out, {num(e.treatment), num(e.holdout), num(e.absolute), num(e.absolute_ci.low), num(e.absolute_ci.high),
-            num(e.relative), num(e.relative_ci.low), num(e.relative_ci.high), num(e.p_value),
-            e.absolute_ci_bootstrap ? num(e.absolute_ci_bootstrap->low) : "",
-            e.absolute_ci_bootstrap ? num(e.absolute_ci_bootstrap->high) : "", num(e.cuped_absolute),
-            num(e.cuped_absolute_ci.low), num(e.cuped_absolute_ci.high), num(e.cuped_relative),
-            num(e.cuped_relative_ci.low), num(e.cuped_relative_ci.high), num(e.cuped_p_value),
-            num(e.variance_reduction), num(e.mde_absolute)});
+  append_csv_row(out, {num(e.treatment), num(e.holdout), num(e.absolute), num(e.absolute_ci.low),
+                       num(e.absolute_ci.high), num(e.relative), num(e.relative_ci.low), num(e.relative_ci.high),
+                       num(e.p_value), e.absolute_ci_bootstrap ? num(e.absolute_ci_bootstrap->low) : "",
+                       e.absolute_ci_bootstrap ? num(e.absolute_ci_bootstrap->high) : "", num(e.cuped_absolute),
+                       num(e.cuped_absolute_ci.low), num(e.cuped_absolute_ci.high), num(e.cuped_relative),
+                       num(e.cuped_relative_ci.low), num(e.cuped_relative_ci.high), num(e.cuped_p_value),
+                       num(e.variance_reduction), num(e.mde_absolute)});
   out.pop_back();  // the caller ends the line
   return out;
 }
 
 }  // namespace
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string csv_number(double value) {
   if (!std::isfinite(value)) return "";
@@ -63,40 +48,42 @@ std::string csv_number(double value) {
 
 std::string effects_csv(const ExperimentAnalysis& a) {
   std::string out = std::string("metric,unit,") + kEffectColumns + "\n";
-  for (const auto& e : a.effects) row(out, {csv_field(e.metric), csv_field(e.unit), effect_fields(e)});
+  for (const auto& e : a.effects) append_csv_row(out, {csv_field(e.metric), csv_field(e.unit), effect_fields(e)});
   return out;
 }
 
 std::string segments_csv(const ExperimentAnalysis& a) {
   std::string out = std::string("dimension,segment,treatment_accounts,holdout_accounts,") + kEffectColumns + "\n";
   for (const auto& s : a.segments)
-    row(out, {csv_field(s.dimension), csv_field(s.segment), num(s.treatment_accounts), num(s.holdout_accounts),
-              effect_fields(s.incidence)});
+    append_csv_row(out, {csv_field(s.dimension), csv_field(s.segment), num(s.treatment_accounts),
+                         num(s.holdout_accounts), effect_fields(s.incidence)});
   return out;
 }
 
 std::string variants_csv(const ExperimentAnalysis& a) {
   std::string out = std::string("variant,accounts,") + kEffectColumns + "\n";
-  for (const auto& v : a.variants) row(out, {csv_field(v.variant), num(v.accounts), effect_fields(v.incidence)});
+  for (const auto& v : a.variants)
+    append_csv_row(out, {csv_field(v.variant), num(v.accounts), effect_fields(v.incidence)});
   return out;
 }
 
 std::string weekly_csv(const ExperimentAnalysis& a) {
   std::string out = "week_start,treatment,holdout\n";
-  for (const auto& w : a.weekly) row(out, {forecast::to_iso_string(w.week_start), num(w.treatment), num(w.holdout)});
+  for (const auto& w : a.weekly)
+    append_csv_row(out, {forecast::to_iso_string(w.week_start), num(w.treatment), num(w.holdout)});
   return out;
 }
 
 std::string funnel_csv(const ExperimentAnalysis& a) {
   std::string out = "step,treatment,holdout\n";
-  for (const auto& f : a.funnel) row(out, {csv_field(f.step), num(f.treatment), num(f.holdout)});
+  for (const auto& f : a.funnel) append_csv_row(out, {csv_field(f.step), num(f.treatment), num(f.holdout)});
   return out;
 }
 
 std::string calibration_csv(const ExperimentAnalysis& a) {
   std::string out = "p_low,p_high,forecasts,mean_predicted,observed_rate\n";
   for (const auto& b : a.forecast_health.calibration)
-    row(out, {num(b.p_low), num(b.p_high), num(b.forecasts), num(b.mean_predicted), num(b.observed_rate)});
+    append_csv_row(out, {num(b.p_low), num(b.p_high), num(b.forecasts), num(b.mean_predicted), num(b.observed_rate)});
   return out;
 }
 
@@ -106,11 +93,11 @@ std::string accounts_csv(const std::vector<AccountOutcome>& accounts) {
       "pre_overdraft_days,weeks,overdraft_weeks,overdraft_days,overdraft_fee_cents,total_fee_cents,at_risk,decided,"
       "sent,seen\n";
   for (const auto& o : accounts)
-    row(out, {csv_field(o.account_id), arm_name(o.arm), csv_field(o.variant), csv_field(o.income_pattern),
-              csv_field(o.balance_band), csv_field(o.tenure_band), num(o.pre_weeks), num(o.pre_overdraft_weeks),
-              num(o.pre_overdraft_days), num(o.weeks), num(o.overdraft_weeks), num(o.overdraft_days),
-              num(o.overdraft_fee_cents), num(o.total_fee_cents), o.at_risk ? "1" : "0", o.decided ? "1" : "0",
-              o.sent ? "1" : "0", o.seen ? "1" : "0"});
+    append_csv_row(out, {csv_field(o.account_id), arm_name(o.arm), csv_field(o.variant), csv_field(o.income_pattern),
+                         csv_field(o.balance_band), csv_field(o.tenure_band), num(o.pre_weeks),
+                         num(o.pre_overdraft_weeks), num(o.pre_overdraft_days), num(o.weeks), num(o.overdraft_weeks),
+                         num(o.overdraft_days), num(o.overdraft_fee_cents), num(o.total_fee_cents),
+                         o.at_risk ? "1" : "0", o.decided ? "1" : "0", o.sent ? "1" : "0", o.seen ? "1" : "0"});
   return out;
 }
 

@@ -28,8 +28,6 @@ std::string funnel_csv(const ExperimentAnalysis& analysis);
 std::string calibration_csv(const ExperimentAnalysis& analysis);
 std::string accounts_csv(const std::vector<AccountOutcome>& accounts);
 
-// A field quoted when it holds a comma, quote, CR or LF (quotes doubled).
-std::string csv_field(const std::string& text);
 // Shortest round-trip text of a double ("0.1", "1e-05"); "" for NaN or infinity.
 std::string csv_number(double value);
 

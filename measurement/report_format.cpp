@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "forecast/thousands.hpp"
+
 namespace headroom::measurement {
 namespace {
 
@@ -21,22 +23,6 @@ std::string fixed(double value, int decimals, bool drop_zero_fraction) {
   return s;
 }
 
-std::string with_thousands(const std::string& digits) {
-  // digits: optional '-', integer part, optional fraction.
-  const bool negative = !digits.empty() && digits.front() == '-';
-  const std::size_t start = negative ? 1 : 0;
-  std::size_t end = digits.find('.');
-  if (end == std::string::npos) end = digits.size();
-  std::string out = digits.substr(0, start);
-  for (std::size_t i = start; i < end; ++i) {
-    out += digits[i];
-    const std::size_t left = end - i - 1;
-    if (left > 0 && left % 3 == 0) out += ',';
-  }
-  out += digits.substr(end);
-  return out;
-}
-
 }  // namespace
 
 std::string format_number(double value, NumberStyle style) {
@@ -47,11 +33,11 @@ std::string format_number(double value, NumberStyle style) {
     case NumberStyle::points:
       return fixed(value * 100.0, 2, true) + " pp";
     case NumberStyle::count:
-      return with_thousands(value == std::floor(value) ? fixed(value, 0, false) : fixed(value, 1, false));
+      return forecast::group_thousands(value == std::floor(value) ? fixed(value, 0, false) : fixed(value, 1, false));
     case NumberStyle::decimal:
       return fixed(value, 3, false);
     case NumberStyle::dollars: {
-      const std::string s = with_thousands(fixed(std::abs(value) / 100.0, 2, false));
+      const std::string s = forecast::group_thousands(fixed(std::abs(value) / 100.0, 2, false));
       return (value < 0 && s.find_first_not_of("0.,") != std::string::npos ? "-$" : "$") + s;
     }
     case NumberStyle::p_value:

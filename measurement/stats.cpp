@@ -153,16 +153,4 @@ double percentile(std::span<const double> sorted, double q) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
-std::uint64_t SplitMix64::next() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-std::size_t SplitMix64::below(std::size_t n) {
-  const unsigned __int128 m = static_cast<unsigned __int128>(next()) * static_cast<unsigned __int128>(n);
-  return static_cast<std::size_t>(m >> 64);
-}
-
 }  // namespace headroom::measurement::stats

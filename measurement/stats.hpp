@@ -13,6 +13,8 @@
 #include <span>
 #include <vector>
 
+#include "forecast/rng.hpp"
+
 namespace headroom::measurement::stats {
 
 // Standard normal CDF via std::erfc (accurate in both tails).
@@ -80,17 +82,8 @@ SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, do
 // (R type 7). q in [0, 1]; `sorted` non-empty.
 double percentile(std::span<const double> sorted, double q);
 
-// Deterministic generator for the bootstrap: splitmix64 (Steele et al. 2014).
-// Same sequence on every platform and standard library.
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next();
-  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias < n / 2^64).
-  std::size_t below(std::size_t n);
-
- private:
-  std::uint64_t state_;
-};
+// Deterministic generator for the bootstrap: the project's SplitMix64
+// (forecast/rng.hpp). Same sequence on every platform and standard library.
+using SplitMix64 = forecast::SplitMix64;
 
 }  // namespace headroom::measurement::stats

@@ -1,5 +1,7 @@
 #include "nudges/assignment.hpp"
 
+#include "forecast/rng.hpp"
+
 namespace headroom::nudges {
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state) {
@@ -10,21 +12,13 @@ std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state) {
   return state;
 }
 
-namespace {
-std::uint64_t splitmix64_finalize(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
 std::uint64_t assignment_hash(std::string_view salt, std::string_view experiment, std::string_view account_id) {
   std::uint64_t h = fnv1a64(salt);
   h = fnv1a64("\x1f", h);
   h = fnv1a64(experiment, h);
   h = fnv1a64("\x1f", h);
   h = fnv1a64(account_id, h);
-  return splitmix64_finalize(h);
+  return forecast::splitmix64_mix(h);  // the splitmix64 finaliser
 }
 
 double hash_fraction(std::uint64_t hash) {

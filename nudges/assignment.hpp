@@ -1,10 +1,10 @@
 #pragma once
 // Deterministic assignment of accounts to the holdout and to copy variants.
 //
-// hash = splitmix64_finalize(FNV-1a-64(salt ‖ 0x1F ‖ experiment ‖ 0x1F ‖ account_id))
-// over the raw UTF-8 bytes. FNV-1a is byte-wise and endianness-free, so the
-// value is identical on every platform, compiler and replica; the splitmix64
-// finaliser spreads FNV's weak high bits so that nearby ids ("acct-1",
+// hash = splitmix64_mix(FNV-1a-64(salt ‖ 0x1F ‖ experiment ‖ 0x1F ‖ account_id))
+// over the raw UTF-8 bytes; splitmix64_mix is SplitMix64's finaliser
+// (forecast/rng.hpp). FNV-1a is byte-wise and endianness-free, so the value
+// is identical on every platform, compiler and replica; the finaliser spreads FNV's weak high bits so that nearby ids ("acct-1",
 // "acct-2") land far apart. The fraction is the top 53 bits / 2^53, in [0, 1).
 //
 // Two salts keep the draws independent: "holdout" decides the arm

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "forecast/thousands.hpp"
 #include "nudges/planner.hpp"
 
 namespace headroom::nudges {
@@ -45,16 +46,6 @@ bool scan(std::string_view t, Text on_text, Slot on_slot, std::size_t* error_at 
 }
 
 bool is_english(std::string_view locale) { return locale.size() >= 2 && locale.substr(0, 2) == "en"; }
-
-std::string group_thousands(std::uint64_t units) {
-  std::string digits = std::to_string(units);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 std::string join_english(const std::vector<std::string>& items) {
   std::string out;
@@ -122,7 +113,7 @@ std::string format_money(forecast::Money amount, std::string_view currency, std:
   const std::uint64_t magnitude =
       negative ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
   const std::uint64_t frac = magnitude % 100;
-  std::string number = group_thousands(magnitude / 100);
+  std::string number = forecast::group_thousands(std::to_string(magnitude / 100));
   number.push_back('.');
   number.push_back(static_cast<char>('0' + frac / 10));
   number.push_back(static_cast<char>('0' + frac % 10));

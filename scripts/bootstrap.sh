@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git
-  libeigen3-dev libboost-dev libpqxx-dev libpq-dev libcurl4-openssl-dev
+  libeigen3-dev libboost-dev libpqxx-dev libpq-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libhowardhinnant-date-dev

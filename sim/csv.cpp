@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "ingest/csv_writer.hpp"
+
 namespace headroom::sim {
 namespace {
 
@@ -54,27 +56,6 @@ void append_date(std::string& out, Date d) {
   buf[7] = '-';
   put2(buf + 8, static_cast<unsigned>(ymd.day()));
   out.append(buf, 10);
-}
-
-void append_field(std::string& out, std::string_view text) {
-  bool plain = true;
-  for (char c : text) {
-    // Every special character is below '-'; one compare rejects most letters.
-    if (c < '-' && (c == ',' || c == '"' || c == '\r' || c == '\n')) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    out.append(text);
-    return;
-  }
-  out.push_back('"');
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
 }
 
 namespace {
@@ -135,18 +116,18 @@ void append_transaction_row(std::string& out, std::string_view account_id, const
   out.push_back(',');
   append_cents(out, t.balance_after_cents);
   out.push_back(',');
-  append_field(out, t.description.view());
+  ingest::append_csv_field(out, t.description.view());
   out.push_back(',');
   out.append(to_string(t.kind));
   out.push_back('\n');
 }
 
 void append_account_row(std::string& out, const AccountProfile& p) {
-  append_field(out, p.account_id);
+  ingest::append_csv_field(out, p.account_id);
   out.push_back(',');
-  append_field(out, p.time_zone);
+  ingest::append_csv_field(out, p.time_zone);
   out.append(",USD,");
-  append_field(out, p.email);
+  ingest::append_csv_field(out, p.email);
   out.push_back(',');
   out.append(to_string(p.income_pattern));
   out.push_back(',');
@@ -162,7 +143,7 @@ void append_truth_row(std::string& out, const AccountSim& a) {
   const PathTally& c = a.counterfactual();
   int acted = 0;
   for (const NudgeOutcome& n : a.nudges()) acted += n.acted ? 1 : 0;
-  append_field(out, p.account_id);
+  ingest::append_csv_field(out, p.account_id);
   out.push_back(',');
   out.append(to_string(p.income_pattern));
   out.push_back(',');

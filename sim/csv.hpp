@@ -2,8 +2,8 @@
 // Text forms of the simulator's output: source-contract transaction rows
 // (docs/DESIGN.md), the accounts table and the ground-truth table. Appends to a
 // caller's buffer with hand-written number formatting (this is the hot loop of
-// `headroom simulate --csv`). RFC 4180: a field is quoted when it holds a comma,
-// quote or line break; quotes inside are doubled.
+// `headroom simulate --csv`). Text fields are quoted by the project's one CSV
+// writer (ingest/csv_writer.hpp, RFC 4180).
 
 #include <string>
 #include <string_view>
@@ -29,7 +29,6 @@ void append_transaction_row(std::string& out, std::string_view account_id, const
 void append_account_row(std::string& out, const AccountProfile& p);
 // shocks: "kind[:windfall]:YYYY-MM-DD[:days|amount|fraction]" joined by ';'.
 void append_truth_row(std::string& out, const AccountSim& a);
-void append_field(std::string& out, std::string_view text);  // quoted when needed
 void append_cents(std::string& out, std::int64_t cents);     // "-12.34"
 void append_date(std::string& out, Date d);                  // "2025-01-31"
 

@@ -11,6 +11,12 @@
 // std::*_distribution is not used: its output is implementation-defined.
 // Transcendental functions (log, exp, cos) come from the platform libm, so the
 // bytes are reproducible for one build on one platform.
+//
+// This splitmix64 is the simulator's own copy, kept apart ON PURPOSE from the
+// one the engine, nudges and measurement share (forecast/rng.hpp): the
+// simulator's stream must stay fixed independently of the engine, so a seeded
+// population never changes when the engine's helpers change. Do not replace
+// it with forecast::splitmix64_mix; tests/sim pins its output.
 
 #include <cmath>
 #include <cstdint>

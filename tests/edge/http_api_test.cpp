@@ -82,6 +82,9 @@ TEST(HttpApi, V1RefusesMissingAndWrongTokens) {
   EXPECT_EQ(wrong.result(), http::status::unauthorized);
   const auto prefix = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "s3cret"), backend, kAuth);
   EXPECT_EQ(prefix.result(), http::status::unauthorized);
+  const auto longer =
+      handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "s3cret-token2"), backend, kAuth);
+  EXPECT_EQ(longer.result(), http::status::unauthorized);
 }
 
 TEST(HttpApi, V1RefusesEverythingWhenNoTokenIsConfigured) {
@@ -156,11 +159,4 @@ TEST(HttpApi, UnsubscribeNeedsAValidTokenButNoBearer) {
   EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe?token=forged"), backend, kAuth).result(),
             http::status::bad_request);
   EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe"), backend, kAuth).result(), http::status::bad_request);
-}
-
-TEST(ConstantTimeEquals, ComparesWholeStrings) {
-  EXPECT_TRUE(constant_time_equals("abc", "abc"));
-  EXPECT_FALSE(constant_time_equals("abc", "abd"));
-  EXPECT_FALSE(constant_time_equals("abc", "abcd"));
-  EXPECT_FALSE(constant_time_equals("", "a"));
 }

@@ -48,3 +48,26 @@ TEST(PathRng, OneDrawNormalUsesExactlyOneDrawAndIsDeterministic) {
   d.next();
   EXPECT_EQ(c.next(), d.next());
 }
+
+TEST(SplitMix64, IsTheReferenceSequence) {
+  // First outputs of splitmix64 seeded with 0 (Vigna's reference implementation).
+  SplitMix64 rng(0);
+  EXPECT_EQ(rng.next(), 0xe220a8397b1dcdafULL);
+  EXPECT_EQ(rng.next(), 0x6e789e6aa1b965f4ULL);
+  EXPECT_EQ(rng.state(), 2 * kSplitMix64Gamma);
+  static_assert(splitmix64_mix(kSplitMix64Gamma) == 0xe220a8397b1dcdafULL);
+  SplitMix64 small(7);
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(small.below(3), 3u);
+}
+
+TEST(PathRng, SeededStreamsArePinned) {
+  // Values of the generator before it was built on the shared SplitMix64:
+  // every seeded forecast depends on them.
+  PathRng rng(0x48656164726f6f6dULL, 3);
+  EXPECT_EQ(rng.next(), 0xfc041cf9515a926aULL);
+  EXPECT_EQ(rng.next(), 0xa2cb09ba0fce876bULL);
+  EXPECT_EQ(rng.next(), 0xf80eba88e49a1fdeULL);
+  PathRng zero(0, 0);
+  EXPECT_EQ(zero.state(), 0x88ce4b48a6765bfcULL);
+  EXPECT_EQ(zero.next(), 0x050881f5ff8af325ULL);
+}

@@ -21,9 +21,38 @@ TEST(HmacSha256, MatchesRfc4231Vectors) {
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 3: 50 bytes of data; test case 4: a 25-byte key.
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\xaa'), std::string(50, '\xdd'))),
+            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+  std::string key4;
+  for (char c = 1; c <= 25; ++c) key4.push_back(c);
+  EXPECT_EQ(to_hex(hmac_sha256(key4, std::string(50, '\xcd'))),
+            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
   // Test case 6: a key longer than the block size is hashed first.
   EXPECT_EQ(to_hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Test case 7: long key and long data.
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(131, '\xaa'),
+                               "This is a test using a larger than block-size key and a larger than block-size data. "
+                               "The key needs to be hashed before being used by the HMAC algorithm.")),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+}
+
+TEST(HmacSha256, AcceptsAnEmptyKeyAndAKeyOfExactlyOneBlock) {
+  // Values from Python's hmac module.
+  EXPECT_EQ(to_hex(hmac_sha256("", "")), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(64, 'k'), "block-size key")),
+            "3639ed45f96410ae1abf821aaf15a4e616209464f7e06fb79435d35e485bd3c2");
+}
+
+TEST(ConstantTimeEqual, IsTrueOnlyForTheSameBytesOfTheSameLength) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_TRUE(constant_time_equal("", ""));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+  EXPECT_FALSE(constant_time_equal("abcd", "abc"));
+  EXPECT_FALSE(constant_time_equal("", "a"));
+  EXPECT_FALSE(constant_time_equal(std::string_view("a\0", 2), "a"));
 }
 
 TEST(UnsubscribeToken, VerifiesItsOwnSignatureAndReturnsTheAccount) {
@@ -36,6 +65,8 @@ TEST(UnsubscribeToken, VerifiesItsOwnSignatureAndReturnsTheAccount) {
 TEST(UnsubscribeToken, IsStableForTheSameSecretAndAccount) {
   EXPECT_EQ(sign_unsubscribe_token("s3cret", "acct-42"), sign_unsubscribe_token("s3cret", "acct-42"));
   EXPECT_EQ(sign_unsubscribe_token("s3cret", "acct-42").substr(0, 11), "YWNjdC00Mg.");
+  // The whole token, so links already sent keep verifying (Python: base64url of hmac.new).
+  EXPECT_EQ(sign_unsubscribe_token("s3cret", "acct-42"), "YWNjdC00Mg.z9cK7_hGBGSsurAWezlbqHR1LvhA0mxvz5G_UZiiNq0");
 }
 
 TEST(UnsubscribeToken, RejectsAnotherSecretATamperedAccountAndGarbage) {

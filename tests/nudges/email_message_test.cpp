@@ -34,6 +34,10 @@ TEST(MessageId, IsDerivedFromTheDedupeKeyAndTheSendersDomain) {
   EXPECT_NE(id, message_id_for(dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 14), Channel::email),
                                "alerts@bank.example"));
   EXPECT_EQ(message_id_for(key, "no-domain").substr(33), "@headroom.local>");
+  // The first 32 hex digits of SHA-256 of the key (Python: hashlib.sha256), so a
+  // resend after an upgrade keeps its Message-ID.
+  EXPECT_EQ(message_id_for("acct-1/default/2026-03-13/email", "alerts@bank.example"),
+            "<4f720f6b57e17bfa292820b1331e4671@bank.example>");
 }
 
 TEST(ComposeEmail, WritesTheRfc5322Headers) {
