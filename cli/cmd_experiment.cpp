@@ -189,6 +189,8 @@ int run_experiment(const ExperimentFlags& f) {
   service::DeliverySettings delivery;
   delivery.replica_id = scoring.replica_id;
   delivery.clock = [&simulated_now] { return std::chrono::system_clock::time_point(simulated_now); };
+  // Planning reads the same instant: planning_time(as_of, simulated_now) is simulated_now.
+  scoring.clock = delivery.clock;
   service::DeliveryWorker worker{delivery, service::make_mailer(smtp), smtp.from};
 
   const Date from = simulation.current_day() + Date::duration(1);  // the first as_of of the experiment
