@@ -1,5 +1,4 @@
 // headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
-#include <charconv>
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -19,15 +18,14 @@ namespace {
 
 // HEADROOM_SMTP_RETRY_DEADLINE_SECONDS: how long a transient email failure
 // is retried, counted from the first attempt (default 24 h).
+constexpr WholeNumberRange kRetryDeadlineSeconds{1, 30 * 86'400, "whole seconds", "30 days"};
+
 std::chrono::seconds retry_deadline_from_env(std::chrono::seconds fallback) {
   const std::string v = env_value("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS");
   if (v.empty()) return fallback;
-  long long seconds = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  if (ec != std::errc() || end != v.data() + v.size() || seconds < 1 || seconds > 30LL * 86'400)
-    throw UsageError("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS must be a whole number of seconds from 1 to 2592000, got \"" +
-                     v + "\"");
-  return std::chrono::seconds(seconds);
+  return settings_or_usage_error([&v] {
+    return std::chrono::seconds(parse_whole_number(v, "HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", kRetryDeadlineSeconds));
+  });
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "cli/config.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -64,9 +63,13 @@ void read_database_table(const toml::table& t, const std::string& file, Database
   }
 }
 
-unsigned short parse_port(long long v, const std::string& where) {
-  if (v < 0 || v > 65535) throw UsageError(where + ": expected a port 0-65535, got " + std::to_string(v));
-  return static_cast<unsigned short>(v);
+constexpr WholeNumberRange kPort{0, 65'535, "a port"};
+constexpr WholeNumberRange kPollSeconds{0, 86'400, "whole seconds", "0 = off"};
+
+// A TOML integer in `range`: the same check and message as a variable's.
+long long whole_number(const toml::node& value, const std::string& where, const WholeNumberRange& range) {
+  if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+  return check_whole_number(*value.value<long long>(), where, range);
 }
 
 void read_http_table(const toml::table& t, const std::string& file, HttpSettings& s) {
@@ -77,8 +80,7 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
       if (!value.is_string()) throw UsageError(where + ": expected a string");
       s.address = *value.value<std::string>();
     } else if (k == "port") {
-      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
-      s.port = parse_port(*value.value<long long>(), where);
+      s.port = static_cast<unsigned short>(whole_number(value, where, kPort));
     } else if (k == "api_token" || k == "unsubscribe_secret") {
       throw UsageError(where + ": secrets come only from the environment (HEADROOM_API_TOKEN[_FILE], "
                                "HEADROOM_UNSUBSCRIBE_SECRET[_FILE])");
@@ -86,14 +88,6 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
       throw UsageError(where + ": unknown key (known: address, port)");
     }
   }
-}
-
-constexpr long long kMaxPollSeconds = 86'400;
-
-std::chrono::seconds parse_poll_interval(long long v, const std::string& where) {
-  if (v < 0 || v > kMaxPollSeconds)
-    throw UsageError(where + ": expected whole seconds 0-86400 (0 = off), got " + std::to_string(v));
-  return std::chrono::seconds(v);
 }
 
 void read_incremental_table(const toml::table& t, const std::string& file, IncrementalSettings& s) {
@@ -104,8 +98,7 @@ void read_incremental_table(const toml::table& t, const std::string& file, Incre
       if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
       s.listen = *value.value<bool>();
     } else if (k == "poll_interval_seconds") {
-      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
-      s.poll_interval = parse_poll_interval(*value.value<long long>(), where);
+      s.poll_interval = std::chrono::seconds(whole_number(value, where, kPollSeconds));
     } else {
       throw UsageError(where + ": unknown key (known: listen, poll_interval_seconds)");
     }
@@ -158,7 +151,7 @@ void read_config_file(const std::string& path, const std::string& origin, Config
 }
 
 // HEADROOM_* variables over the file's values. The shared readers throw
-// std::invalid_argument; the caller turns that into a usage error.
+// std::invalid_argument; load_config turns that into a usage error.
 void read_environment(Config& config) {
   DatabaseSettings& d = config.database;
   // No secret, but the same VAR / VAR_FILE pair, read by the same rules.
@@ -181,16 +174,8 @@ void read_environment(Config& config) {
 
   HttpSettings& h = config.http;
   if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
-  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty()) {
-    try {
-      std::size_t used = 0;
-      const long long port = std::stoll(v, &used);
-      if (used != v.size()) throw std::invalid_argument(v);
-      h.port = parse_port(port, "HEADROOM_HTTP_PORT");
-    } catch (const std::logic_error&) {
-      throw UsageError("HEADROOM_HTTP_PORT: expected a port 0-65535, got '" + v + "'");
-    }
-  }
+  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty())
+    h.port = static_cast<unsigned short>(parse_whole_number(v, "HEADROOM_HTTP_PORT", kPort));
   h.api_token = secret_from_env("HEADROOM_API_TOKEN");
   h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
   h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
@@ -199,26 +184,23 @@ void read_environment(Config& config) {
 
   IncrementalSettings& inc = config.incremental;
   if (std::string v = env_value("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
-  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
-    long long seconds = -1;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec != std::errc() || end != v.data() + v.size())
-      throw UsageError("HEADROOM_POLL_INTERVAL_SECONDS: expected whole seconds 0-86400 (0 = off), got '" + v + "'");
-    inc.poll_interval = parse_poll_interval(seconds, "HEADROOM_POLL_INTERVAL_SECONDS");
-  }
+  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty())
+    inc.poll_interval = std::chrono::seconds(parse_whole_number(v, "HEADROOM_POLL_INTERVAL_SECONDS", kPollSeconds));
 }
 
 }  // namespace
 
 Config load_config(const std::string& config_path) {
-  Config config;
-  if (!config_path.empty()) {
-    read_config_file(config_path, "--config", config);
-  } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
-    read_config_file(path, "HEADROOM_CONFIG", config);
-  }
-  settings_or_usage_error([&config] { read_environment(config); });
-  return config;
+  return settings_or_usage_error([&config_path] {
+    Config config;
+    if (!config_path.empty()) {
+      read_config_file(config_path, "--config", config);
+    } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
+      read_config_file(path, "HEADROOM_CONFIG", config);
+    }
+    read_environment(config);
+    return config;
+  });
 }
 
 void add_config_option(CLI::App& verb, std::string& config_path) {
