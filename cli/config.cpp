@@ -65,6 +65,7 @@ void read_database_table(const toml::table& t, const std::string& file, Database
 
 constexpr WholeNumberRange kPort{0, 65'535, "a port"};
 constexpr WholeNumberRange kPollSeconds{0, 86'400, "whole seconds", "0 = off"};
+constexpr WholeNumberRange kRetryDeadlineSeconds{1, 30 * 86'400, "whole seconds", "30 days"};
 
 // A TOML integer in `range`: the same check and message as a variable's.
 long long whole_number(const toml::node& value, const std::string& where, const WholeNumberRange& range) {
@@ -152,8 +153,7 @@ void read_config_file(const std::string& path, const std::string& origin, Config
 
 // HEADROOM_* variables over the file's values. The shared readers throw
 // std::invalid_argument; load_config turns that into a usage error.
-void read_environment(Config& config) {
-  DatabaseSettings& d = config.database;
+void read_database_environment(DatabaseSettings& d) {
   // No secret, but the same VAR / VAR_FILE pair, read by the same rules.
   if (std::string v = secret_from_env("HEADROOM_DATABASE_URL"); !v.empty()) {
     // The same rule as [database] url: a URL gets printed (`headroom db url`)
@@ -171,8 +171,9 @@ void read_environment(Config& config) {
   if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
   if (std::string v = env_value("HEADROOM_DATABASE_KEEP"); !v.empty()) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
   if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+}
 
-  HttpSettings& h = config.http;
+void read_http_environment(HttpSettings& h) {
   if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
   if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty())
     h.port = static_cast<unsigned short>(parse_whole_number(v, "HEADROOM_HTTP_PORT", kPort));
@@ -181,27 +182,59 @@ void read_environment(Config& config) {
   h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
   if (h.unsubscribe_base_url.empty())
     h.unsubscribe_base_url = "http://" + h.address + ":" + std::to_string(h.port) + "/unsubscribe";
+}
 
-  IncrementalSettings& inc = config.incremental;
+void read_incremental_environment(IncrementalSettings& inc) {
   if (std::string v = env_value("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
   if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty())
     inc.poll_interval = std::chrono::seconds(parse_whole_number(v, "HEADROOM_POLL_INTERVAL_SECONDS", kPollSeconds));
 }
 
-}  // namespace
+void read_retry_deadline_environment(SmtpSettings& s) {
+  if (std::string v = env_value("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS"); !v.empty())
+    s.retry_deadline =
+        std::chrono::seconds(parse_whole_number(v, "HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", kRetryDeadlineSeconds));
+}
 
-Config load_config(const std::string& config_path) {
-  return settings_or_usage_error([&config_path] {
+void read_smtp_environment(SmtpSettings& s) {
+  s.url = env_value("HEADROOM_SMTP_URL");
+  s.user = env_value("HEADROOM_SMTP_USER");
+  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
+  if (std::string v = env_value("HEADROOM_SMTP_FROM"); !v.empty()) s.from = v;
+  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
+  // Without a URL the channel is off, and nothing else about it matters.
+  if (!s.url.empty()) edge::validate_smtp_settings(mailer_settings(s));
+}
+
+ConfigFile find_config_file(const std::string& config_path) {
+  if (!config_path.empty()) return {config_path, "--config"};
+  if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) return {path, "HEADROOM_CONFIG"};
+  return {};
+}
+
+// The file first, then the variables over it, area by area in this order
+// (the first bad setting is the one reported).
+Config read_config(const ConfigFile& file, ConfigAreas areas) {
+  return settings_or_usage_error([&] {
     Config config;
-    if (!config_path.empty()) {
-      read_config_file(config_path, "--config", config);
-    } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
-      read_config_file(path, "HEADROOM_CONFIG", config);
-    }
-    read_environment(config);
+    config.file = file;
+    if (!file.path.empty()) read_config_file(file.path, file.named_by, config);
+    read_database_environment(config.database);
+    read_http_environment(config.http);
+    read_incremental_environment(config.incremental);
+    if (areas.smtp_retry_deadline) read_retry_deadline_environment(config.smtp);
+    if (areas.smtp) read_smtp_environment(config.smtp);
     return config;
   });
 }
+
+}  // namespace
+
+Config load_config(const std::string& config_path, ConfigAreas areas) {
+  return read_config(find_config_file(config_path), areas);
+}
+
+Config reload_config(const ConfigFile& file) { return read_config(file, ConfigAreas{}); }
 
 void add_config_option(CLI::App& verb, std::string& config_path) {
   verb.add_option("--config", config_path,
@@ -219,16 +252,14 @@ db::DatabaseOptions database_options(const DatabaseSettings& s) {
   return o;
 }
 
-edge::SmtpSettings smtp_settings_from_env() {
-  edge::SmtpSettings s;
-  s.url = env_value("HEADROOM_SMTP_URL");
-  s.user = env_value("HEADROOM_SMTP_USER");
-  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
-  const std::string from = env_value("HEADROOM_SMTP_FROM");
-  if (!from.empty()) s.from = from;
-  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
-  if (!s.url.empty()) edge::validate_smtp_settings(s);
-  return s;
+edge::SmtpSettings mailer_settings(const SmtpSettings& s) {
+  edge::SmtpSettings m;
+  m.url = s.url;
+  m.user = s.user;
+  m.password = s.password;
+  m.from = s.from;
+  m.allow_insecure = s.allow_insecure;
+  return m;
 }
 
 }  // namespace headroom::cli

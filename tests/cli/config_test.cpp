@@ -200,6 +200,25 @@ TEST_F(ConfigTest, TheHttpPortIsAWholeNumberUpTo65535InTheFileAndTheVariable) {
   EXPECT_EQ(usage_error(), "HEADROOM_HTTP_PORT: expected a port 0-65535, got 65536");
 }
 
+TEST_F(ConfigTest, AReloadReadsTheFileFoundAtStartAndNamesItTheSameWay) {
+  const std::string path = file("h.toml", "[http]\nport = 9000\n");
+  ::setenv("HEADROOM_CONFIG", path.c_str(), 1);
+  const Config config = load_config("");
+  EXPECT_EQ(config.file.path, path);
+  EXPECT_EQ(config.file.named_by, "HEADROOM_CONFIG");
+  EXPECT_EQ(reload_config(config.file).http.port, 9000);
+  fs::remove(path);
+  try {
+    reload_config(config.file);
+    FAIL() << "a file gone since the start must be refused";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "HEADROOM_CONFIG: cannot read " + path + ": No such file or directory");
+  }
+  EXPECT_EQ(load_config("/dev/null").file.named_by, "--config");
+  ::unsetenv("HEADROOM_CONFIG");
+  EXPECT_EQ(load_config("").file.path, "");
+}
+
 // One reader for every whole-number setting (port, poll interval, retry
 // deadline): digits with an optional '-', in range, and the message names
 // the setting, the unit and the range.
