@@ -219,6 +219,7 @@ Config read_config(const ConfigFile& file, ConfigAreas areas) {
     Config config;
     config.file = file;
     if (!file.path.empty()) read_config_file(file.path, file.named_by, config);
+    config.logging = load_log_settings();
     read_database_environment(config.database);
     read_http_environment(config.http);
     read_incremental_environment(config.incremental);
@@ -235,6 +236,16 @@ Config load_config(const std::string& config_path, ConfigAreas areas) {
 }
 
 Config reload_config(const ConfigFile& file) { return read_config(file, ConfigAreas{}); }
+
+LogSettings load_log_settings() {
+  LogSettings settings;
+  if (const std::string f = env_value("HEADROOM_LOG_FORMAT"); !f.empty() && !parse_log_format(f, settings.format))
+    throw UsageError("HEADROOM_LOG_FORMAT: expected text or json; got '" + f + "'");
+  if (const std::string l = env_value("HEADROOM_LOG_LEVEL"); !l.empty() && !parse_log_level(l, settings.level))
+    throw UsageError("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, off; got '" + l +
+                     "'");
+  return settings;
+}
 
 void add_config_option(CLI::App& verb, std::string& config_path) {
   verb.add_option("--config", config_path,

@@ -10,7 +10,7 @@
 // secret) come only from the environment or from a file named by the matching
 // *_FILE variable (setting both is refused), never from flags or the config file.
 // Settings without a TOML key are read from the environment only (SMTP,
-// the unsubscribe link base). Unknown tables, and unknown keys inside
+// logging, the unsubscribe link base). Unknown tables, and unknown keys inside
 // a known table, are refused so that typos do not pass silently. Whole numbers
 // are read by one helper (cli/environment.hpp), which names the key or
 // variable and the accepted range in its error.
@@ -21,6 +21,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/logging.hpp"
 #include "db/database.hpp"
 #include "edge/smtp_mailer.hpp"
 #include "nudges/policy.hpp"
@@ -33,6 +34,17 @@ namespace headroom::cli {
 struct ConfigFile {
   std::string path;      // default: empty, no file
   std::string named_by;  // "--config" or "HEADROOM_CONFIG"
+};
+
+// Applied by main before the verb runs (load_log_settings), so that every
+// line a verb logs follows them. Environment only.
+struct LogSettings {
+  // text, or json (one JSON object per line on stderr); any case. Default
+  // text. Env HEADROOM_LOG_FORMAT.
+  LogFormat format = LogFormat::text;
+  // trace, debug, info, warn (warning), error (err), critical or off; any
+  // case. Default info. Env HEADROOM_LOG_LEVEL.
+  LogLevel level = LogLevel::info;
 };
 
 struct DatabaseSettings {
@@ -110,6 +122,7 @@ struct SmtpSettings {
 
 struct Config {
   ConfigFile file;  // --config FILE, else HEADROOM_CONFIG; default: none
+  LogSettings logging;
   DatabaseSettings database;
   HttpSettings http;
   IncrementalSettings incremental;
@@ -138,6 +151,11 @@ Config load_config(const std::string& config_path, ConfigAreas areas = {});
 // The same sources again, for a reload (SIGHUP): `file` as load_config found
 // it, and the environment, with the default areas.
 Config reload_config(const ConfigFile& file);
+
+// The logging settings alone, which main applies before a verb runs. Throws
+// UsageError naming the variable and the accepted values: a typo must not
+// silence the logs.
+LogSettings load_log_settings();
 
 // Adds the shared --config FILE flag to a verb.
 void add_config_option(CLI::App& verb, std::string& config_path);
