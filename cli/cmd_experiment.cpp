@@ -95,10 +95,10 @@ std::vector<Date> dates_in(const std::vector<Date>& dates, Date from, Date to) {
 int run_experiment(const ExperimentFlags& f) {
   const auto start = forecast::parse_iso_date(f.start);
   if (!start) throw UsageError("experiment: --start must be YYYY-MM-DD, got '" + f.start + "'");
-  const Config config = load_config(f.config_path);
-  // Read (and validated) before anything touches the database: a bad value
-  // is a usage error, not a failure after --reset emptied it.
-  const edge::SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
+  // Read (and validated, SMTP too) before anything touches the database: a
+  // bad value is a usage error, not a failure after --reset emptied it.
+  const Config config = load_config(f.config_path, ConfigAreas{.smtp = true});
+  const edge::SmtpSettings smtp = mailer_settings(config.smtp);
   // The truth is written after the whole run: a path that cannot be written
   // is refused now, not after the experiment's minutes are spent.
   if (!f.truth_out.empty()) {
@@ -189,6 +189,8 @@ int run_experiment(const ExperimentFlags& f) {
   service::DeliverySettings delivery;
   delivery.replica_id = scoring.replica_id;
   delivery.clock = [&simulated_now] { return std::chrono::system_clock::time_point(simulated_now); };
+  // Planning reads the same instant: planning_time(as_of, simulated_now) is simulated_now.
+  scoring.clock = delivery.clock;
   service::DeliveryWorker worker{delivery, service::make_mailer(smtp), smtp.from};
 
   const Date from = simulation.current_day() + Date::duration(1);  // the first as_of of the experiment

@@ -1,6 +1,7 @@
 // headroom run [--once] [--as-of DATE]: the daemon, or one full cycle.
-#include <charconv>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -10,44 +11,95 @@
 #include "cli/command.hpp"
 #include "cli/config.hpp"
 #include "service/daemon.hpp"
-#include "cli/environment.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
 
 namespace headroom::cli {
 namespace {
 
-// HEADROOM_SMTP_RETRY_DEADLINE_SECONDS: how long a transient email failure
-// is retried, counted from the first attempt (default 24 h).
-std::chrono::seconds retry_deadline_from_env(std::chrono::seconds fallback) {
-  const std::string v = env_value("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS");
-  if (v.empty()) return fallback;
-  long long seconds = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  if (ec != std::errc() || end != v.data() + v.size() || seconds < 1 || seconds > 30LL * 86'400)
-    throw UsageError("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS must be a whole number of seconds from 1 to 2592000, got \"" +
-                     v + "\"");
-  return std::chrono::seconds(seconds);
+struct RunOptions {
+  bool once = false;
+  std::string as_of;
+  std::string replica_id;
+  int accounts_per_chunk = 1000;
+  int lease_seconds = 60;
+  int interval_seconds = 3600;
+  int horizon_days = 30;
+  unsigned threads = 0;
+  bool keep_db = false;
+  bool history_cache = false;
+  std::string config_path;
+};
+
+service::ScoringSettings scoring_settings(const RunOptions& o, const Config& config) {
+  service::ScoringSettings scoring;
+  scoring.replica_id = o.replica_id.empty() ? service::default_replica_id() : o.replica_id;
+  scoring.accounts_per_chunk = o.accounts_per_chunk;
+  scoring.lease = std::chrono::seconds(o.lease_seconds);
+  scoring.worker_threads = o.threads;
+  scoring.forecast.projection.horizon_days = o.horizon_days;
+  if (o.history_cache) scoring.history_cache = std::make_shared<service::HistoryCache>();
+  // Nudges: decisions are planned with every chunk; delivery follows.
+  scoring.nudges.from_address = config.smtp.from;
+  scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
+  scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
+  return scoring;
+}
+
+service::DeliverySettings delivery_settings(const service::ScoringSettings& scoring, const Config& config) {
+  service::DeliverySettings delivery;
+  delivery.replica_id = scoring.replica_id;
+  delivery.lease = scoring.lease;
+  delivery.retry.deadline = config.smtp.retry_deadline;
+  return delivery;
+}
+
+// --once: one full cycle, then delivery of what is due.
+int run_once(db::DatabaseSession& session, forecast::Date as_of, const service::ScoringSettings& scoring,
+             const service::DeliverySettings& delivery, const Config& config) {
+  auto conn = session.connect();
+  std::atomic<bool> stop{false};
+  const auto r = service::run_scoring_cycle(*conn, as_of, scoring, stop);
+  std::printf("cycle %lld as of %s: %zu accounts scored by this replica in %zu chunks, %.2f s%s\n",
+              static_cast<long long>(r.cycle_id), forecast::to_iso_string(as_of).c_str(), r.accounts_scored,
+              r.chunks_scored, r.seconds, r.finished ? "" : " (cycle not finished: other replicas still working)");
+  // Then deliver what is due, taking over rows a dead sender left
+  // claimed (bounded by two leases).
+  service::DeliveryWorker worker{delivery, service::make_mailer(mailer_settings(config.smtp)), config.smtp.from};
+  const auto d = worker.drain(*conn, stop, 2 * delivery.lease + std::chrono::seconds(5));
+  std::printf("delivery: %zu in-app available, %zu emails sent, %zu retried, %zu failed, %zu cancelled%s\n",
+              d.in_app_released, d.emails_sent, d.emails_retried, d.emails_failed,
+              d.emails_cancelled + d.in_app_cancelled, worker.email_enabled() ? "" : " (email off)");
+  return r.finished ? kExitOk : kExitRuntimeFailure;
+}
+
+service::DaemonSettings daemon_settings(const RunOptions& o, const Config& config, const std::string& database_url,
+                                        service::ScoringSettings scoring, service::DeliverySettings delivery) {
+  service::DaemonSettings d;
+  d.database_url = database_url;
+  d.http_address = config.http.address;
+  d.http_port = config.http.port;
+  d.api_token = config.http.api_token;
+  d.cycle_interval = std::chrono::seconds(o.interval_seconds);
+  d.listen = config.incremental.listen;
+  d.poll_interval = config.incremental.poll_interval;
+  d.scoring = std::move(scoring);
+  d.delivery = std::move(delivery);
+  d.smtp = mailer_settings(config.smtp);
+  d.reload = [file = config.file](pqxx::connection& conn) {
+    const Config reloaded = reload_config(file);
+    const std::size_t changed = db::store_policies(conn, reloaded.policies);
+    spdlog::info("[config] reloaded: {} policies from the configuration file, {} stored or changed",
+                 reloaded.policies.size(), changed);
+  };
+  return d;
 }
 
 }  // namespace
 
 CommandRunner add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run the daemon: scoring cycles, incremental re-forecasts, HTTP API");
-  struct Options {
-    bool once = false;
-    std::string as_of;
-    std::string replica_id;
-    int accounts_per_chunk = 1000;
-    int lease_seconds = 60;
-    int interval_seconds = 3600;
-    int horizon_days = 30;
-    unsigned threads = 0;
-    bool keep_db = false;
-    bool history_cache = false;
-    std::string config_path;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<RunOptions>();
   add_config_option(*cmd, o->config_path);
   cmd->add_flag("--once", o->once, "Run one full scoring cycle (joining replicas already in it) and exit");
   cmd->add_option("--as-of", o->as_of, "Business date of the cycle, YYYY-MM-DD (default: today in UTC)");
@@ -64,18 +116,15 @@ CommandRunner add_run_command(CLI::App& app) {
   cmd->add_flag("--history-cache", o->history_cache,
                 "Keep account histories in memory between cycles and read only new rows (~200 bytes per row)");
   return [o] {
-    const Config config = load_config(o->config_path);
     // Settings errors are found before the database is touched: a bad value
     // exits 2 naming it, never 1 with a connection error or after starting
     // the embedded cluster.
-    const std::chrono::seconds retry_deadline = retry_deadline_from_env(nudges::RetryPolicy{}.deadline);
-    const edge::SmtpSettings smtp = settings_or_usage_error(smtp_settings_from_env);
+    Config config = load_config(o->config_path, ConfigAreas{.smtp = true, .smtp_retry_deadline = true});
+    config.database.keep_embedded = config.database.keep_embedded || o->keep_db;
     if (!o->once && !o->as_of.empty())
       throw UsageError("--as-of applies to --once only; the daemon follows its clock");
     const forecast::Date as_of = as_of_or_today(o->as_of);  // used by --once only
-    db::DatabaseOptions dbo = database_options(config.database);
-    dbo.keep_embedded = dbo.keep_embedded || o->keep_db;
-    db::DatabaseSession session{dbo};
+    db::DatabaseSession session{database_options(config.database)};
     {
       auto conn = session.connect();
       db::migrate(*conn);
@@ -85,56 +134,10 @@ CommandRunner add_run_command(CLI::App& app) {
                      changed);
       }
     }
-    service::ScoringSettings scoring;
-    scoring.replica_id = o->replica_id.empty() ? service::default_replica_id() : o->replica_id;
-    scoring.accounts_per_chunk = o->accounts_per_chunk;
-    scoring.lease = std::chrono::seconds(o->lease_seconds);
-    scoring.worker_threads = o->threads;
-    scoring.forecast.projection.horizon_days = o->horizon_days;
-    if (o->history_cache) scoring.history_cache = std::make_shared<service::HistoryCache>();
-    // Nudges: decisions are planned with every chunk; delivery follows.
-    scoring.nudges.from_address = smtp.from;
-    scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
-    scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
-    service::DeliverySettings delivery;
-    delivery.replica_id = scoring.replica_id;
-    delivery.lease = scoring.lease;
-    delivery.retry.deadline = retry_deadline;
-
-    if (o->once) {
-      auto conn = session.connect();
-      std::atomic<bool> stop{false};
-      const auto r = service::run_scoring_cycle(*conn, as_of, scoring, stop);
-      std::printf("cycle %lld as of %s: %zu accounts scored by this replica in %zu chunks, %.2f s%s\n",
-                  static_cast<long long>(r.cycle_id), forecast::to_iso_string(as_of).c_str(), r.accounts_scored,
-                  r.chunks_scored, r.seconds, r.finished ? "" : " (cycle not finished: other replicas still working)");
-      // Then deliver what is due, taking over rows a dead sender left
-      // claimed (bounded by two leases).
-      service::DeliveryWorker worker{delivery, service::make_mailer(smtp), smtp.from};
-      const auto d = worker.drain(*conn, stop, 2 * delivery.lease + std::chrono::seconds(5));
-      std::printf("delivery: %zu in-app available, %zu emails sent, %zu retried, %zu failed, %zu cancelled%s\n",
-                  d.in_app_released, d.emails_sent, d.emails_retried, d.emails_failed,
-                  d.emails_cancelled + d.in_app_cancelled, worker.email_enabled() ? "" : " (email off)");
-      return r.finished ? kExitOk : kExitRuntimeFailure;
-    }
-    service::DaemonSettings d;
-    d.database_url = session.url();
-    d.http_address = config.http.address;
-    d.http_port = config.http.port;
-    d.api_token = config.http.api_token;
-    d.cycle_interval = std::chrono::seconds(o->interval_seconds);
-    d.listen = config.incremental.listen;
-    d.poll_interval = config.incremental.poll_interval;
-    d.scoring = scoring;
-    d.delivery = delivery;
-    d.smtp = smtp;
-    d.reload = [path = o->config_path](pqxx::connection& conn) {
-      const Config reloaded = load_config(path);
-      const std::size_t changed = db::store_policies(conn, reloaded.policies);
-      spdlog::info("[config] reloaded: {} policies from the configuration file, {} stored or changed",
-                   reloaded.policies.size(), changed);
-    };
-    return service::run_daemon(d);
+    const service::ScoringSettings scoring = scoring_settings(*o, config);
+    const service::DeliverySettings delivery = delivery_settings(scoring, config);
+    if (o->once) return run_once(session, as_of, scoring, delivery, config);
+    return service::run_daemon(daemon_settings(*o, config, session.url(), scoring, delivery));
   };
 }
 

@@ -1,7 +1,6 @@
 #include "cli/config.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -64,9 +63,14 @@ void read_database_table(const toml::table& t, const std::string& file, Database
   }
 }
 
-unsigned short parse_port(long long v, const std::string& where) {
-  if (v < 0 || v > 65535) throw UsageError(where + ": expected a port 0-65535, got " + std::to_string(v));
-  return static_cast<unsigned short>(v);
+constexpr WholeNumberRange kPort{0, 65'535, "a port"};
+constexpr WholeNumberRange kPollSeconds{0, 86'400, "whole seconds", "0 = off"};
+constexpr WholeNumberRange kRetryDeadlineSeconds{1, 30 * 86'400, "whole seconds", "30 days"};
+
+// A TOML integer in `range`: the same check and message as a variable's.
+long long whole_number(const toml::node& value, const std::string& where, const WholeNumberRange& range) {
+  if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+  return check_whole_number(*value.value<long long>(), where, range);
 }
 
 void read_http_table(const toml::table& t, const std::string& file, HttpSettings& s) {
@@ -77,8 +81,7 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
       if (!value.is_string()) throw UsageError(where + ": expected a string");
       s.address = *value.value<std::string>();
     } else if (k == "port") {
-      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
-      s.port = parse_port(*value.value<long long>(), where);
+      s.port = static_cast<unsigned short>(whole_number(value, where, kPort));
     } else if (k == "api_token" || k == "unsubscribe_secret") {
       throw UsageError(where + ": secrets come only from the environment (HEADROOM_API_TOKEN[_FILE], "
                                "HEADROOM_UNSUBSCRIBE_SECRET[_FILE])");
@@ -86,14 +89,6 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
       throw UsageError(where + ": unknown key (known: address, port)");
     }
   }
-}
-
-constexpr long long kMaxPollSeconds = 86'400;
-
-std::chrono::seconds parse_poll_interval(long long v, const std::string& where) {
-  if (v < 0 || v > kMaxPollSeconds)
-    throw UsageError(where + ": expected whole seconds 0-86400 (0 = off), got " + std::to_string(v));
-  return std::chrono::seconds(v);
 }
 
 void read_incremental_table(const toml::table& t, const std::string& file, IncrementalSettings& s) {
@@ -104,8 +99,7 @@ void read_incremental_table(const toml::table& t, const std::string& file, Incre
       if (!value.is_boolean()) throw UsageError(where + ": expected true or false");
       s.listen = *value.value<bool>();
     } else if (k == "poll_interval_seconds") {
-      if (!value.is_integer()) throw UsageError(where + ": expected an integer");
-      s.poll_interval = parse_poll_interval(*value.value<long long>(), where);
+      s.poll_interval = std::chrono::seconds(whole_number(value, where, kPollSeconds));
     } else {
       throw UsageError(where + ": unknown key (known: listen, poll_interval_seconds)");
     }
@@ -158,9 +152,8 @@ void read_config_file(const std::string& path, const std::string& origin, Config
 }
 
 // HEADROOM_* variables over the file's values. The shared readers throw
-// std::invalid_argument; the caller turns that into a usage error.
-void read_environment(Config& config) {
-  DatabaseSettings& d = config.database;
+// std::invalid_argument; load_config turns that into a usage error.
+void read_database_environment(DatabaseSettings& d) {
   // No secret, but the same VAR / VAR_FILE pair, read by the same rules.
   if (std::string v = secret_from_env("HEADROOM_DATABASE_URL"); !v.empty()) {
     // The same rule as [database] url: a URL gets printed (`headroom db url`)
@@ -178,47 +171,80 @@ void read_environment(Config& config) {
   if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
   if (std::string v = env_value("HEADROOM_DATABASE_KEEP"); !v.empty()) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
   if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+}
 
-  HttpSettings& h = config.http;
+void read_http_environment(HttpSettings& h) {
   if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
-  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty()) {
-    try {
-      std::size_t used = 0;
-      const long long port = std::stoll(v, &used);
-      if (used != v.size()) throw std::invalid_argument(v);
-      h.port = parse_port(port, "HEADROOM_HTTP_PORT");
-    } catch (const std::logic_error&) {
-      throw UsageError("HEADROOM_HTTP_PORT: expected a port 0-65535, got '" + v + "'");
-    }
-  }
+  if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty())
+    h.port = static_cast<unsigned short>(parse_whole_number(v, "HEADROOM_HTTP_PORT", kPort));
   h.api_token = secret_from_env("HEADROOM_API_TOKEN");
   h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
   h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
   if (h.unsubscribe_base_url.empty())
     h.unsubscribe_base_url = "http://" + h.address + ":" + std::to_string(h.port) + "/unsubscribe";
+}
 
-  IncrementalSettings& inc = config.incremental;
+void read_incremental_environment(IncrementalSettings& inc) {
   if (std::string v = env_value("HEADROOM_LISTEN"); !v.empty()) inc.listen = parse_bool(v, "HEADROOM_LISTEN");
-  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty()) {
-    long long seconds = -1;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec != std::errc() || end != v.data() + v.size())
-      throw UsageError("HEADROOM_POLL_INTERVAL_SECONDS: expected whole seconds 0-86400 (0 = off), got '" + v + "'");
-    inc.poll_interval = parse_poll_interval(seconds, "HEADROOM_POLL_INTERVAL_SECONDS");
-  }
+  if (std::string v = env_value("HEADROOM_POLL_INTERVAL_SECONDS"); !v.empty())
+    inc.poll_interval = std::chrono::seconds(parse_whole_number(v, "HEADROOM_POLL_INTERVAL_SECONDS", kPollSeconds));
+}
+
+void read_retry_deadline_environment(SmtpSettings& s) {
+  if (std::string v = env_value("HEADROOM_SMTP_RETRY_DEADLINE_SECONDS"); !v.empty())
+    s.retry_deadline =
+        std::chrono::seconds(parse_whole_number(v, "HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", kRetryDeadlineSeconds));
+}
+
+void read_smtp_environment(SmtpSettings& s) {
+  s.url = env_value("HEADROOM_SMTP_URL");
+  s.user = env_value("HEADROOM_SMTP_USER");
+  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
+  if (std::string v = env_value("HEADROOM_SMTP_FROM"); !v.empty()) s.from = v;
+  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
+  // Without a URL the channel is off, and nothing else about it matters.
+  if (!s.url.empty()) edge::validate_smtp_settings(mailer_settings(s));
+}
+
+ConfigFile find_config_file(const std::string& config_path) {
+  if (!config_path.empty()) return {config_path, "--config"};
+  if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) return {path, "HEADROOM_CONFIG"};
+  return {};
+}
+
+// The file first, then the variables over it, area by area in this order
+// (the first bad setting is the one reported).
+Config read_config(const ConfigFile& file, ConfigAreas areas) {
+  return settings_or_usage_error([&] {
+    Config config;
+    config.file = file;
+    if (!file.path.empty()) read_config_file(file.path, file.named_by, config);
+    config.logging = load_log_settings();
+    read_database_environment(config.database);
+    read_http_environment(config.http);
+    read_incremental_environment(config.incremental);
+    if (areas.smtp_retry_deadline) read_retry_deadline_environment(config.smtp);
+    if (areas.smtp) read_smtp_environment(config.smtp);
+    return config;
+  });
 }
 
 }  // namespace
 
-Config load_config(const std::string& config_path) {
-  Config config;
-  if (!config_path.empty()) {
-    read_config_file(config_path, "--config", config);
-  } else if (std::string path = env_value("HEADROOM_CONFIG"); !path.empty()) {
-    read_config_file(path, "HEADROOM_CONFIG", config);
-  }
-  settings_or_usage_error([&config] { read_environment(config); });
-  return config;
+Config load_config(const std::string& config_path, ConfigAreas areas) {
+  return read_config(find_config_file(config_path), areas);
+}
+
+Config reload_config(const ConfigFile& file) { return read_config(file, ConfigAreas{}); }
+
+LogSettings load_log_settings() {
+  LogSettings settings;
+  if (const std::string f = env_value("HEADROOM_LOG_FORMAT"); !f.empty() && !parse_log_format(f, settings.format))
+    throw UsageError("HEADROOM_LOG_FORMAT: expected text or json; got '" + f + "'");
+  if (const std::string l = env_value("HEADROOM_LOG_LEVEL"); !l.empty() && !parse_log_level(l, settings.level))
+    throw UsageError("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, off; got '" + l +
+                     "'");
+  return settings;
 }
 
 void add_config_option(CLI::App& verb, std::string& config_path) {
@@ -237,16 +263,14 @@ db::DatabaseOptions database_options(const DatabaseSettings& s) {
   return o;
 }
 
-edge::SmtpSettings smtp_settings_from_env() {
-  edge::SmtpSettings s;
-  s.url = env_value("HEADROOM_SMTP_URL");
-  s.user = env_value("HEADROOM_SMTP_USER");
-  s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
-  const std::string from = env_value("HEADROOM_SMTP_FROM");
-  if (!from.empty()) s.from = from;
-  s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
-  if (!s.url.empty()) edge::validate_smtp_settings(s);
-  return s;
+edge::SmtpSettings mailer_settings(const SmtpSettings& s) {
+  edge::SmtpSettings m;
+  m.url = s.url;
+  m.user = s.user;
+  m.password = s.password;
+  m.from = s.from;
+  m.allow_insecure = s.allow_insecure;
+  return m;
 }
 
 }  // namespace headroom::cli

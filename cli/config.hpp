@@ -1,14 +1,19 @@
 #pragma once
-// Headroom's configuration: one Config built in main (or a verb) and passed
-// down by const&. Sources, later ones win:
+// Headroom's configuration: every setting of the binary, in one Config built
+// once per verb by load_config and passed down by const&. Each field says its
+// TOML key (if any), its environment variable, its unit and its default.
+// Sources, later ones win:
 //   1. defaults (below);
 //   2. a TOML file given with --config FILE (or HEADROOM_CONFIG), one table per area;
 //   3. HEADROOM_* environment variables.
 // Secrets (the database password, SMTP password, API token, unsubscribe
 // secret) come only from the environment or from a file named by the matching
 // *_FILE variable (setting both is refused), never from flags or the config file.
-// Each area adds its own settings struct here; unknown tables, and unknown
-// keys inside a known table, are refused so that typos do not pass silently.
+// Settings without a TOML key are read from the environment only (SMTP,
+// logging, the unsubscribe link base). Unknown tables, and unknown keys inside
+// a known table, are refused so that typos do not pass silently. Whole numbers
+// are read by one helper (cli/environment.hpp), which names the key or
+// variable and the accepted range in its error.
 
 #include <chrono>
 #include <string>
@@ -16,11 +21,31 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/logging.hpp"
 #include "db/database.hpp"
 #include "edge/smtp_mailer.hpp"
 #include "nudges/policy.hpp"
+#include "nudges/retry.hpp"
 
 namespace headroom::cli {
+
+// Where the TOML file came from; a reload reads the same one, and names it
+// the same way in its errors.
+struct ConfigFile {
+  std::string path;      // default: empty, no file
+  std::string named_by;  // "--config" or "HEADROOM_CONFIG"
+};
+
+// Applied by main before the verb runs (load_log_settings), so that every
+// line a verb logs follows them. Environment only.
+struct LogSettings {
+  // text, or json (one JSON object per line on stderr); any case. Default
+  // text. Env HEADROOM_LOG_FORMAT.
+  LogFormat format = LogFormat::text;
+  // trace, debug, info, warn (warning), error (err), critical or off; any
+  // case. Default info. Env HEADROOM_LOG_LEVEL.
+  LogLevel level = LogLevel::info;
+};
 
 struct DatabaseSettings {
   // libpq connection string, key=value or postgresql:// URI, which must not
@@ -34,7 +59,8 @@ struct DatabaseSettings {
   // Default ".headroom/pg". Env HEADROOM_DATABASE_EMBEDDED_DIR; TOML embedded_dir.
   std::string embedded_dir = ".headroom/pg";
   // Leave the embedded cluster running when headroom exits. Default false.
-  // Env HEADROOM_DATABASE_KEEP (1/0, true/false); TOML keep_embedded.
+  // Env HEADROOM_DATABASE_KEEP (1/0, true/false); TOML keep_embedded;
+  // `run --keep-db` sets it too.
   bool keep_embedded = false;
   // Folder of the PostgreSQL server binaries (initdb, pg_ctl). Default: the
   // newest /usr/lib/postgresql/*/bin. Env HEADROOM_PG_BINDIR; TOML pg_bindir.
@@ -72,21 +98,64 @@ struct IncrementalSettings {
   std::chrono::seconds poll_interval{0};
 };
 
+// The email channel (edge/smtp_mailer.hpp). Environment only: a [smtp]
+// table is refused.
+struct SmtpSettings {
+  // smtp://host:port (STARTTLS required) or smtps://host:port. Default:
+  // empty, the email channel is off. Env HEADROOM_SMTP_URL.
+  std::string url;
+  // AUTH user; needs a password. Default: empty, no AUTH. Env HEADROOM_SMTP_USER.
+  std::string user;
+  // AUTH password. Default: none. Env HEADROOM_SMTP_PASSWORD or HEADROOM_SMTP_PASSWORD_FILE.
+  std::string password;
+  // Envelope sender, From address and the domain of Message-IDs. Default
+  // headroom@localhost. Env HEADROOM_SMTP_FROM.
+  std::string from = edge::SmtpSettings{}.from;
+  // Permit plain SMTP (loopback tests); TLS is still used when offered.
+  // Default false. Env HEADROOM_SMTP_ALLOW_INSECURE (1/0, true/false).
+  bool allow_insecure = false;
+  // How long a transient failure (4xx, connection error) is retried, counted
+  // from the first attempt; whole seconds 1-2592000 (30 days). Default 86400
+  // (nudges::RetryPolicy). Env HEADROOM_SMTP_RETRY_DEADLINE_SECONDS.
+  std::chrono::seconds retry_deadline = nudges::RetryPolicy{}.deadline;
+};
+
 struct Config {
+  ConfigFile file;  // --config FILE, else HEADROOM_CONFIG; default: none
+  LogSettings logging;
   DatabaseSettings database;
   HttpSettings http;
   IncrementalSettings incremental;
-  // Nudge policies from `[[policies]]` tables (docs/policies.md), validated
-  // on load. `headroom run` writes them into headroom.nudge_policies at start
-  // and on SIGHUP; policies only in the table are left as they are. Default:
-  // none (the table alone decides).
+  // Read only when a verb asks for it (ConfigAreas); defaults otherwise.
+  SmtpSettings smtp;
+  // Nudge policies from `[[policies]]` tables of `file` (docs/policies.md),
+  // validated on load. `headroom run` writes them into headroom.nudge_policies
+  // at start and on SIGHUP; policies only in the table are left as they are.
+  // Default: none (the table alone decides).
   std::vector<nudges::Policy> policies;
+};
+
+// The settings only some verbs use: each is read, and a bad value refused,
+// only by those verbs, so that a bad HEADROOM_SMTP_URL stops `run` but not
+// `migrate`. The rest of the Config is read by every verb that loads it.
+struct ConfigAreas {
+  bool smtp = false;                 // Config::smtp but its retry deadline (run, experiment)
+  bool smtp_retry_deadline = false;  // Config::smtp.retry_deadline (run)
 };
 
 // Builds the Config from `config_path` (TOML; empty: HEADROOM_CONFIG, else no
 // file) and the environment. Throws UsageError naming the file, key or
 // variable at fault.
-Config load_config(const std::string& config_path);
+Config load_config(const std::string& config_path, ConfigAreas areas = {});
+
+// The same sources again, for a reload (SIGHUP): `file` as load_config found
+// it, and the environment, with the default areas.
+Config reload_config(const ConfigFile& file);
+
+// The logging settings alone, which main applies before a verb runs. Throws
+// UsageError naming the variable and the accepted values: a typo must not
+// silence the logs.
+LogSettings load_log_settings();
 
 // Adds the shared --config FILE flag to a verb.
 void add_config_option(CLI::App& verb, std::string& config_path);
@@ -95,10 +164,7 @@ void add_config_option(CLI::App& verb, std::string& config_path);
 // configured (call before starting threads).
 db::DatabaseOptions database_options(const DatabaseSettings& settings);
 
-// Reads HEADROOM_SMTP_URL, HEADROOM_SMTP_USER, HEADROOM_SMTP_PASSWORD or
-// HEADROOM_SMTP_PASSWORD_FILE (trailing newline stripped; setting both is an
-// error), HEADROOM_SMTP_FROM, HEADROOM_SMTP_ALLOW_INSECURE (1/0, true/false).
-// Throws std::invalid_argument naming the variable on a bad value.
-edge::SmtpSettings smtp_settings_from_env();
+// The edge/ view of the SMTP settings (the mailer's timeouts are its own).
+edge::SmtpSettings mailer_settings(const SmtpSettings& settings);
 
 }  // namespace headroom::cli

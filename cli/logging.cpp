@@ -9,8 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "cli/command.hpp"
-#include "cli/environment.hpp"
+#include "cli/config.hpp"
 
 namespace headroom::cli {
 namespace {
@@ -89,16 +88,6 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
     }
   }
   return false;
-}
-
-LogSettings log_settings_from_env() {
-  LogSettings settings;
-  if (const std::string f = env_value("HEADROOM_LOG_FORMAT"); !f.empty() && !parse_log_format(f, settings.format))
-    throw UsageError("HEADROOM_LOG_FORMAT: expected text or json; got '" + f + "'");
-  if (const std::string l = env_value("HEADROOM_LOG_LEVEL"); !l.empty() && !parse_log_level(l, settings.level))
-    throw UsageError("HEADROOM_LOG_LEVEL: expected one of trace, debug, info, warn, error, critical, off; got '" + l +
-                     "'");
-  return settings;
 }
 
 void configure_logging(const LogSettings& settings) {

@@ -18,15 +18,9 @@ bool parse_log_format(std::string_view text, LogFormat& out);
 // false for anything else.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
-struct LogSettings {
-  LogFormat format = LogFormat::text;
-  LogLevel level = LogLevel::info;
-};
-
-// HEADROOM_LOG_FORMAT (default text) and HEADROOM_LOG_LEVEL (default info);
-// unset or empty means the default. Throws UsageError naming the variable and
-// the accepted values for anything else: a typo must not silence the logs.
-LogSettings log_settings_from_env();
+// The format and level (HEADROOM_LOG_FORMAT, HEADROOM_LOG_LEVEL), read with
+// the rest of the configuration (cli/config.hpp).
+struct LogSettings;
 
 // Installs the stderr logger.
 void configure_logging(const LogSettings& settings);

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "cli/command.hpp"
+#include "cli/config.hpp"
 #include "cli/logging.hpp"
 
 using namespace headroom::cli;
@@ -85,7 +86,9 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = kExitRuntimeFailure;
   try {
-    configure_logging(log_settings_from_env());
+    // Before the verb, which reads the rest of the configuration itself (or
+    // none: backtest, evaluate and a file-only simulate read no settings).
+    configure_logging(load_log_settings());
     for (auto& [sub, run] : verbs) {
       if (sub->parsed()) code = run();
     }

@@ -28,7 +28,7 @@
 namespace headroom::service {
 namespace {
 
-forecast::Date today_utc(const DaemonSettings& s) { return std::chrono::floor<std::chrono::days>(s.now()); }
+forecast::Date today_utc(const DaemonSettings& s) { return std::chrono::floor<std::chrono::days>(wall_now(s.now)); }
 
 double unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -104,7 +104,7 @@ class DatabaseBackend : public edge::ApiBackend {
     edge::Readiness r;
     r.database_reachable = db_ok_.load();
     const double finished = metrics_.last_cycle_finished_unix.load();
-    if (finished > 0) r.last_cycle_age_seconds = unix_seconds(s_.now()) - finished;
+    if (finished > 0) r.last_cycle_age_seconds = unix_seconds(wall_now(s_.now)) - finished;
     const auto max_age = s_.max_cycle_age.count() > 0 ? s_.max_cycle_age : 2 * s_.cycle_interval;
     r.max_cycle_age_seconds = static_cast<double>(max_age.count());
     // Before the first cycle completes the daemon is starting, not stale.
@@ -192,7 +192,7 @@ void scoring_loop(const DaemonSettings& s, edge::Metrics& metrics, std::atomic<b
           metrics.cycle_seconds_sum += result.seconds;
           ++metrics.cycles_completed;
           metrics.last_cycle_seconds = result.seconds;
-          metrics.last_cycle_finished_unix = unix_seconds(s.now());
+          metrics.last_cycle_finished_unix = unix_seconds(wall_now(s.now));
           spdlog::info("[daemon] cycle {} done: {} accounts scored here in {:.2f} s", result.cycle_id,
                        result.accounts_scored, result.seconds);
         }
@@ -375,6 +375,9 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   edge::Metrics metrics;
   DaemonSettings settings = daemon_settings;
   settings.scoring.nudges.metrics = &metrics;  // nudges decided, counted by the planner
+  // One wall clock for the whole daemon (daemon.hpp).
+  if (!settings.scoring.clock) settings.scoring.clock = settings.now;
+  if (!settings.delivery.clock) settings.delivery.clock = settings.now;
   // Forecast calibration on /metrics: every forecast this process makes is
   // followed until its outcome is known (memory: measurement/calibration.hpp).
   if (!settings.scoring.calibration) {

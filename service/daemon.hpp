@@ -22,6 +22,7 @@
 #include <pqxx/connection>
 
 #include "db/database.hpp"
+#include "service/clock.hpp"
 #include "service/nudge_delivery.hpp"
 #include "service/scoring.hpp"
 #include "edge/smtp_mailer.hpp"
@@ -44,8 +45,13 @@ struct DaemonSettings {
   // SIGHUP: called on the scoring thread before the next cycle, to re-read
   // the configuration and store its policies. Null: SIGHUP only starts a cycle.
   std::function<void(pqxx::connection&)> reload;
-  // Injected clock: the business date of a cycle is today (UTC) by it.
-  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  // Injected wall clock: the business date of a cycle is today (UTC) by it,
+  // and the age of the last cycle on /readyz and /metrics; it is also the
+  // scorer's and the delivery worker's clock unless those have their own.
+  // Empty: the system clock. The cycle interval, reconnect backoff, poll
+  // schedule and idle waits are durations, on steady_clock and the
+  // condition variable's own clock.
+  Clock now;
 };
 
 // Runs until SIGINT or SIGTERM; returns the process exit code.

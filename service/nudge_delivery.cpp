@@ -28,14 +28,13 @@ std::unique_ptr<edge::Mailer> make_mailer(const edge::SmtpSettings& settings) {
 DeliveryWorker::DeliveryWorker(DeliverySettings settings, std::unique_ptr<edge::Mailer> mailer, std::string from_address)
     : settings_(std::move(settings)), mailer_(std::move(mailer)), from_address_(std::move(from_address)) {
   if (settings_.batch < 1) settings_.batch = 1;
-  if (!settings_.clock) settings_.clock = [] { return std::chrono::system_clock::now(); };
 }
 
 DeliveryStats DeliveryWorker::deliver_due(pqxx::connection& conn, const std::atomic<bool>& stop, std::size_t max_rows) {
   DeliveryStats stats;
   while (!stop.load() && stats.total() < max_rows) {
     const int limit = static_cast<int>(std::min<std::size_t>(max_rows - stats.total(), 1000));
-    const db::InAppRelease r = db::release_due_in_app(conn, limit, settings_.clock());
+    const db::InAppRelease r = db::release_due_in_app(conn, limit, wall_now(settings_.clock));
     stats.in_app_released += r.released;
     stats.in_app_cancelled += r.cancelled;
     if (r.released + r.cancelled < static_cast<std::size_t>(limit)) break;
@@ -53,7 +52,8 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
   DeliveryStats stats;
   while (!stop.load() && stats.total() < max_rows) {
     const int limit = static_cast<int>(std::min<std::size_t>(max_rows - stats.total(), settings_.batch));
-    const auto claimed = db::claim_due_emails(conn, settings_.replica_id, settings_.lease, limit, settings_.clock());
+    const auto claimed =
+        db::claim_due_emails(conn, settings_.replica_id, settings_.lease, limit, wall_now(settings_.clock));
     if (claimed.empty()) break;
     for (const auto& row : claimed) {
       // A stop between messages leaves the rest of the batch claimed; its
@@ -108,7 +108,7 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
           break;
         case edge::DeliveryStatus::transient: {
           const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at,
-                                               std::chrono::floor<std::chrono::seconds>(settings_.clock()),
+                                               std::chrono::floor<std::chrono::seconds>(wall_now(settings_.clock)),
                                                static_cast<std::uint64_t>(row.outbox_id));
           if (step.give_up) {
             spdlog::warn("[delivery] outbox {} ({}): retry deadline passed after {} attempts", row.outbox_id,
@@ -134,7 +134,7 @@ DeliveryStats DeliveryWorker::drain(pqxx::connection& conn, const std::atomic<bo
   DeliveryStats stats = deliver_due(conn, stop);
   const auto deadline = std::chrono::steady_clock::now() + wait_bound;
   while (!stop.load()) {
-    const auto due_by = settings_.clock();
+    const auto due_by = wall_now(settings_.clock);
     const auto in_app = db::outbox_backlog(conn, "in_app", settings_.lease, due_by);
     const auto emails = mailer_ ? db::outbox_backlog(conn, "email", settings_.lease, due_by) : db::OutboxBacklog{};
     if (std::chrono::steady_clock::now() > deadline) break;

@@ -29,6 +29,7 @@
 
 #include "nudges/retry.hpp"
 #include "edge/smtp_mailer.hpp"
+#include "service/clock.hpp"
 
 namespace headroom::service {
 
@@ -38,9 +39,10 @@ struct DeliverySettings {
   int batch = 50;                    // rows per claim transaction
   std::string from_name;             // optional display name of the From header
   nudges::RetryPolicy retry;         // 30 s doubling to 1 h, ±50 % jitter, 24 h deadline
-  // What "due" means: the wall clock by default; a lockstep experiment passes
-  // its simulated instant. Leases run on the database server's clock.
-  std::function<std::chrono::system_clock::time_point()> clock;
+  // What "due" means: the wall clock by default (empty); a lockstep
+  // experiment passes its simulated instant. Leases run on the database
+  // server's clock; drain()'s wait bound is a duration, on steady_clock.
+  Clock clock;
 };
 
 struct DeliveryStats {

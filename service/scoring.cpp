@@ -121,8 +121,7 @@ ScoringSettings with_policy_buffer(pqxx::connection& conn, const ScoringSettings
     pqxx::read_transaction tx{conn};
     for (auto& stored : db::load_active_policies(tx).policies) policies.push_back(std::move(stored.policy));
   }
-  const auto choice =
-      nudges::choose_forecast_buffer(policies, planning_time(as_of, std::chrono::system_clock::now()));
+  const auto choice = nudges::choose_forecast_buffer(policies, planning_time(as_of, wall_now(configured.clock)));
   s.forecast.projection.buffer = choice.buffer;
   if (log_unserved && !choice.unserved.empty()) {
     std::string names;
@@ -211,7 +210,7 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
     // Policies are re-read inside each chunk's transaction (plan_nudges), so
     // a policy change applies from the next chunk.
     const auto plan = [&](pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts) {
-      plan_nudges(tx, forecasts, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
+      plan_nudges(tx, forecasts, settings.nudges, planning_time(as_of, wall_now(settings.clock)));
     };
     const bool completed = db::complete_chunk(conn, current->chunk, replica, scored.forecasts, plan);
     result.write_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - forecasts_ready).count();
@@ -254,7 +253,7 @@ std::size_t rescore_accounts(pqxx::connection& conn, const std::vector<std::stri
   if (results.empty()) return 0;
   pqxx::work tx{conn};
   db::write_forecasts(tx, results, std::nullopt);
-  plan_nudges(tx, results, settings.nudges, planning_time(as_of, std::chrono::system_clock::now()));
+  plan_nudges(tx, results, settings.nudges, planning_time(as_of, wall_now(settings.clock)));
   tx.commit();
   return results.size();
 }

@@ -18,6 +18,7 @@
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
 #include "measurement/calibration.hpp"
+#include "service/clock.hpp"
 #include "service/history_cache.hpp"
 #include "service/nudge_planning.hpp"
 
@@ -38,6 +39,12 @@ struct ScoringSettings {
   // history each forecast is made from; null (the default): not followed.
   // Its horizon must be the forecast's (forecast.projection.horizon_days).
   std::shared_ptr<measurement::CalibrationTracker> calibration;
+  // The planner's wall clock (planning_time of each cycle or round, and the
+  // policies in force for the forecast buffer); empty (the default): the
+  // system clock. A lockstep experiment passes its simulated instant. The
+  // cycle's timings (CycleResult seconds) and its wait for other replicas'
+  // chunks are durations, measured on steady_clock.
+  Clock clock;
 };
 
 struct CycleResult {

@@ -187,5 +187,75 @@ TEST(EnvironmentSwitches, AcceptEveryDocumentedSpellingAndNameTheSettingOtherwis
   }
 }
 
+TEST_F(ConfigTest, TheHttpPortIsAWholeNumberUpTo65535InTheFileAndTheVariable) {
+  const std::string too_high = file("high.toml", "[http]\nport = 70000\n");
+  EXPECT_EQ(usage_error(too_high), too_high + ": [http] port: expected a port 0-65535, got 70000");
+  const std::string text = file("text.toml", "[http]\nport = \"80\"\n");
+  EXPECT_EQ(usage_error(text), text + ": [http] port: expected an integer");
+  ::setenv("HEADROOM_HTTP_PORT", "9000", 1);
+  EXPECT_EQ(load_config("").http.port, 9000);
+  ::setenv("HEADROOM_HTTP_PORT", "80x", 1);
+  EXPECT_EQ(usage_error(), "HEADROOM_HTTP_PORT: expected a port 0-65535, got '80x'");
+  ::setenv("HEADROOM_HTTP_PORT", "65536", 1);
+  EXPECT_EQ(usage_error(), "HEADROOM_HTTP_PORT: expected a port 0-65535, got 65536");
+}
+
+TEST_F(ConfigTest, AReloadReadsTheFileFoundAtStartAndNamesItTheSameWay) {
+  const std::string path = file("h.toml", "[http]\nport = 9000\n");
+  ::setenv("HEADROOM_CONFIG", path.c_str(), 1);
+  const Config config = load_config("");
+  EXPECT_EQ(config.file.path, path);
+  EXPECT_EQ(config.file.named_by, "HEADROOM_CONFIG");
+  EXPECT_EQ(reload_config(config.file).http.port, 9000);
+  fs::remove(path);
+  try {
+    reload_config(config.file);
+    FAIL() << "a file gone since the start must be refused";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "HEADROOM_CONFIG: cannot read " + path + ": No such file or directory");
+  }
+  EXPECT_EQ(load_config("/dev/null").file.named_by, "--config");
+  ::unsetenv("HEADROOM_CONFIG");
+  EXPECT_EQ(load_config("").file.path, "");
+}
+
+// One reader for every whole-number setting (port, poll interval, retry
+// deadline): digits with an optional '-', in range, and the message names
+// the setting, the unit and the range.
+TEST(WholeNumbers, AcceptDigitsInRangeAndNameTheSettingOtherwise) {
+  constexpr WholeNumberRange kPort{0, 65'535, "a port"};
+  constexpr WholeNumberRange kPoll{0, 86'400, "whole seconds", "0 = off"};
+  EXPECT_EQ(parse_whole_number("0", "X", kPort), 0);
+  EXPECT_EQ(parse_whole_number("65535", "X", kPort), 65'535);
+  EXPECT_EQ(check_whole_number(30, "X", kPoll), 30);
+  const struct {
+    const char* text;
+    const char* message;
+  } refused[] = {
+      {"", "X: expected a port 0-65535, got ''"},
+      {" 8080", "X: expected a port 0-65535, got ' 8080'"},
+      {"+8080", "X: expected a port 0-65535, got '+8080'"},
+      {"8080 ", "X: expected a port 0-65535, got '8080 '"},
+      {"0x50", "X: expected a port 0-65535, got '0x50'"},
+      {"99999999999999999999", "X: expected a port 0-65535, got '99999999999999999999'"},
+      {"-1", "X: expected a port 0-65535, got -1"},
+      {"65536", "X: expected a port 0-65535, got 65536"},
+  };
+  for (const auto& r : refused) {
+    try {
+      parse_whole_number(r.text, "X", kPort);
+      ADD_FAILURE() << "'" << r.text << "' must be refused";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), r.message);
+    }
+  }
+  try {
+    check_whole_number(86'401, "Y", kPoll);
+    FAIL() << "86401 must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "Y: expected whole seconds 0-86400 (0 = off), got 86401");
+  }
+}
+
 }  // namespace
 }  // namespace headroom::cli

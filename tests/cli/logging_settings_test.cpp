@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/command.hpp"
+#include "cli/config.hpp"
 #include "cli/logging.hpp"
 
 namespace headroom::cli {
@@ -20,7 +21,7 @@ struct LogEnv : ::testing::Test {
   }
   static std::string usage_error() {
     try {
-      log_settings_from_env();
+      load_log_settings();
     } catch (const UsageError& e) {
       return e.what();
     }
@@ -62,12 +63,12 @@ TEST(LogFormatNames, TextAndJsonInAnyCase) {
 }
 
 TEST_F(LogEnv, UnsetOrEmptyMeansTextAtInfo) {
-  LogSettings s = log_settings_from_env();
+  LogSettings s = load_log_settings();
   EXPECT_EQ(s.format, LogFormat::text);
   EXPECT_EQ(s.level, LogLevel::info);
   ::setenv("HEADROOM_LOG_LEVEL", "", 1);
   ::setenv("HEADROOM_LOG_FORMAT", "", 1);
-  s = log_settings_from_env();
+  s = load_log_settings();
   EXPECT_EQ(s.format, LogFormat::text);
   EXPECT_EQ(s.level, LogLevel::info);
 }
@@ -75,9 +76,17 @@ TEST_F(LogEnv, UnsetOrEmptyMeansTextAtInfo) {
 TEST_F(LogEnv, ReadsBothVariables) {
   ::setenv("HEADROOM_LOG_LEVEL", "DEBUG", 1);
   ::setenv("HEADROOM_LOG_FORMAT", "json", 1);
-  const LogSettings s = log_settings_from_env();
+  const LogSettings s = load_log_settings();
   EXPECT_EQ(s.format, LogFormat::json);
   EXPECT_EQ(s.level, LogLevel::debug);
+}
+
+TEST_F(LogEnv, TheConfigHoldsTheSameLoggingSettingsMainApplied) {
+  ::setenv("HEADROOM_LOG_LEVEL", "warn", 1);
+  ::setenv("HEADROOM_LOG_FORMAT", "json", 1);
+  const Config config = load_config("");
+  EXPECT_EQ(config.logging.format, LogFormat::json);
+  EXPECT_EQ(config.logging.level, LogLevel::warn);
 }
 
 TEST_F(LogEnv, AnUnknownLevelIsAUsageErrorListingTheNames) {

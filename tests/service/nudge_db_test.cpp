@@ -173,6 +173,27 @@ TEST_F(NudgeCycle, AnIncrementalRoundResolvedOnceUsesThePolicyBufferToo) {
             forecast::Money::from_cents(0));
 }
 
+// Without a clock a past as_of is planned at 16:00 UTC (planning_time); an
+// injected clock on as_of's date is the planner's now, in full cycles and
+// incremental rounds alike.
+TEST_F(NudgeCycle, DecisionsAreStampedByTheInjectedClock) {
+  using namespace std::chrono_literals;
+  const std::chrono::sys_seconds morning = std::chrono::sys_days(as_of_) + 9h + 30min;
+  settings_.clock = [morning] { return std::chrono::system_clock::time_point(morning); };
+  ASSERT_TRUE(run_cycle(as_of_).finished);
+  EXPECT_EQ(count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions "
+                  "WHERE decided_at = '2026-06-25 09:30:00+00'"),
+            kAccounts);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE decided_at <> '2026-06-25 09:30:00+00'"), 0);
+
+  settings_.clock = [morning] { return std::chrono::system_clock::time_point(morning + 1h); };
+  const service::ScoringSettings round = service::with_policy_buffer(*conn_, settings_, as_of_, false);
+  ASSERT_EQ(service::rescore_accounts(*conn_, {"acct-000", "acct-001"}, as_of_, round), 2u);
+  EXPECT_EQ(count("SELECT count(DISTINCT account_id) FROM headroom.nudge_decisions "
+                  "WHERE decided_at = '2026-06-25 10:30:00+00'"),
+            2);
+}
+
 TEST_F(NudgeCycle, RerunningTheCycleDoesNotDuplicateOutboxOrInAppRows) {
   ASSERT_TRUE(run_cycle(as_of_).finished);
   const long long outbox = count("SELECT count(*) FROM headroom.nudge_outbox");
