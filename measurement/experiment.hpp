@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "forecast/date.hpp"
+#include "nudges/assignment.hpp"
 
 namespace headroom::measurement {
 
-enum class Arm { treatment, holdout };
+// The planner's arm (nudges/assignment.hpp), named here for the analysis code.
+using nudges::Arm;
 
 // One account assigned to the experiment (intention to treat: every assigned
 // account counts, whether it was ever nudged or not).
