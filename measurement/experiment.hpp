@@ -1,8 +1,8 @@
 #pragma once
 // Experiment analysis: what a nudge experiment did to overdrafts, measured
 // against its randomized holdout (docs/analysis.md). Pure: plain values in,
-// plain values out; no I/O, no clock. The db layer (db/experiment_store.hpp)
-// builds the inputs from PostgreSQL; the report (measurement/report_*.hpp)
+// plain values out; no I/O, no clock. outcomes.hpp builds the inputs from the
+// rows db/experiment_store.hpp reads; the report (measurement/report_*.hpp)
 // renders the outputs; the measurement tests build them from the simulator.
 //
 // Units: money in cents (int64), rates as fractions in [0, 1], effects as

@@ -1,7 +1,9 @@
-// Loading an experiment's analysis inputs from PostgreSQL (db/experiment_store.hpp).
+// An experiment's analysis inputs from PostgreSQL, end to end: the rows db/
+// reads folded by measurement's rules (cli/experiment_inputs.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cli/experiment_inputs.hpp"
 #include "db/experiment_store.hpp"
 #include "tests/db/db_test_support.hpp"
 #include "tests/db/experiment_seed.hpp"
@@ -13,30 +15,30 @@ using forecast::make_date;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class ExperimentStore : public MigratedDatabase {
+class ReportInputs : public MigratedDatabase {
  protected:
-  db::ExperimentInputs load(std::optional<forecast::Date> from = make_date(2026, 3, 2),
-                            std::optional<forecast::Date> to = make_date(2026, 3, 16)) {
-    db::ExperimentQuery q;
+  measurement::ExperimentInputs load(std::optional<forecast::Date> from = make_date(2026, 3, 2),
+                                     std::optional<forecast::Date> to = make_date(2026, 3, 16)) {
+    cli::ExperimentRequest q;
     q.experiment = kSeedExperiment;
     q.from = from;
     q.to = to;
-    q.horizon_days = 3;
-    return db::load_experiment(*conn_, q);
+    q.rules.horizon_days = 3;
+    return cli::load_experiment_inputs(*conn_, q);
   }
-  const measurement::AccountOutcome& account(const db::ExperimentInputs& in, const std::string& id) {
+  const measurement::AccountOutcome& account(const measurement::ExperimentInputs& in, const std::string& id) {
     for (const auto& a : in.accounts)
       if (a.account_id == id) return a;
     throw std::runtime_error("no account " + id);
   }
 };
 
-TEST_F(ExperimentStore, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
+TEST_F(ReportInputs, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
   const auto w = seed_worked_example(*conn_);
   const auto in = load();
   ASSERT_EQ(in.accounts.size(), 2u);
   const auto& o = account(in, w.overdrawn);
-  EXPECT_EQ(o.arm, measurement::Arm::treatment);
+  EXPECT_EQ(o.arm, nudges::Arm::treatment);
   EXPECT_EQ(o.weeks, 2);
   EXPECT_EQ(o.overdraft_weeks, 1);
   EXPECT_EQ(o.overdraft_days, 2);  // 03-03 and 03-04; back above zero on 03-05
@@ -51,7 +53,7 @@ TEST_F(ExperimentStore, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
   EXPECT_EQ(o.variant, "gentle");
 
   const auto& s = account(in, w.steady);
-  EXPECT_EQ(s.arm, measurement::Arm::holdout);
+  EXPECT_EQ(s.arm, nudges::Arm::holdout);
   EXPECT_EQ(s.weeks, 2);
   EXPECT_EQ(s.overdraft_weeks, 0);
   EXPECT_EQ(s.total_fee_cents, 0);
@@ -60,7 +62,7 @@ TEST_F(ExperimentStore, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
   EXPECT_EQ(s.income_pattern, "none");
 }
 
-TEST_F(ExperimentStore, FunnelFlagsComeFromDecisionsAndDeliveries) {
+TEST_F(ReportInputs, FunnelFlagsComeFromDecisionsAndDeliveries) {
   const auto w = seed_worked_example(*conn_);
   const auto in = load();
   const auto& o = account(in, w.overdrawn);
@@ -75,7 +77,7 @@ TEST_F(ExperimentStore, FunnelFlagsComeFromDecisionsAndDeliveries) {
   EXPECT_FALSE(s.seen);
 }
 
-TEST_F(ExperimentStore, ForecastOutcomesAreOnePerAccountAndDayWithAFullyObservedWindow) {
+TEST_F(ReportInputs, ForecastOutcomesAreOnePerAccountAndDayWithAFullyObservedWindow) {
   const auto w = seed_worked_example(*conn_);
   const auto in = load();
   // overdrawn: 03-02 (two channels, one outcome; window 03-02..03-04 holds
@@ -94,7 +96,7 @@ TEST_F(ExperimentStore, ForecastOutcomesAreOnePerAccountAndDayWithAFullyObserved
   (void)w;
 }
 
-TEST_F(ExperimentStore, DefaultPeriodRunsFromTheFirstToTheDayAfterTheLastDecision) {
+TEST_F(ReportInputs, DefaultPeriodRunsFromTheFirstToTheDayAfterTheLastDecision) {
   seed_worked_example(*conn_);
   const auto in = load(std::nullopt, std::nullopt);
   EXPECT_EQ(in.from, make_date(2026, 3, 2));
@@ -103,7 +105,7 @@ TEST_F(ExperimentStore, DefaultPeriodRunsFromTheFirstToTheDayAfterTheLastDecisio
   EXPECT_THAT(in.policies, ElementsAre("exp-policy"));
 }
 
-TEST_F(ExperimentStore, AccountsScoredOnlyOutsideThePeriodAreNotAssigned) {
+TEST_F(ReportInputs, AccountsScoredOnlyOutsideThePeriodAreNotAssigned) {
   const auto w = seed_worked_example(*conn_);
   const auto in = load(make_date(2026, 3, 9), make_date(2026, 3, 16));
   ASSERT_EQ(in.accounts.size(), 1u);
@@ -111,7 +113,7 @@ TEST_F(ExperimentStore, AccountsScoredOnlyOutsideThePeriodAreNotAssigned) {
   EXPECT_FALSE(in.accounts[0].at_risk);  // only the 0.2 and 0.3 forecasts are in the period
 }
 
-TEST_F(ExperimentStore, ArmsThatContradictTheAssignmentHashAreCountedAndNoted) {
+TEST_F(ReportInputs, ArmsThatContradictTheAssignmentHashAreCountedAndNoted) {
   seed_worked_example(*conn_);
   const std::string wrong = ids_in_arm(false, 1, "other-").front();  // the hash says treatment
   seed_decision(*conn_, wrong, "holdout", "holdout", "2026-03-03", 0.9);
@@ -122,42 +124,34 @@ TEST_F(ExperimentStore, ArmsThatContradictTheAssignmentHashAreCountedAndNoted) {
   EXPECT_THAT(in.notes[0], HasSubstr("differs from the assignment hash"));
 }
 
-TEST_F(ExperimentStore, DecisionsAgainstAnotherBufferAreLeftOutOfForecastHealth) {
+TEST_F(ReportInputs, DecisionsAgainstAnotherBufferAreLeftOutOfForecastHealth) {
   const auto w = seed_worked_example(*conn_);
   seed_decision(*conn_, w.steady, "holdout", "suppressed", "2026-03-04", 0.99, "in_app", 10000);
   const auto in = load();
   EXPECT_EQ(in.forecasts.size(), 3u);
 }
 
-TEST_F(ExperimentStore, UnknownExperimentListsTheKnownOnes) {
+TEST_F(ReportInputs, AnUnknownExperimentIsTheStoresError) {
   seed_worked_example(*conn_);
-  db::ExperimentQuery q;
+  cli::ExperimentRequest q;
   q.experiment = "nope";
-  try {
-    db::load_experiment(*conn_, q);
-    FAIL() << "expected UnknownExperiment";
-  } catch (const db::UnknownExperiment& e) {
-    EXPECT_THAT(e.known, ElementsAre("default", "exp-a"));
-    EXPECT_THAT(e.what(), HasSubstr("unknown experiment 'nope'"));
-    EXPECT_THAT(e.what(), HasSubstr("Known experiments: default, exp-a"));
-  }
+  EXPECT_THROW(cli::load_experiment_inputs(*conn_, q), db::UnknownExperiment);
 }
 
-TEST_F(ExperimentStore, AnEmptyPeriodIsRefused) {
+TEST_F(ReportInputs, AnEmptyPeriodIsRefused) {
   seed_worked_example(*conn_);
-  EXPECT_THROW(load(make_date(2026, 4, 1), make_date(2026, 4, 8)), std::invalid_argument);
-  EXPECT_THROW(load(make_date(2026, 3, 9), make_date(2026, 3, 9)), std::invalid_argument);
-}
-
-TEST(ExperimentBands, BalanceAndTenureBandsHaveTheDocumentedEdges) {
-  EXPECT_EQ(db::balance_band(-1), "<0");
-  EXPECT_EQ(db::balance_band(0), "0-500");
-  EXPECT_EQ(db::balance_band(49999), "0-500");
-  EXPECT_EQ(db::balance_band(50000), "500-2k");
-  EXPECT_EQ(db::balance_band(200000), "2k+");
-  EXPECT_EQ(db::tenure_band(182), "<6m");
-  EXPECT_EQ(db::tenure_band(183), "6-12m");
-  EXPECT_EQ(db::tenure_band(365), "1y+");
+  const auto error_of = [&](forecast::Date from, forecast::Date to) {
+    try {
+      load(from, to);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of(make_date(2026, 4, 1), make_date(2026, 4, 8)),
+            "experiment 'exp-a' has no decisions in [2026-04-01, 2026-04-08)");
+  EXPECT_EQ(error_of(make_date(2026, 3, 9), make_date(2026, 3, 9)),
+            "the period is empty: --to 2026-03-09 is not after --from 2026-03-09");
 }
 
 }  // namespace
