@@ -1,6 +1,6 @@
 // headroom report --experiment NAME --out DIR [--from --to]: the
 // counterfactual report of a nudge experiment (docs/DESIGN.md, "Measurement").
-// Loads the inputs (db/experiment_store.hpp), analyses them
+// Loads the inputs (cli/experiment_inputs.hpp), analyses them
 // (measurement/experiment.hpp) and writes index.html, report.json and the CSV
 // tables into DIR. Nothing is written to the database.
 #include <cstdio>
@@ -16,12 +16,14 @@
 #include "db/database.hpp"
 #include "db/experiment_store.hpp"
 #include "measurement/experiment.hpp"
+#include "measurement/outcomes.hpp"
 #include "measurement/report_csv.hpp"
 #include "measurement/report_format.hpp"
 #include "measurement/report_html.hpp"
 #include "measurement/report_json.hpp"
 #include "cli/command.hpp"
 #include "cli/config.hpp"
+#include "cli/experiment_inputs.hpp"
 
 namespace headroom::cli {
 namespace {
@@ -100,23 +102,23 @@ CommandRunner add_report_command(CLI::App& app) {
                   "Comma-separated words that make a fee's description an overdraft fee (case-insensitive)")
       ->capture_default_str();
   return [f] {
-    db::ExperimentQuery query;
+    ExperimentRequest query;
     query.experiment = f->experiment;
     query.from = date_flag("--from", f->from);
     query.to = date_flag("--to", f->to);
     if (query.from && query.to && *query.to <= *query.from)
       throw UsageError("--to " + f->to + " must be after --from " + f->from);
-    query.horizon_days = f->horizon_days;
-    query.pre_period_weeks = f->pre_weeks;
-    query.fees.fee_kinds = comma_list("--fee-kinds", f->fee_kinds);
-    query.fees.overdraft_words = comma_list("--overdraft-words", f->overdraft_words);
+    query.rules.horizon_days = f->horizon_days;
+    query.rules.pre_period_weeks = f->pre_weeks;
+    query.rules.fees.fee_kinds = comma_list("--fee-kinds", f->fee_kinds);
+    query.rules.fees.overdraft_words = comma_list("--overdraft-words", f->overdraft_words);
 
     const Config config = load_config(f->config_path);
     db::DatabaseSession session{database_options(config.database)};
     auto conn = session.connect();
-    db::ExperimentInputs inputs;
+    measurement::ExperimentInputs inputs;
     try {
-      inputs = db::load_experiment(*conn, query);
+      inputs = load_experiment_inputs(*conn, query);
     } catch (const db::UnknownExperiment& e) {
       std::fprintf(stderr, "headroom report: %s\n", e.what());
       return kExitRuntimeFailure;

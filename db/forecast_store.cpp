@@ -1,9 +1,15 @@
 #include "db/forecast_store.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <iterator>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <pqxx/array>
+#include <pqxx/field>
+#include <pqxx/result>
 
 #include "db/copy_writer.hpp"
 
@@ -38,6 +44,61 @@ std::string array_literal(const std::vector<forecast::DayForecast>& days, Get ge
   }
   out += '}';
   return out;
+}
+
+forecast::Date date_of(int days_since_epoch) { return forecast::Date(forecast::Days(days_since_epoch)); }
+
+// The elements of a one-dimensional array column, NULL as nullopt (of a
+// nested array, every element in order, as unnest gives them).
+template <typename T>
+std::vector<std::optional<T>> array_elements(const pqxx::field& field) {
+  std::vector<std::optional<T>> out;
+  auto parser = field.as_array();
+  while (true) {
+    const auto [juncture, text] = parser.get_next();
+    if (juncture == pqxx::array_parser::done) break;
+    if (juncture == pqxx::array_parser::null_value) out.emplace_back();
+    if (juncture != pqxx::array_parser::string_value) continue;
+    T value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+      throw std::runtime_error("headroom.forecasts: unreadable array element '" + text + "'");
+    out.emplace_back(value);
+  }
+  return out;
+}
+
+template <typename T>
+std::optional<T> element(const std::vector<std::optional<T>>& values, std::size_t i) {
+  return i < values.size() ? values[i] : std::nullopt;
+}
+
+std::optional<forecast::Money> cents(std::optional<std::int64_t> value) {
+  if (!value) return std::nullopt;
+  return forecast::Money::from_cents(*value);
+}
+
+// The view headroom.risk_days in C++: day i is as_of + i, and the shorter
+// arrays are padded with NULL to the longest (unnest's rule).
+std::vector<forecast::StoredForecastDay> stored_days(forecast::Date as_of, const pqxx::field& p_below_zero,
+                                                     const pqxx::field& p_below_buffer, const pqxx::field& p10,
+                                                     const pqxx::field& p50, const pqxx::field& p90) {
+  const auto zero = array_elements<double>(p_below_zero);
+  const auto buffer = array_elements<double>(p_below_buffer);
+  const auto low = array_elements<std::int64_t>(p10);
+  const auto mid = array_elements<std::int64_t>(p50);
+  const auto high = array_elements<std::int64_t>(p90);
+  const std::size_t n = std::max({zero.size(), buffer.size(), low.size(), mid.size(), high.size()});
+  std::vector<forecast::StoredForecastDay> days(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    days[i].date = as_of + forecast::Days(static_cast<int>(i));
+    days[i].p_below_zero = element(zero, i);
+    days[i].p_below_buffer = element(buffer, i);
+    days[i].p10 = cents(element(low, i));
+    days[i].p50 = cents(element(mid, i));
+    days[i].p90 = cents(element(high, i));
+  }
+  return days;
 }
 
 }  // namespace
@@ -135,22 +196,38 @@ void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::Acc
   tx.exec("TRUNCATE forecast_batch");
 }
 
-std::optional<std::string> read_forecast_json(pqxx::transaction_base& tx, std::string_view account_id) {
+std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx, std::string_view account_id) {
+  // Dates as days since 1970-01-01 and the instant as microseconds since the
+  // epoch, whatever the session's DateStyle; the session zone's offset at
+  // computed_at, in which the API shows it.
   const auto r = tx.exec_params(
-      "SELECT json_build_object("
-      " 'account_id', f.account_id, 'as_of', f.as_of, 'horizon_days', f.horizon_days,"
-      " 'start_balance_cents', f.start_balance_cents, 'buffer_cents', f.buffer_cents,"
-      " 'p_overdraft_window', f.p_overdraft_window, 'p_below_buffer_window', f.p_below_buffer_window,"
-      " 'first_risky_day', f.first_risky_day, 'model_kind', f.model_kind, 'fallback_reason', f.fallback_reason,"
-      " 'summary', f.summary, 'risk_days', f.drivers, 'anomalies', f.anomalies, 'computed_at', f.computed_at,"
-      " 'days', (SELECT coalesce(json_agg(json_build_object('date', d.day, 'p_below_zero', d.p_below_zero,"
-      "          'p_below_buffer', d.p_below_buffer, 'p10_cents', d.p10_cents, 'p50_cents', d.p50_cents,"
-      "          'p90_cents', d.p90_cents) ORDER BY d.day), '[]'::json)"
-      "          FROM headroom.risk_days d WHERE d.account_id = f.account_id))::text "
-      "FROM headroom.forecasts f WHERE f.account_id = $1",
+      "SELECT account_id, as_of - DATE '1970-01-01', horizon_days, start_balance_cents, buffer_cents,"
+      " p_overdraft_window, p_below_buffer_window, first_risky_day - DATE '1970-01-01', model_kind, fallback_reason,"
+      " summary, drivers::text, anomalies::text, (extract(epoch FROM computed_at) * 1000000)::bigint,"
+      " extract(timezone FROM computed_at)::integer, day_p_below_zero, day_p_below_buffer, day_p10_cents,"
+      " day_p50_cents, day_p90_cents "
+      "FROM headroom.forecasts WHERE account_id = $1",
       std::string(account_id));
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  const auto row = r[0];
+  forecast::StoredForecast f;
+  f.account_id = row[0].as<std::string>();
+  f.as_of = date_of(row[1].as<int>());
+  f.horizon_days = row[2].as<int>();
+  f.start_balance = forecast::Money::from_cents(row[3].as<std::int64_t>());
+  f.buffer = forecast::Money::from_cents(row[4].as<std::int64_t>());
+  f.p_overdraft_window = row[5].as<double>();
+  f.p_below_buffer_window = row[6].as<double>();
+  if (!row[7].is_null()) f.first_risky_day = date_of(row[7].as<int>());
+  f.model_kind = row[8].as<std::string>();
+  if (!row[9].is_null()) f.fallback_reason = row[9].as<std::string>();
+  f.summary = row[10].as<std::string>();
+  f.risk_days_json = row[11].as<std::string>();
+  f.anomalies_json = row[12].as<std::string>();
+  f.computed_at = std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(row[13].as<std::int64_t>()));
+  f.computed_at_utc_offset = std::chrono::seconds(row[14].as<int>());
+  f.days = stored_days(f.as_of, row[15], row[16], row[17], row[18], row[19]);
+  return f;
 }
 
 }  // namespace headroom::db

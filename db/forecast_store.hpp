@@ -14,6 +14,7 @@
 #include <pqxx/transaction_base>
 
 #include "forecast/forecast.hpp"
+#include "forecast/stored_forecast.hpp"
 
 namespace headroom::db {
 
@@ -22,9 +23,10 @@ namespace headroom::db {
 void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::AccountForecast>& forecasts,
                      std::optional<std::int64_t> cycle_id);
 
-// The stored forecast of one account as the API's JSON document; nullopt when
-// the account has none.
-std::optional<std::string> read_forecast_json(pqxx::transaction_base& tx, std::string_view account_id);
+// The stored forecast of one account (the API renders it: edge/forecast_json.hpp);
+// nullopt when the account has none. One statement, so the days and the rest
+// of the row come from the same snapshot.
+std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx, std::string_view account_id);
 
 // JSON renderings used both in the table and by the API.
 std::string drivers_json(const forecast::BalanceForecast& forecast);

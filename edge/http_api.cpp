@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edge/forecast_json.hpp"
 #include "nudges/sha256.hpp"
 
 namespace headroom::edge {
@@ -101,7 +102,12 @@ HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_vie
   if (parts.size() == 5 && (parts[4] == "forecast" || parts[4] == "nudges")) {
     if (req.method() != http::verb::get)
       return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
-    const auto body = parts[4] == "forecast" ? backend.forecast_json(account_id) : backend.nudge_feed_json(account_id);
+    std::optional<std::string> body;
+    if (parts[4] == "forecast") {
+      if (const auto stored = backend.stored_forecast(account_id)) body = forecast_json(*stored);
+    } else {
+      body = backend.nudge_feed_json(account_id);
+    }
     if (!body) return error_response(req, http::status::not_found, "unknown_account", "no such account");
     return json_response(req, http::status::ok, *body);
   }

@@ -18,6 +18,8 @@
 
 #include <boost/beast/http.hpp>
 
+#include "forecast/stored_forecast.hpp"
+
 namespace headroom::edge {
 
 namespace http = boost::beast::http;
@@ -45,8 +47,8 @@ class ApiBackend {
   virtual ~ApiBackend() = default;
   virtual Readiness readiness() = 0;
   virtual std::string metrics_text() = 0;
-  // nullopt: unknown account.
-  virtual std::optional<std::string> forecast_json(std::string_view account_id) = 0;
+  // nullopt: unknown account. The route renders it (forecast_json.hpp).
+  virtual std::optional<forecast::StoredForecast> stored_forecast(std::string_view account_id) = 0;
   virtual std::optional<std::string> nudge_feed_json(std::string_view account_id) = 0;
   virtual std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id,
                                               AckStatus status) = 0;

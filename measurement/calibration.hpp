@@ -1,7 +1,7 @@
 #pragma once
 // Forecast calibration: a window probability next to what happened. One
 // outcome rule and one calibration error, shared by the report (forecast
-// health from stored decisions, db/experiment_store.hpp and analysis.cpp) and
+// health from stored decisions, outcomes.cpp and analysis.cpp) and
 // the daemon's running figures (CalibrationTracker, exported on /metrics).
 // Pure: no I/O, no clock; dates are parameters.
 

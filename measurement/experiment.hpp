@@ -1,8 +1,8 @@
 #pragma once
 // Experiment analysis: what a nudge experiment did to overdrafts, measured
 // against its randomized holdout (docs/analysis.md). Pure: plain values in,
-// plain values out; no I/O, no clock. The db layer (db/experiment_store.hpp)
-// builds the inputs from PostgreSQL; the report (measurement/report_*.hpp)
+// plain values out; no I/O, no clock. outcomes.hpp builds the inputs from the
+// rows db/experiment_store.hpp reads; the report (measurement/report_*.hpp)
 // renders the outputs; the measurement tests build them from the simulator.
 //
 // Units: money in cents (int64), rates as fractions in [0, 1], effects as
@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "forecast/date.hpp"
+#include "nudges/assignment.hpp"
 
 namespace headroom::measurement {
 
-enum class Arm { treatment, holdout };
+// The planner's arm (nudges/assignment.hpp), named here for the analysis code.
+using nudges::Arm;
 
 // One account assigned to the experiment (intention to treat: every assigned
 // account counts, whether it was ever nudged or not).

@@ -40,6 +40,7 @@
 
 #include "forecast/date.hpp"
 #include "forecast/money.hpp"
+#include "nudges/assignment.hpp"
 #include "nudges/policy.hpp"
 
 namespace headroom::nudges {
@@ -96,7 +97,6 @@ struct PastNudge {
 };
 
 enum class Outcome { send, holdout, suppressed };
-enum class Arm { treatment, holdout };
 enum class Reason {
   none,
   policy_inactive,

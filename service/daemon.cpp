@@ -112,10 +112,10 @@ class DatabaseBackend : public edge::ApiBackend {
     return r;
   }
   std::string metrics_text() override { return metrics_.render(); }
-  std::optional<std::string> forecast_json(std::string_view account_id) override {
+  std::optional<forecast::StoredForecast> stored_forecast(std::string_view account_id) override {
     return with_db([&](pqxx::connection& c) {
       pqxx::read_transaction tx{c};
-      return db::read_forecast_json(tx, account_id);
+      return db::read_forecast(tx, account_id);
     });
   }
   std::optional<std::string> nudge_feed_json(std::string_view account_id) override {

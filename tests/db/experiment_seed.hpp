@@ -2,7 +2,7 @@
 // A small hand-made experiment in a migrated database: a policy, decision
 // rows as the daemon writes them, deliveries and transactions whose
 // end-of-day balances are known day by day. Used by the experiment store test
-// (tests/db) and the `headroom report` process test (tests/service).
+// (tests/db), and by the report inputs and `headroom report` process tests (tests/cli).
 
 #include <string>
 #include <vector>
@@ -90,7 +90,7 @@ inline void seed_transactions(pqxx::connection& conn, const std::vector<SeedTxn>
   tx.commit();
 }
 
-// The worked example of tests/db/experiment_store_test.cpp. Period
+// The worked example of tests/cli/experiment_inputs_db_test.cpp. Period
 // [2026-03-02, 2026-03-16), two weeks; pre-period from 2026-01-05.
 //   overdrawn (treatment): overdrawn 2026-02-10..11 (pre) and 2026-03-03..04;
 //     an overdraft fee of 35.00 and a service fee of 5.00 in the period;

@@ -1,4 +1,7 @@
-// Loading an experiment's analysis inputs from PostgreSQL (db/experiment_store.hpp).
+// What db/experiment_store.hpp reads about an experiment: the rows as stored,
+// mapped to measurement's plain types (the rules applied to them are tested
+// in tests/measurement/outcomes_test.cpp and, end to end, in
+// tests/cli/experiment_inputs_db_test.cpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,128 +16,51 @@ using forecast::make_date;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class ExperimentStore : public MigratedDatabase {
- protected:
-  db::ExperimentInputs load(std::optional<forecast::Date> from = make_date(2026, 3, 2),
-                            std::optional<forecast::Date> to = make_date(2026, 3, 16)) {
-    db::ExperimentQuery q;
-    q.experiment = kSeedExperiment;
-    q.from = from;
-    q.to = to;
-    q.horizon_days = 3;
-    return db::load_experiment(*conn_, q);
-  }
-  const measurement::AccountOutcome& account(const db::ExperimentInputs& in, const std::string& id) {
-    for (const auto& a : in.accounts)
-      if (a.account_id == id) return a;
-    throw std::runtime_error("no account " + id);
+// A decision row copied out of the reader's buffer.
+struct StoredDecision {
+  std::string account_id;
+  forecast::Date as_of;
+  nudges::Arm arm;
+  std::string policy, outcome, reason;
+  std::optional<std::string> variant;
+  double p = 0;
+  std::int64_t buffer_cents = 0;
+  bool operator<(const StoredDecision& o) const {
+    return std::tie(account_id, as_of, outcome) < std::tie(o.account_id, o.as_of, o.outcome);
   }
 };
 
-TEST_F(ExperimentStore, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
-  const auto w = seed_worked_example(*conn_);
-  const auto in = load();
-  ASSERT_EQ(in.accounts.size(), 2u);
-  const auto& o = account(in, w.overdrawn);
-  EXPECT_EQ(o.arm, measurement::Arm::treatment);
-  EXPECT_EQ(o.weeks, 2);
-  EXPECT_EQ(o.overdraft_weeks, 1);
-  EXPECT_EQ(o.overdraft_days, 2);  // 03-03 and 03-04; back above zero on 03-05
-  EXPECT_THAT(o.weekly_overdrawn, ElementsAre(1, 0));
-  EXPECT_EQ(o.overdraft_fee_cents, 3500);
-  EXPECT_EQ(o.total_fee_cents, 4000);  // kind "Fee" matches "fee" whatever the case
-  EXPECT_EQ(o.pre_weeks, 8);
-  EXPECT_EQ(o.pre_overdraft_weeks, 1);
-  EXPECT_EQ(o.pre_overdraft_days, 2);
-  EXPECT_EQ(o.balance_band, "0-500");
-  EXPECT_EQ(o.tenure_band, "<6m");
-  EXPECT_EQ(o.variant, "gentle");
+class ExperimentStore : public MigratedDatabase {
+ protected:
+  std::vector<StoredDecision> decisions(forecast::Date from, forecast::Date to, std::size_t* undecodable = nullptr) {
+    std::vector<StoredDecision> out;
+    const std::size_t bad = db::read_decisions(*conn_, kSeedExperiment, {from, to}, [&](const auto& r) {
+      out.push_back({std::string(r.account_id), r.as_of, r.arm, std::string(r.policy), std::string(r.outcome),
+                     std::string(r.reason), r.variant ? std::optional<std::string>(*r.variant) : std::nullopt,
+                     r.window_probability, r.buffer.cents()});
+    });
+    if (undecodable) *undecodable = bad;
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  void exec(const std::string& sql) {
+    pqxx::work tx{*conn_};
+    tx.exec(sql);
+    tx.commit();
+  }
+};
 
-  const auto& s = account(in, w.steady);
-  EXPECT_EQ(s.arm, measurement::Arm::holdout);
-  EXPECT_EQ(s.weeks, 2);
-  EXPECT_EQ(s.overdraft_weeks, 0);
-  EXPECT_EQ(s.total_fee_cents, 0);
-  EXPECT_EQ(s.balance_band, "500-2k");
-  EXPECT_EQ(s.tenure_band, "1y+");
-  EXPECT_EQ(s.income_pattern, "none");
-}
-
-TEST_F(ExperimentStore, FunnelFlagsComeFromDecisionsAndDeliveries) {
-  const auto w = seed_worked_example(*conn_);
-  const auto in = load();
-  const auto& o = account(in, w.overdrawn);
-  EXPECT_TRUE(o.at_risk);  // 0.7 >= the policy's 0.4
-  EXPECT_TRUE(o.decided);
-  EXPECT_TRUE(o.sent);
-  EXPECT_TRUE(o.seen);
-  const auto& s = account(in, w.steady);
-  EXPECT_TRUE(s.at_risk);   // 0.45 >= 0.4
-  EXPECT_TRUE(s.decided);   // would have sent
-  EXPECT_FALSE(s.sent);
-  EXPECT_FALSE(s.seen);
-}
-
-TEST_F(ExperimentStore, ForecastOutcomesAreOnePerAccountAndDayWithAFullyObservedWindow) {
-  const auto w = seed_worked_example(*conn_);
-  const auto in = load();
-  // overdrawn: 03-02 (two channels, one outcome; window 03-02..03-04 holds
-  // the overdraft), 03-09 (clean window); 03-14's window ends on 03-16,
-  // after the period. steady: 03-02, clean.
-  ASSERT_EQ(in.forecasts.size(), 3u);
-  EXPECT_EQ(in.forecasts_dropped, 1u);
-  std::size_t overdrawn = 0;
-  for (const auto& f : in.forecasts) overdrawn += f.overdrawn;
-  EXPECT_EQ(overdrawn, 1u);
-  for (const auto& f : in.forecasts)
-    if (f.overdrawn) {
-      EXPECT_EQ(f.as_of, make_date(2026, 3, 2));
-      EXPECT_DOUBLE_EQ(f.p_window, 0.7);
-    }
-  (void)w;
-}
-
-TEST_F(ExperimentStore, DefaultPeriodRunsFromTheFirstToTheDayAfterTheLastDecision) {
+TEST_F(ExperimentStore, TheSpanRunsFromTheFirstToTheLastDecisionsAsOf) {
   seed_worked_example(*conn_);
-  const auto in = load(std::nullopt, std::nullopt);
-  EXPECT_EQ(in.from, make_date(2026, 3, 2));
-  EXPECT_EQ(in.to, make_date(2026, 3, 15));
-  EXPECT_DOUBLE_EQ(in.holdout_share, 0.5);
-  EXPECT_THAT(in.policies, ElementsAre("exp-policy"));
-}
-
-TEST_F(ExperimentStore, AccountsScoredOnlyOutsideThePeriodAreNotAssigned) {
-  const auto w = seed_worked_example(*conn_);
-  const auto in = load(make_date(2026, 3, 9), make_date(2026, 3, 16));
-  ASSERT_EQ(in.accounts.size(), 1u);
-  EXPECT_EQ(in.accounts[0].account_id, w.overdrawn);
-  EXPECT_FALSE(in.accounts[0].at_risk);  // only the 0.2 and 0.3 forecasts are in the period
-}
-
-TEST_F(ExperimentStore, ArmsThatContradictTheAssignmentHashAreCountedAndNoted) {
-  seed_worked_example(*conn_);
-  const std::string wrong = ids_in_arm(false, 1, "other-").front();  // the hash says treatment
-  seed_decision(*conn_, wrong, "holdout", "holdout", "2026-03-03", 0.9);
-  const auto in = load();
-  EXPECT_EQ(in.arm_disagreements, 1u);
-  EXPECT_EQ(in.accounts_without_history, 1u);
-  ASSERT_FALSE(in.notes.empty());
-  EXPECT_THAT(in.notes[0], HasSubstr("differs from the assignment hash"));
-}
-
-TEST_F(ExperimentStore, DecisionsAgainstAnotherBufferAreLeftOutOfForecastHealth) {
-  const auto w = seed_worked_example(*conn_);
-  seed_decision(*conn_, w.steady, "holdout", "suppressed", "2026-03-04", 0.99, "in_app", 10000);
-  const auto in = load();
-  EXPECT_EQ(in.forecasts.size(), 3u);
+  const db::DecisionSpan span = db::read_decision_span(*conn_, kSeedExperiment);
+  EXPECT_EQ(span.first_as_of, make_date(2026, 3, 2));
+  EXPECT_EQ(span.last_as_of, make_date(2026, 3, 14));
 }
 
 TEST_F(ExperimentStore, UnknownExperimentListsTheKnownOnes) {
   seed_worked_example(*conn_);
-  db::ExperimentQuery q;
-  q.experiment = "nope";
   try {
-    db::load_experiment(*conn_, q);
+    db::read_decision_span(*conn_, "nope");
     FAIL() << "expected UnknownExperiment";
   } catch (const db::UnknownExperiment& e) {
     EXPECT_THAT(e.known, ElementsAre("default", "exp-a"));
@@ -143,21 +69,68 @@ TEST_F(ExperimentStore, UnknownExperimentListsTheKnownOnes) {
   }
 }
 
-TEST_F(ExperimentStore, AnEmptyPeriodIsRefused) {
-  seed_worked_example(*conn_);
-  EXPECT_THROW(load(make_date(2026, 4, 1), make_date(2026, 4, 8)), std::invalid_argument);
-  EXPECT_THROW(load(make_date(2026, 3, 9), make_date(2026, 3, 9)), std::invalid_argument);
+TEST_F(ExperimentStore, DecisionRowsComeAsStoredForThePeriodOnly) {
+  const auto w = seed_worked_example(*conn_);
+  std::size_t undecodable = 99;
+  const auto all = decisions(make_date(2026, 3, 2), make_date(2026, 3, 16), &undecodable);
+  EXPECT_EQ(undecodable, 0u);
+  ASSERT_EQ(all.size(), 5u);
+  const auto steady = std::find_if(all.begin(), all.end(), [&](const auto& d) { return d.account_id == w.steady; });
+  ASSERT_NE(steady, all.end());
+  EXPECT_EQ(steady->as_of, make_date(2026, 3, 2));
+  EXPECT_EQ(steady->arm, nudges::Arm::holdout);
+  EXPECT_EQ(steady->policy, "exp-policy");
+  EXPECT_EQ(steady->outcome, "holdout");
+  EXPECT_EQ(steady->reason, "none");
+  EXPECT_EQ(steady->variant, "gentle");
+  EXPECT_DOUBLE_EQ(steady->p, 0.45);
+  EXPECT_EQ(steady->buffer_cents, 0);
+
+  const auto later = decisions(make_date(2026, 3, 9), make_date(2026, 3, 16));
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].account_id, w.overdrawn);
+  EXPECT_EQ(later[0].arm, nudges::Arm::treatment);
+  EXPECT_EQ(later[0].outcome, "suppressed");
+  EXPECT_EQ(later[0].reason, "below_threshold");
 }
 
-TEST(ExperimentBands, BalanceAndTenureBandsHaveTheDocumentedEdges) {
-  EXPECT_EQ(db::balance_band(-1), "<0");
-  EXPECT_EQ(db::balance_band(0), "0-500");
-  EXPECT_EQ(db::balance_band(49999), "0-500");
-  EXPECT_EQ(db::balance_band(50000), "500-2k");
-  EXPECT_EQ(db::balance_band(200000), "2k+");
-  EXPECT_EQ(db::tenure_band(182), "<6m");
-  EXPECT_EQ(db::tenure_band(183), "6-12m");
-  EXPECT_EQ(db::tenure_band(365), "1y+");
+TEST_F(ExperimentStore, ANullVariantAndAnotherBufferAreMappedAsStored) {
+  const auto w = seed_worked_example(*conn_);
+  seed_decision(*conn_, w.steady, "holdout", "suppressed", "2026-03-04", 0.99, "in_app", 10000);
+  exec("UPDATE headroom.nudge_decisions SET variant = NULL WHERE as_of = '2026-03-04'");
+  const auto rows = decisions(make_date(2026, 3, 4), make_date(2026, 3, 5));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].variant, std::nullopt);
+  EXPECT_EQ(rows[0].buffer_cents, 10000);
+}
+
+TEST_F(ExperimentStore, EveryPolicyRowIsReadAndAnUnreadableOneSaysWhy) {
+  seed_worked_example(*conn_);
+  exec("INSERT INTO headroom.nudge_policies (name, active, definition) VALUES "
+       "('broken', false, '{\"risk_threshold\": \"high\"}')");
+  const auto records = db::read_policy_records(*conn_);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].name, "broken");
+  EXPECT_FALSE(records[0].definition);
+  EXPECT_THAT(records[0].error, HasSubstr("risk_threshold"));
+  EXPECT_EQ(records[1].name, "default");
+  ASSERT_TRUE(records[1].definition);
+  EXPECT_EQ(records[1].definition->experiment, "default");
+  EXPECT_EQ(records[2].name, "exp-policy");
+  ASSERT_TRUE(records[2].definition);
+  EXPECT_EQ(records[2].definition->experiment, "exp-a");
+  EXPECT_DOUBLE_EQ(records[2].definition->risk_threshold, 0.4);
+  EXPECT_DOUBLE_EQ(records[2].definition->holdout_share, 0.5);
+}
+
+TEST_F(ExperimentStore, DeliveriesAreOneRowPerAccountWithAnOutboxRow) {
+  const auto w = seed_worked_example(*conn_);
+  const auto rows = db::read_deliveries(*conn_, kSeedExperiment, {make_date(2026, 3, 2), make_date(2026, 3, 16)});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].account_id, w.overdrawn);
+  EXPECT_TRUE(rows[0].sent);
+  EXPECT_TRUE(rows[0].seen);
+  EXPECT_TRUE(db::read_deliveries(*conn_, kSeedExperiment, {make_date(2026, 3, 3), make_date(2026, 3, 16)}).empty());
 }
 
 }  // namespace

@@ -16,9 +16,12 @@ class FakeBackend : public ApiBackend {
 
   Readiness readiness() override { return ready; }
   std::string metrics_text() override { return "headroom_up 1\n"; }
-  std::optional<std::string> forecast_json(std::string_view id) override {
+  std::optional<headroom::forecast::StoredForecast> stored_forecast(std::string_view id) override {
     if (id != "acct-1") return std::nullopt;
-    return R"({"account_id":"acct-1"})";
+    headroom::forecast::StoredForecast f;
+    f.account_id = "acct-1";
+    f.risk_days_json = f.anomalies_json = "[]";
+    return f;
   }
   std::optional<std::string> nudge_feed_json(std::string_view id) override {
     if (id != "acct-1") return std::nullopt;

@@ -50,7 +50,9 @@ class AcceptingBackend : public ApiBackend {
  public:
   Readiness readiness() override { return {true, 1.0, 60.0}; }
   std::string metrics_text() override { return "headroom_up 1\n"; }
-  std::optional<std::string> forecast_json(std::string_view) override { return "{}"; }
+  std::optional<headroom::forecast::StoredForecast> stored_forecast(std::string_view) override {
+    return headroom::forecast::StoredForecast{};
+  }
   std::optional<std::string> nudge_feed_json(std::string_view) override { return "{}"; }
   std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return AckOutcome::updated; }
   UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::recorded; }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "forecast/forecast.hpp"
+#include "measurement/outcomes.hpp"
 #include "nudges/assignment.hpp"
 #include "nudges/forecast_summary.hpp"
 #include "nudges/planner.hpp"
@@ -28,13 +29,6 @@ const Date kStart = forecast::make_date(2025, 1, 6);  // a Monday
 // New York 14:00/15:00), so quiet hours never defer a nudge here.
 std::chrono::sys_seconds decision_instant(Date as_of) {
   return std::chrono::sys_seconds{as_of} + std::chrono::hours(19);
-}
-
-std::string balance_band(double mean_balance_cents) {
-  if (mean_balance_cents < 0) return "<0";
-  if (mean_balance_cents < 50000) return "0-500";
-  if (mean_balance_cents < 200000) return "500-2k";
-  return "2k+";
 }
 
 int days_in(const std::vector<Date>& dates, Date from, Date to) {

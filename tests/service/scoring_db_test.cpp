@@ -55,10 +55,11 @@ TEST_F(ScoringCycle, FullCycleWritesTheForecastOfEveryAccount) {
   EXPECT_EQ(count("SELECT count(*) FROM headroom.risk_days"), kAccounts * 30);
   EXPECT_EQ(count("SELECT count(*) FROM headroom.forecasts WHERE p_overdraft_window NOT BETWEEN 0 AND 1"), 0);
   pqxx::read_transaction tx{*conn_};
-  const auto json = db::read_forecast_json(tx, "acct-001");
-  ASSERT_TRUE(json);
-  EXPECT_NE(json->find("\"days\""), std::string::npos);
-  EXPECT_FALSE(db::read_forecast_json(tx, "nobody"));
+  const auto stored = db::read_forecast(tx, "acct-001");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->as_of, as_of_);
+  EXPECT_EQ(stored->days.size(), 30u);
+  EXPECT_FALSE(db::read_forecast(tx, "nobody"));
 }
 
 TEST_F(ScoringCycle, ThreeReplicasScoreEveryAccountExactlyOnce) {
