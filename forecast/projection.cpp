@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <span>
 
-#include "forecast/explain.hpp"
 #include "forecast/rng.hpp"
 #include "forecast/robust.hpp"
 
@@ -340,6 +340,48 @@ const char* driver_kind_name(DriverKind k) {
   return "unknown";
 }
 
+std::vector<Driver> explain_day(const CashFlowModel& m, std::span<const ScheduledFlow> scheduled, Date as_of,
+                                Date risky_day, Money expected_shortfall) {
+  std::vector<Driver> drivers;
+  Date last_income_before = as_of - Days{1};
+  for (const auto& s : scheduled)
+    if (s.kind == StreamKind::kIncome && s.probability >= 0.5 && s.date <= risky_day && !s.pending)
+      last_income_before = std::max(last_income_before, s.date);
+  for (const auto& s : scheduled) {
+    if (s.kind != StreamKind::kOutflow || s.date > risky_day || s.date < last_income_before) continue;
+    drivers.push_back(Driver{DriverKind::kScheduledOutflow, s.label, s.date, Money::from_cents(-s.amount.cents()), 0});
+  }
+  for (const auto& s : scheduled) {
+    if (s.kind == StreamKind::kIncome && s.date > risky_day && s.probability >= 0.3) {
+      drivers.push_back(Driver{DriverKind::kNextIncome, s.label, s.date, s.amount, 0});
+      break;
+    }
+  }
+  for (const auto& a : m.anomalies) {
+    if (a.kind != AnomalyKind::kOverdueIncome) continue;
+    const std::string label =
+        a.stream >= 0 && static_cast<std::size_t>(a.stream) < m.streams.size() ? m.streams[static_cast<std::size_t>(a.stream)].label : "";
+    drivers.push_back(Driver{DriverKind::kOverdueIncome, label, a.date, a.amount, 0});
+  }
+  if (m.current_balance.cents() < 0)
+    drivers.push_back(Driver{DriverKind::kLowBalance, "", as_of - Days{1}, Money::from_cents(-m.current_balance.cents()), 0});
+  const auto& sp = m.spending;
+  if (sp.pace_ratio >= 1.15 && sp.usual_daily_outflow_cents > 0) {
+    const int days = days_between(as_of, risky_day) + 1;
+    const double extra = (sp.recent_daily_outflow_cents - sp.usual_daily_outflow_cents) * days;
+    drivers.push_back(Driver{DriverKind::kSpendingPace, "", risky_day, Money::from_double(std::max(0.0, extra)), sp.pace_ratio});
+  }
+  if (expected_shortfall.cents() > 0)
+    drivers.push_back(Driver{DriverKind::kExpectedShortfall, "", risky_day, expected_shortfall, 0});
+  // The next income is context (when relief comes), not a cause: it goes last.
+  std::stable_sort(drivers.begin(), drivers.end(), [](const Driver& a, const Driver& b) {
+    const bool a_ctx = a.kind == DriverKind::kNextIncome, b_ctx = b.kind == DriverKind::kNextIncome;
+    if (a_ctx != b_ctx) return b_ctx;
+    return std::llabs(a.amount.cents()) > std::llabs(b.amount.cents());
+  });
+  return drivers;
+}
+
 BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionParams& pp) {
   // One workspace per thread, so a caller without its own does not allocate
   // and free a dozen buffers per call. Nothing in it carries over into a
@@ -660,7 +702,6 @@ BalanceForecast project(const CashFlowModel& m, Date as_of, const ProjectionPara
       }
       rd.expected_shortfall = to_money(below0 > 0 ? short_sum / below0 : 0.0);
       rd.drivers = explain_day(m, f.scheduled, as_of, day.date, rd.expected_shortfall);
-      rd.summary = render_drivers(rd.drivers, day.date);
       f.risk_days.push_back(std::move(rd));
     }
   }
