@@ -78,6 +78,19 @@ __attribute__((target("avx2"))) inline __m256i next_u64(__m256i& state) {
   return mix_u64(state);
 }
 
+// The states of the four generators rng[0..3], one per lane.
+__attribute__((target("avx2"))) inline __m256i lane_states(const PathRng* rng) {
+  return _mm256_setr_epi64x(static_cast<long long>(rng[0].state()), static_cast<long long>(rng[1].state()),
+                            static_cast<long long>(rng[2].state()), static_cast<long long>(rng[3].state()));
+}
+
+// Puts rng[0..3] where the lanes of `state` left them.
+__attribute__((target("avx2"))) inline void store_lane_states(__m256i state, PathRng* rng) {
+  alignas(32) long long out[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(out), state);
+  for (int k = 0; k < 4; ++k) rng[k].set_state(static_cast<std::uint64_t>(out[k]));
+}
+
 constexpr int kRegs = ProjectionWorkspace::kLanes / 4;
 static_assert(ProjectionWorkspace::kLanes % 4 == 0 && ProjectionWorkspace::kLanes <= 32,
               "the AVX2 loops run registers of four lanes, a block's lanes fit a 32-bit mask");
@@ -91,8 +104,7 @@ __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, co
   __m256i state[kRegs], last_income[kRegs];
   __m256d bal[kRegs], below0[kRegs], below_buf[kRegs], valid[kRegs];
   for (int h = 0; h < kRegs; ++h) {
-    state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
-                                  static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
+    state[h] = lane_states(rng + 4 * h);
     last_income[h] = _mm256_set1_epi64x(b.last_income_day);
     bal[h] = _mm256_set1_pd(b.start_balance);
     below0[h] = below_buf[h] = _mm256_setzero_pd();
@@ -192,14 +204,96 @@ __attribute__((target("avx2"))) inline __m256i uniform_below(__m256i x, std::uin
   return _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), _mm256_set1_epi64x(span)), 32);
 }
 
-// The scheduled events of R / kRegs blocks of kLanes paths (the portable loop
-// in project() written for four lanes per register): each lane takes the same
-// draws in the same order — a lane that does not draw leaves its generator
-// where it is — and its amounts come from the same operations in the same
-// order (no FMA): Acklam's central polynomial and division in vectors, the
-// few tail values (4.85 % of draws) lane by lane through
-// acklam_inverse_normal(). So the flows and the generators' positions are
-// bit-identical; the generators are read from and written back to `rng`.
+// uniform() = (x >> 11) · 2⁻⁵³ exactly, and p · 2⁵³ is exact, so
+// `uniform() < p` is the integer compare x >> 11 < ⌈p · 2⁵³⌉ (a NaN or a
+// p ≥ 1 takes every draw, p ≤ 0 none, as the double compare does).
+long long take_below(double probability) {
+  const double scaled = probability * 0x1.0p53;
+  return !(scaled < 0x1.0p53) ? (1LL << 53) : scaled > 0 ? static_cast<long long>(std::ceil(scaled)) : 0;
+}
+
+// The day each lane's occurrence lands on, before a negative day becomes
+// day 0, from the day draw `x` (not used when the event has no day draw).
+__attribute__((target("avx2"), always_inline)) inline __m256i event_day(const Event& e, __m256i x) {
+  if (e.pending_last_day >= 0) return uniform_below(x, static_cast<std::uint32_t>(e.pending_last_day) + 1);
+  const __m256i day = _mm256_set1_epi64x(e.day);
+  if (e.n_jitter == 0) return day;
+  // In range for every lane (the untaken lanes' values are ignored), so the loads are safe.
+  alignas(32) long long ix[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(ix), uniform_below(x, static_cast<std::uint32_t>(e.n_jitter)));
+  return _mm256_add_epi64(day, _mm256_setr_epi64x(e.jitter[ix[0]], e.jitter[ix[1]], e.jitter[ix[2]], e.jitter[ix[3]]));
+}
+
+// PathRng::normal_one_draw() of the draw `x` on four lanes: Acklam's central
+// polynomial and division in vectors, the tail values of the lanes in
+// `lanes` (4.85 % of draws) one by one through acklam_inverse_normal().
+__attribute__((target("avx2"), always_inline)) inline __m256d normal_one_draw_avx2(__m256i x, unsigned lanes) {
+  using acklam::a, acklam::b;
+  const __m256d half = _mm256_set1_pd(0.5), one = _mm256_set1_pd(1.0);
+  // p = ((x >> 12) + ½) · 2⁻⁵²; x >> 12 < 2⁵² converts exactly as the mantissa of 2⁵² + v.
+  const __m256i v = _mm256_srli_epi64(x, 12);
+  const __m256d vd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, _mm256_set1_epi64x(0x4330000000000000LL))),
+                                   _mm256_set1_pd(0x1.0p52));
+  const __m256d p = _mm256_mul_pd(_mm256_add_pd(vd, half), _mm256_set1_pd(0x1.0p-52));
+  const __m256d q = _mm256_sub_pd(p, half), r = _mm256_mul_pd(q, q);
+  __m256d num = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(a[0]), r), _mm256_set1_pd(a[1]));
+  num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[2]));
+  num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[3]));
+  num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[4]));
+  num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[5]));
+  __m256d den = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(b[0]), r), _mm256_set1_pd(b[1]));
+  den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[2]));
+  den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[3]));
+  den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[4]));
+  den = _mm256_add_pd(_mm256_mul_pd(den, r), one);
+  const __m256d z = _mm256_div_pd(_mm256_mul_pd(num, q), den);
+  const __m256d central = _mm256_and_pd(_mm256_cmp_pd(p, _mm256_set1_pd(acklam::kLow), _CMP_GE_OQ),
+                                        _mm256_cmp_pd(p, _mm256_set1_pd(1.0 - acklam::kLow), _CMP_LE_OQ));
+  unsigned tails = lanes & ~static_cast<unsigned>(_mm256_movemask_pd(central));
+  if (tails == 0) return z;
+  alignas(32) double zs[4], ps[4];
+  _mm256_store_pd(zs, z);
+  _mm256_store_pd(ps, p);
+  for (; tails != 0; tails &= tails - 1) {
+    const int k = __builtin_ctz(tails);
+    zs[k] = acklam_inverse_normal(ps[k]);
+  }
+  return _mm256_load_pd(zs);
+}
+
+// Adds each landing lane's amount to its cell of `flows` (day · kLanes +
+// lane; `lane_cells` holds the lanes' cells on day 0) and marks income.
+__attribute__((target("avx2"), always_inline)) inline void add_flows(__m256i day, __m256i lane_cells, __m256d amount,
+                                                                     unsigned land_mask, bool income, double* flows,
+                                                                     std::uint8_t* income_on) {
+  static_assert(std::has_single_bit(unsigned{ProjectionWorkspace::kLanes}), "cells are day << log2(kLanes) | lane");
+  alignas(32) long long cells[4];
+  alignas(32) double values[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(cells),
+                     _mm256_add_epi64(_mm256_slli_epi64(day, std::countr_zero(unsigned{ProjectionWorkspace::kLanes})),
+                                      lane_cells));
+  _mm256_store_pd(values, amount);
+  if (land_mask == 0xF) {
+    // Usually every lane lands: four adds, no mask walk.
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) flows[cells[k]] += values[k];
+    if (income)
+      for (int k = 0; k < 4; ++k) income_on[cells[k]] = 1;
+    return;
+  }
+  for (; land_mask != 0; land_mask &= land_mask - 1) {
+    const int k = __builtin_ctz(land_mask);
+    flows[cells[k]] += values[k];
+    if (income) income_on[cells[k]] = 1;
+  }
+}
+
+// The scheduled events of R / kRegs blocks of kLanes paths (draw_events()
+// written for four lanes per register): each lane takes the same draws in
+// the same order — a lane that does not draw leaves its generator where it
+// is — and its amounts come from the same operations in the same order (no
+// FMA). So the flows and the generators' positions are bit-identical; the
+// generators are read from and written back to `rng`.
 // Each event's generator steps wait on the draw before them, so two blocks
 // drawn together (R = 2 · kRegs registers, the second block's cells
 // `block_cells` after the first's) keep twice as many chains in flight.
@@ -207,35 +301,22 @@ template <int R>
 __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::size_t n_events, int total,
                                                       PathRng* rng, double* flows, std::uint8_t* income_on,
                                                       std::int64_t block_cells) {
-  constexpr int kLanes = ProjectionWorkspace::kLanes;
   static_assert(R % kRegs == 0, "whole blocks");
   __m256i state[R];
-  for (int h = 0; h < R; ++h)
-    state[h] = _mm256_setr_epi64x(static_cast<long long>(rng[4 * h].state()), static_cast<long long>(rng[4 * h + 1].state()),
-                                  static_cast<long long>(rng[4 * h + 2].state()), static_cast<long long>(rng[4 * h + 3].state()));
-  static_assert(std::has_single_bit(unsigned{ProjectionWorkspace::kLanes}), "cells are day << log2(kLanes) | lane");
   __m256i lane_of[R];  // a lane's cell on day 0
   for (int h = 0; h < R; ++h) {
+    state[h] = lane_states(rng + 4 * h);
     const std::int64_t first = h / kRegs * block_cells + 4 * (h % kRegs);
     lane_of[h] = _mm256_setr_epi64x(first, first + 1, first + 2, first + 3);
   }
   const __m256i zero_i = _mm256_setzero_si256(), gamma = _mm256_set1_epi64x(static_cast<long long>(PathRng::kGamma)),
-                exponent52 = _mm256_set1_epi64x(0x4330000000000000LL), total4 = _mm256_set1_epi64x(total);
-  const __m256d two52 = _mm256_set1_pd(0x1.0p52), half = _mm256_set1_pd(0.5), inv52 = _mm256_set1_pd(0x1.0p-52),
-                one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), low = _mm256_set1_pd(acklam::kLow),
-                high = _mm256_set1_pd(1.0 - acklam::kLow);
-  using acklam::a, acklam::b;
+                total4 = _mm256_set1_epi64x(total);
+  const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
   for (std::size_t ei = 0; ei < n_events; ++ei) {
     const Event& e = events[ei];
-    // uniform() = (x >> 11) · 2⁻⁵³ exactly, and p · 2⁵³ is exact, so
-    // `uniform() < p` is the integer compare x >> 11 < ⌈p · 2⁵³⌉ (a NaN or a
-    // p ≥ 1 takes every draw, p ≤ 0 none, as the double compare does).
-    const double scaled = e.probability * 0x1.0p53;
-    const long long take_below = !(scaled < 0x1.0p53) ? (1LL << 53)
-                                 : scaled > 0          ? static_cast<long long>(std::ceil(scaled))
-                                                       : 0;
-    const __m256i take_below4 = _mm256_set1_epi64x(take_below), day0 = _mm256_set1_epi64x(e.day);
+    const __m256i take_below4 = _mm256_set1_epi64x(take_below(e.probability));
     const __m256d amount = _mm256_set1_pd(e.amount), rel_sd = _mm256_set1_pd(e.rel_sd);
+    const bool day_draw = e.pending_last_day >= 0 || e.n_jitter > 0;
 #pragma GCC unroll 4
     for (int h = 0; h < R; ++h) {
       // An event takes up to three draws: the acceptance, the day (pending or
@@ -244,23 +325,13 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
       // it, so the three are worked out at once from the state before the
       // event — not each after the one before — and the state then moves by
       // γ per draw taken (the same positions as drawing one by one).
-      const bool day_draw = e.pending_last_day >= 0 || e.n_jitter > 0;
       const __m256i s1 = _mm256_add_epi64(state[h], gamma), s2 = _mm256_add_epi64(s1, gamma);
       const __m256i taken = _mm256_cmpgt_epi64(take_below4, _mm256_srli_epi64(mix_u64(s1), 11));
-      __m256i day = day0;
-      if (e.pending_last_day >= 0) {
-        day = uniform_below(mix_u64(s2), static_cast<std::uint32_t>(e.pending_last_day) + 1);
-      } else if (e.n_jitter > 0) {
-        // In range for every lane (the untaken lanes' values are ignored), so the loads are safe.
-        alignas(32) long long ix[4];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(ix),
-                           uniform_below(mix_u64(s2), static_cast<std::uint32_t>(e.n_jitter)));
-        day = _mm256_add_epi64(day, _mm256_setr_epi64x(e.jitter[ix[0]], e.jitter[ix[1]], e.jitter[ix[2]], e.jitter[ix[3]]));
-      }
+      __m256i day = day_draw ? event_day(e, mix_u64(s2)) : _mm256_set1_epi64x(e.day);
       state[h] = day_draw ? _mm256_add_epi64(s1, _mm256_and_si256(taken, gamma)) : s1;
       day = _mm256_andnot_si256(_mm256_cmpgt_epi64(zero_i, day), day);  // a negative day is day 0
       const __m256i lands = _mm256_and_si256(taken, _mm256_cmpgt_epi64(total4, day));
-      unsigned land_mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(lands)));
+      const unsigned land_mask = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(lands)));
       if (land_mask == 0) continue;
       __m256d value = amount;
       if (e.rel_sd > 0) {
@@ -268,63 +339,14 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
         // noise is the draw after it.
         const __m256i noise_state = day_draw ? _mm256_add_epi64(s2, gamma) : s2;
         state[h] = _mm256_add_epi64(state[h], _mm256_and_si256(lands, gamma));
-        // normal_one_draw(): p = ((x >> 12) + ½) · 2⁻⁵²; x >> 12 < 2⁵² converts exactly as the mantissa of 2⁵² + v.
-        const __m256i v = _mm256_srli_epi64(mix_u64(noise_state), 12);
-        const __m256d vd = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(v, exponent52)), two52);
-        const __m256d p = _mm256_mul_pd(_mm256_add_pd(vd, half), inv52);
-        const __m256d q = _mm256_sub_pd(p, half), r = _mm256_mul_pd(q, q);
-        __m256d num = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(a[0]), r), _mm256_set1_pd(a[1]));
-        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[2]));
-        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[3]));
-        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[4]));
-        num = _mm256_add_pd(_mm256_mul_pd(num, r), _mm256_set1_pd(a[5]));
-        __m256d den = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(b[0]), r), _mm256_set1_pd(b[1]));
-        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[2]));
-        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[3]));
-        den = _mm256_add_pd(_mm256_mul_pd(den, r), _mm256_set1_pd(b[4]));
-        den = _mm256_add_pd(_mm256_mul_pd(den, r), one);
-        __m256d z = _mm256_div_pd(_mm256_mul_pd(num, q), den);
-        const __m256d central = _mm256_and_pd(_mm256_cmp_pd(p, low, _CMP_GE_OQ), _mm256_cmp_pd(p, high, _CMP_LE_OQ));
-        unsigned tails = land_mask & ~static_cast<unsigned>(_mm256_movemask_pd(central));
-        if (tails != 0) {
-          alignas(32) double zs[4], ps[4];
-          _mm256_store_pd(zs, z);
-          _mm256_store_pd(ps, p);
-          for (; tails != 0; tails &= tails - 1) {
-            const int k = __builtin_ctz(tails);
-            zs[k] = acklam_inverse_normal(ps[k]);
-          }
-          z = _mm256_load_pd(zs);
-        }
+        const __m256d z = normal_one_draw_avx2(mix_u64(noise_state), land_mask);
         // std::max(0.0, f) is `0.0 < f ? f : 0.0`, which is maxpd(f, 0).
         value = _mm256_mul_pd(amount, _mm256_max_pd(_mm256_add_pd(one, _mm256_mul_pd(rel_sd, z)), zero));
       }
-      // Each lane's cell of `flows`: day · kLanes + lane.
-      alignas(32) long long cells[4];
-      alignas(32) double values[4];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(cells),
-                         _mm256_add_epi64(_mm256_slli_epi64(day, std::countr_zero(unsigned{kLanes})), lane_of[h]));
-      _mm256_store_pd(values, value);
-      if (land_mask == 0xF) {
-        // Usually every lane lands: four adds, no mask walk.
-#pragma GCC unroll 4
-        for (int k = 0; k < 4; ++k) flows[cells[k]] += values[k];
-        if (e.income)
-          for (int k = 0; k < 4; ++k) income_on[cells[k]] = 1;
-        continue;
-      }
-      for (; land_mask != 0; land_mask &= land_mask - 1) {
-        const int k = __builtin_ctz(land_mask);
-        flows[cells[k]] += values[k];
-        if (e.income) income_on[cells[k]] = 1;
-      }
+      add_flows(day, lane_of[h], value, land_mask, e.income, flows, income_on);
     }
   }
-  alignas(32) long long out[4];
-  for (int h = 0; h < R; ++h) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(out), state[h]);
-    for (int k = 0; k < 4; ++k) rng[4 * h + k].set_state(static_cast<std::uint64_t>(out[k]));
-  }
+  for (int h = 0; h < R; ++h) store_lane_states(state[h], rng + 4 * h);
 }
 #endif
 
