@@ -170,83 +170,96 @@ struct DayTally {
 
 int dom(Date d) { return static_cast<int>(static_cast<unsigned>(year_month_day{d}.day())); }
 
+// Every weekend shift, in search order (the first candidate wins a tie).
+constexpr WeekendShift kShifts[] = {WeekendShift::kNone, WeekendShift::kPreviousBusinessDay,
+                                    WeekendShift::kNextBusinessDay};
+
+// Weekly or biweekly from the last observation.
+void every_n_days_candidates(Schedule s, Date prev, std::vector<Schedule>& out) {
+  s.rule = DayRule::kEveryNDays;
+  out.push_back(s);
+  // Anchors a whole number of periods apart give the same dates, hence the
+  // same score, and the first candidate wins a tie: only a shifted anchor
+  // is worth laying over.
+  if (days_between(prev, s.anchor) % (s.cadence == Cadence::kWeekly ? 7 : 14) != 0) {
+    s.anchor = prev;
+    out.push_back(s);
+  }
+}
+
+// The most frequent day in each half of the month, each weekend shift; the
+// last business day too when the second day is late in the month.
+void semi_monthly_candidates(Schedule s, std::span<const Observation> obs, std::vector<Schedule>& out) {
+  DayTally first, second;
+  for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).add(dom(o.date));
+  const int d1 = first.empty() ? 1 : first.mode();
+  const int d2 = second.empty() ? 31 : second.mode();
+  s.day_of_month = d1;
+  s.second_day = d2;
+  for (auto sh : kShifts) {
+    s.shift = sh;
+    s.rule = DayRule::kFixedDay;
+    out.push_back(s);
+    if (d2 >= 26) {
+      s.rule = DayRule::kLastBusinessDay;
+      out.push_back(s);
+    }
+  }
+}
+
+// The last, the previous and the modal weekday day of month, each weekend
+// shift; for monthly also the last business day and the nth (or last)
+// weekday of the last observation.
+void monthly_candidates(Schedule s, Date prev, std::span<const Observation> obs, std::vector<Schedule>& out) {
+  const Date last = s.anchor;
+  DayTally doms;
+  for (const auto& o : obs)
+    if (!is_weekend(o.date)) doms.add(dom(o.date));
+  const int modal = doms.empty() ? dom(last) : doms.mode();
+  // Recent regime first, so a changed due day can be adopted.
+  const int days[3] = {dom(last), dom(prev), modal};
+  for (int i = 0; i < 3; ++i) {
+    bool seen = false;
+    for (int j = 0; j < i; ++j) seen |= days[j] == days[i];
+    if (seen) continue;
+    s.rule = DayRule::kFixedDay;
+    s.day_of_month = days[i];
+    for (auto sh : kShifts) {
+      s.shift = sh;
+      out.push_back(s);
+    }
+  }
+  s.shift = WeekendShift::kNone;
+  if (s.cadence != Cadence::kMonthly) return;
+  s.rule = DayRule::kLastBusinessDay;
+  out.push_back(s);
+  const weekday wd{last};
+  s.rule = DayRule::kNthWeekday;
+  s.weekday = wd.c_encoding();
+  s.nth = std::min((dom(last) - 1) / 7 + 1, 4);
+  out.push_back(s);
+  if (dom(month_end(last)) - dom(last) < 7) {
+    s.nth = -1;
+    out.push_back(s);
+  }
+}
+
+// The schedules of cadence `c` worth laying over the observations, anchored
+// on the last one.
 void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Schedule>& out) {
   out.clear();
   const Date last = obs.back().date;
   const Date prev = obs.size() >= 2 ? obs[obs.size() - 2].date : last;
-  constexpr WeekendShift kShifts[] = {WeekendShift::kNone, WeekendShift::kPreviousBusinessDay,
-                                      WeekendShift::kNextBusinessDay};
   Schedule s;
   s.cadence = c;
   s.anchor = last;
   switch (c) {
     case Cadence::kWeekly:
-    case Cadence::kBiweekly: {
-      s.rule = DayRule::kEveryNDays;
-      out.push_back(s);
-      // Anchors a whole number of periods apart give the same dates, hence the
-      // same score, and the first candidate wins a tie: only a shifted anchor
-      // is worth laying over.
-      if (days_between(prev, last) % (c == Cadence::kWeekly ? 7 : 14) != 0) {
-        s.anchor = prev;
-        out.push_back(s);
-      }
-      break;
-    }
-    case Cadence::kSemiMonthly: {
-      DayTally first, second;
-      for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).add(dom(o.date));
-      const int d1 = first.empty() ? 1 : first.mode();
-      const int d2 = second.empty() ? 31 : second.mode();
-      s.day_of_month = d1;
-      s.second_day = d2;
-      for (auto sh : kShifts) {
-        s.shift = sh;
-        s.rule = DayRule::kFixedDay;
-        out.push_back(s);
-        if (d2 >= 26) {
-          s.rule = DayRule::kLastBusinessDay;
-          out.push_back(s);
-        }
-      }
-      break;
-    }
+    case Cadence::kBiweekly: every_n_days_candidates(s, prev, out); break;
+    case Cadence::kSemiMonthly: semi_monthly_candidates(s, obs, out); break;
     case Cadence::kMonthly:
     case Cadence::kQuarterly:
-    case Cadence::kAnnual: {
-      DayTally doms;
-      for (const auto& o : obs)
-        if (!is_weekend(o.date)) doms.add(dom(o.date));
-      const int modal = doms.empty() ? dom(last) : doms.mode();
-      // Recent regime first, so a changed due day can be adopted.
-      const int days[3] = {dom(last), dom(prev), modal};
-      for (int i = 0; i < 3; ++i) {
-        bool seen = false;
-        for (int j = 0; j < i; ++j) seen |= days[j] == days[i];
-        if (seen) continue;
-        s.rule = DayRule::kFixedDay;
-        s.day_of_month = days[i];
-        for (auto sh : kShifts) {
-          s.shift = sh;
-          out.push_back(s);
-        }
-      }
-      s.shift = WeekendShift::kNone;
-      if (c == Cadence::kMonthly) {
-        s.rule = DayRule::kLastBusinessDay;
-        out.push_back(s);
-        const weekday wd{last};
-        s.rule = DayRule::kNthWeekday;
-        s.weekday = wd.c_encoding();
-        s.nth = std::min((dom(last) - 1) / 7 + 1, 4);
-        out.push_back(s);
-        if (dom(month_end(last)) - dom(last) < 7) {
-          s.nth = -1;
-          out.push_back(s);
-        }
-      }
-      break;
-    }
+    case Cadence::kAnnual: monthly_candidates(s, prev, obs, out); break;
   }
 }
 
