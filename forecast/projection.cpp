@@ -95,105 +95,134 @@ constexpr int kRegs = ProjectionWorkspace::kLanes / 4;
 static_assert(ProjectionWorkspace::kLanes % 4 == 0 && ProjectionWorkspace::kLanes <= 32,
               "the AVX2 loops run registers of four lanes, a block's lanes fit a 32-bit mask");
 
+// The registers of run_block_avx2(): kRegs of four lanes each.
+struct BlockRegs {
+  __m256i state[kRegs];        // the lanes' generators
+  __m256i last_income[kRegs];  // the day of each lane's latest income
+  __m256d bal[kRegs];          // end-of-day balances
+  __m256d below0[kRegs], below_buf[kRegs];  // all ones: the lane went below 0 / the buffer on a window day
+  __m256d valid[kRegs];        // all ones: a real path, not padding
+};
+
+// A chunk of days at a time, in three passes: the draws (a generator's
+// state only adds a constant per day, so they are independent multiply
+// chains the CPU runs side by side), each day's step (the pool loads, which
+// no longer wait on a draw's chain), then the balances (one add chain per
+// register, with the counts). One loop doing all three per day kept too few
+// days in flight, and too many live registers spilled the balances.
+constexpr int kChunk = 16;
+
+// Pass 1: each lane's draw for each day of the chunk.
+__attribute__((target("avx2"), always_inline)) inline void chunk_draws(
+    int n_days, BlockRegs& r, std::uint64_t (&draws)[kChunk][ProjectionWorkspace::kLanes]) {
+  for (int u = 0; u < n_days; ++u)
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h)
+      _mm256_store_si256(reinterpret_cast<__m256i*>(&draws[u][4 * h]), next_u64(r.state[h]));
+}
+
+// Pass 2: each lane's change of balance on each day of the chunk: the
+// scheduled flows plus the drawn pool day's net flow, less the shock.
+__attribute__((target("avx2"), always_inline)) inline void chunk_steps(
+    const BlockLoop& b, int t0, int n_days, BlockRegs& r,
+    const std::uint64_t (&draws)[kChunk][ProjectionWorkspace::kLanes],
+    double (&steps)[kChunk][ProjectionWorkspace::kLanes]) {
+  constexpr int kLanes = ProjectionWorkspace::kLanes;
+  const __m256i low16 = _mm256_set1_epi64x(0xFFFF), bit15 = _mm256_set1_epi64x(0x8000);
+  const __m256i pool = _mm256_set1_epi64x(b.pool);
+  const __m256i shock_threshold = _mm256_set1_epi64x(static_cast<long long>(b.shock_threshold));
+  const __m256d shock_amount = _mm256_set1_pd(b.shock_amount);
+  for (int u = 0; u < n_days; ++u) {
+    const int t = t0 + u;
+    const ProjectionWorkspace::DaySource ds = b.source[t];
+    const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
+    const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
+                  payday_edge = _mm256_set1_epi64x(t - 4);
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) {
+      int income_bytes;
+      __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
+      const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
+      r.last_income[h] = _mm256_blendv_epi8(r.last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
+      const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(&draws[u][4 * h]));
+      // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
+      const __m256i weeks = _mm256_blendv_epi8(recent_weeks, all_weeks,
+                                               _mm256_cmpeq_epi64(_mm256_and_si256(x, bit15), bit15));
+      // Bits 32–63 pick how many weeks back: (x >> 32) · weeks >> 32, both factors < 2³².
+      const __m256i back = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), weeks), 32);
+      const __m256i src = _mm256_sub_epi64(newest, _mm256_sub_epi64(_mm256_slli_epi64(back, 3), back));
+      // Target day within 3 days after the last income: t − last ≤ 3, i.e. last > t − 4.
+      const __m256i after = _mm256_cmpgt_epi64(r.last_income[h], payday_edge);
+      const __m256i index = _mm256_add_epi64(src, _mm256_and_si256(after, pool));
+      // Four plain loads rather than vgatherqpd: as fast here (Zen 3) and much faster on CPUs with a slow gather.
+      alignas(32) long long ix[4];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(ix), index);
+      const __m256d net = _mm256_setr_pd(b.net_pool[ix[0]], b.net_pool[ix[1]], b.net_pool[ix[2]], b.net_pool[ix[3]]);
+      // Bits 16–31: the shock, subtracted as shock_amount or +0.0 like the portable loop.
+      const __m256i shocked = _mm256_cmpgt_epi64(shock_threshold, _mm256_and_si256(_mm256_srli_epi64(x, 16), low16));
+      const __m256d d = _mm256_sub_pd(net, _mm256_and_pd(_mm256_castsi256_pd(shocked), shock_amount));
+      _mm256_store_pd(&steps[u][4 * h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * kLanes + 4 * h), d));
+    }
+  }
+}
+
+// Pass 3: the balances, kept from the window's first day on, with the
+// per-day counts below 0 (lanes 0–3 of day_counts) and the buffer (4–7).
+__attribute__((target("avx2"), always_inline)) inline void chunk_balances(
+    const BlockLoop& b, int t0, int n_days, BlockRegs& r, const double (&steps)[kChunk][ProjectionWorkspace::kLanes]) {
+  const __m256d zero = _mm256_setzero_pd(), buffer = _mm256_set1_pd(b.buffer);
+  for (int u = 0; u < n_days; ++u) {
+    const int t = t0 + u;
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) r.bal[h] = _mm256_add_pd(r.bal[h], _mm256_load_pd(&steps[u][4 * h]));
+    if (t < b.lead) continue;
+    double* const row = b.balances + static_cast<std::size_t>(t - b.lead) * b.stride;
+    std::int64_t* const counts = b.day_counts + static_cast<std::size_t>(t - b.lead) * 8;
+    __m256i n0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
+    __m256i nb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts + 4));
+#pragma GCC unroll 4
+    for (int h = 0; h < kRegs; ++h) {
+      _mm256_storeu_pd(row + 4 * h, r.bal[h]);
+      const __m256d m0 = _mm256_and_pd(_mm256_cmp_pd(r.bal[h], zero, _CMP_LT_OQ), r.valid[h]);
+      const __m256d mb = _mm256_and_pd(_mm256_cmp_pd(r.bal[h], buffer, _CMP_LT_OQ), r.valid[h]);
+      r.below0[h] = _mm256_or_pd(r.below0[h], m0);
+      r.below_buf[h] = _mm256_or_pd(r.below_buf[h], mb);
+      // A true compare is −1 in each lane.
+      n0 = _mm256_sub_epi64(n0, _mm256_castpd_si256(m0));
+      nb = _mm256_sub_epi64(nb, _mm256_castpd_si256(mb));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), n0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4), nb);
+  }
+}
+
 // The resampling day loop of project() for one block, four lanes per
 // register: the same draws from the same generators, the same integer index
 // arithmetic and the same floating-point operations in the same order (no
 // FMA), so every balance is bit-identical to the portable loop. Also counts,
 // per window day, the block's paths below 0 and below the buffer.
 __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, const PathRng* rng) {
-  __m256i state[kRegs], last_income[kRegs];
-  __m256d bal[kRegs], below0[kRegs], below_buf[kRegs], valid[kRegs];
+  BlockRegs r;
   for (int h = 0; h < kRegs; ++h) {
-    state[h] = lane_states(rng + 4 * h);
-    last_income[h] = _mm256_set1_epi64x(b.last_income_day);
-    bal[h] = _mm256_set1_pd(b.start_balance);
-    below0[h] = below_buf[h] = _mm256_setzero_pd();
-    valid[h] = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
+    r.state[h] = lane_states(rng + 4 * h);
+    r.last_income[h] = _mm256_set1_epi64x(b.last_income_day);
+    r.bal[h] = _mm256_set1_pd(b.start_balance);
+    r.below0[h] = r.below_buf[h] = _mm256_setzero_pd();
+    r.valid[h] = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
         _mm256_set1_epi64x(b.valid_lanes), _mm256_setr_epi64x(4 * h, 4 * h + 1, 4 * h + 2, 4 * h + 3)));
   }
-  const __m256i low16 = _mm256_set1_epi64x(0xFFFF), bit15 = _mm256_set1_epi64x(0x8000);
-  const __m256i pool = _mm256_set1_epi64x(b.pool);
-  const __m256i shock_threshold = _mm256_set1_epi64x(static_cast<long long>(b.shock_threshold));
-  const __m256d shock_amount = _mm256_set1_pd(b.shock_amount), zero = _mm256_setzero_pd(),
-                buffer = _mm256_set1_pd(b.buffer);
-  constexpr int kLanes = ProjectionWorkspace::kLanes;
-  // A chunk of days at a time, in three passes: the draws (a generator's
-  // state only adds a constant per day, so they are independent multiply
-  // chains the CPU runs side by side), each day's step (the pool loads, which
-  // no longer wait on a draw's chain), then the balances (one add chain per
-  // register, with the counts). One loop doing all three per day kept too few
-  // days in flight, and too many live registers spilled the balances.
-  constexpr int kChunk = 16;
-  alignas(32) std::uint64_t draws[kChunk][kLanes];
-  alignas(32) double steps[kChunk][kLanes];
+  alignas(32) std::uint64_t draws[kChunk][ProjectionWorkspace::kLanes];
+  alignas(32) double steps[kChunk][ProjectionWorkspace::kLanes];
   for (int t0 = 0; t0 < b.total; t0 += kChunk) {
     const int n_days = std::min(b.total - t0, kChunk);
-    for (int u = 0; u < n_days; ++u)
-#pragma GCC unroll 4
-      for (int h = 0; h < kRegs; ++h)
-        _mm256_store_si256(reinterpret_cast<__m256i*>(&draws[u][4 * h]), next_u64(state[h]));
-    for (int u = 0; u < n_days; ++u) {
-      const int t = t0 + u;
-      const ProjectionWorkspace::DaySource ds = b.source[t];
-      const __m256i recent_weeks = _mm256_set1_epi64x(ds.weeks[0]), all_weeks = _mm256_set1_epi64x(ds.weeks[1]);
-      const __m256i newest = _mm256_set1_epi64x(ds.newest), day = _mm256_set1_epi64x(t),
-                    payday_edge = _mm256_set1_epi64x(t - 4);
-#pragma GCC unroll 4
-      for (int h = 0; h < kRegs; ++h) {
-        int income_bytes;
-        __builtin_memcpy(&income_bytes, b.income_on + t * kLanes + 4 * h, sizeof income_bytes);
-        const __m256i income = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(income_bytes));
-        last_income[h] = _mm256_blendv_epi8(last_income[h], day, _mm256_cmpgt_epi64(income, _mm256_setzero_si256()));
-        const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(&draws[u][4 * h]));
-        // Bits 0–15 pick recent weeks vs the whole pool (≥ 0x8000: whole pool).
-        const __m256i weeks = _mm256_blendv_epi8(recent_weeks, all_weeks,
-                                                 _mm256_cmpeq_epi64(_mm256_and_si256(x, bit15), bit15));
-        // Bits 32–63 pick how many weeks back: (x >> 32) · weeks >> 32, both factors < 2³².
-        const __m256i back = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), weeks), 32);
-        const __m256i src = _mm256_sub_epi64(newest, _mm256_sub_epi64(_mm256_slli_epi64(back, 3), back));
-        // Target day within 3 days after the last income: t − last ≤ 3, i.e. last > t − 4.
-        const __m256i after = _mm256_cmpgt_epi64(last_income[h], payday_edge);
-        const __m256i index = _mm256_add_epi64(src, _mm256_and_si256(after, pool));
-        // Four plain loads rather than vgatherqpd: as fast here (Zen 3) and much faster on CPUs with a slow gather.
-        alignas(32) long long ix[4];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(ix), index);
-        const __m256d net =
-            _mm256_setr_pd(b.net_pool[ix[0]], b.net_pool[ix[1]], b.net_pool[ix[2]], b.net_pool[ix[3]]);
-        // Bits 16–31: the shock, subtracted as shock_amount or +0.0 like the portable loop.
-        const __m256i shocked =
-            _mm256_cmpgt_epi64(shock_threshold, _mm256_and_si256(_mm256_srli_epi64(x, 16), low16));
-        const __m256d d = _mm256_sub_pd(net, _mm256_and_pd(_mm256_castsi256_pd(shocked), shock_amount));
-        _mm256_store_pd(&steps[u][4 * h], _mm256_add_pd(_mm256_loadu_pd(b.flows + t * kLanes + 4 * h), d));
-      }
-    }
-    for (int u = 0; u < n_days; ++u) {
-      const int t = t0 + u;
-#pragma GCC unroll 4
-      for (int h = 0; h < kRegs; ++h) bal[h] = _mm256_add_pd(bal[h], _mm256_load_pd(&steps[u][4 * h]));
-      if (t < b.lead) continue;
-      double* const row = b.balances + static_cast<std::size_t>(t - b.lead) * b.stride;
-      std::int64_t* const counts = b.day_counts + static_cast<std::size_t>(t - b.lead) * 8;
-      __m256i n0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
-      __m256i nb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts + 4));
-#pragma GCC unroll 4
-      for (int h = 0; h < kRegs; ++h) {
-        _mm256_storeu_pd(row + 4 * h, bal[h]);
-        const __m256d m0 = _mm256_and_pd(_mm256_cmp_pd(bal[h], zero, _CMP_LT_OQ), valid[h]);
-        const __m256d mb = _mm256_and_pd(_mm256_cmp_pd(bal[h], buffer, _CMP_LT_OQ), valid[h]);
-        below0[h] = _mm256_or_pd(below0[h], m0);
-        below_buf[h] = _mm256_or_pd(below_buf[h], mb);
-        // A true compare is −1 in each lane.
-        n0 = _mm256_sub_epi64(n0, _mm256_castpd_si256(m0));
-        nb = _mm256_sub_epi64(nb, _mm256_castpd_si256(mb));
-      }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts), n0);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(counts + 4), nb);
-    }
+    chunk_draws(n_days, r, draws);
+    chunk_steps(b, t0, n_days, r, draws, steps);
+    chunk_balances(b, t0, n_days, r, steps);
   }
   BlockBelow out;
   for (int h = 0; h < kRegs; ++h) {
-    out.zero |= static_cast<unsigned>(_mm256_movemask_pd(below0[h])) << (4 * h);
-    out.buffer |= static_cast<unsigned>(_mm256_movemask_pd(below_buf[h])) << (4 * h);
+    out.zero |= static_cast<unsigned>(_mm256_movemask_pd(r.below0[h])) << (4 * h);
+    out.buffer |= static_cast<unsigned>(_mm256_movemask_pd(r.below_buf[h])) << (4 * h);
   }
   return out;
 }
