@@ -379,7 +379,7 @@ __attribute__((target("avx2"))) void draw_events_avx2(const Event* events, std::
 }
 #endif
 
-// ---- The steps of project(), in the order it runs them.
+// The steps of project(), in the order it runs them.
 
 // The forecast window in day indexes from the model's as_of (its first
 // unseen day): days [0, lead) are simulated but not reported, days
