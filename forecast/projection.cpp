@@ -102,6 +102,9 @@ struct BlockRegs {
   __m256d bal[kRegs];          // end-of-day balances
   __m256d below0[kRegs], below_buf[kRegs];  // all ones: the lane went below 0 / the buffer on a window day
   __m256d valid[kRegs];        // all ones: a real path, not padding
+  // The block's constants, broadcast once rather than per chunk.
+  __m256i pool, shock_threshold;
+  __m256d shock_amount, buffer;
 };
 
 // A chunk of days at a time, in three passes: the draws (a generator's
@@ -129,9 +132,8 @@ __attribute__((target("avx2"), always_inline)) inline void chunk_steps(
     double (&steps)[kChunk][ProjectionWorkspace::kLanes]) {
   constexpr int kLanes = ProjectionWorkspace::kLanes;
   const __m256i low16 = _mm256_set1_epi64x(0xFFFF), bit15 = _mm256_set1_epi64x(0x8000);
-  const __m256i pool = _mm256_set1_epi64x(b.pool);
-  const __m256i shock_threshold = _mm256_set1_epi64x(static_cast<long long>(b.shock_threshold));
-  const __m256d shock_amount = _mm256_set1_pd(b.shock_amount);
+  const __m256i pool = r.pool, shock_threshold = r.shock_threshold;
+  const __m256d shock_amount = r.shock_amount;
   for (int u = 0; u < n_days; ++u) {
     const int t = t0 + u;
     const ProjectionWorkspace::DaySource ds = b.source[t];
@@ -170,7 +172,7 @@ __attribute__((target("avx2"), always_inline)) inline void chunk_steps(
 // per-day counts below 0 (lanes 0–3 of day_counts) and the buffer (4–7).
 __attribute__((target("avx2"), always_inline)) inline void chunk_balances(
     const BlockLoop& b, int t0, int n_days, BlockRegs& r, const double (&steps)[kChunk][ProjectionWorkspace::kLanes]) {
-  const __m256d zero = _mm256_setzero_pd(), buffer = _mm256_set1_pd(b.buffer);
+  const __m256d zero = _mm256_setzero_pd(), buffer = r.buffer;
   for (int u = 0; u < n_days; ++u) {
     const int t = t0 + u;
 #pragma GCC unroll 4
@@ -203,6 +205,10 @@ __attribute__((target("avx2"), always_inline)) inline void chunk_balances(
 // per window day, the block's paths below 0 and below the buffer.
 __attribute__((target("avx2"))) BlockBelow run_block_avx2(const BlockLoop& b, const PathRng* rng) {
   BlockRegs r;
+  r.pool = _mm256_set1_epi64x(b.pool);
+  r.shock_threshold = _mm256_set1_epi64x(static_cast<long long>(b.shock_threshold));
+  r.shock_amount = _mm256_set1_pd(b.shock_amount);
+  r.buffer = _mm256_set1_pd(b.buffer);
   for (int h = 0; h < kRegs; ++h) {
     r.state[h] = lane_states(rng + 4 * h);
     r.last_income[h] = _mm256_set1_epi64x(b.last_income_day);
