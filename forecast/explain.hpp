@@ -1,27 +1,22 @@
 #pragma once
-// Why a day is risky, as structured drivers (for nudge templates and the API)
-// and as one line of English: "rent of 1,200.00 on the 1st, pay expected on the 3rd".
+// Why a day is risky, in one line of English: "rent of 1,200.00 on the 1st,
+// pay expected on the 3rd". The drivers themselves are data that project()
+// finds (explain_day() in forecast/projection.hpp); this file only words them.
 
 #include <span>
 #include <string>
-#include <vector>
-
-#include "forecast/model.hpp"
+#include "forecast/date.hpp"
+#include "forecast/money.hpp"
 #include "forecast/projection.hpp"
 
 namespace headroom::forecast {
 
-// Drivers of `risky_day`, largest amount first: recurring outflows that land
-// between the last income before the risky day (or as_of) and the day itself,
-// overdue pay, spending pace when ≥ 15 % above usual (amount = extra spend up
-// to the day), a balance already below zero, the expected shortfall; then,
-// last, the next income after the day (context: when relief comes).
-std::vector<Driver> explain_day(const CashFlowModel& model, std::span<const ScheduledFlow> scheduled, Date as_of,
-                                Date risky_day, Money expected_shortfall);
-
 // One line, outflows first (largest first, at most three), then the next
 // income, then pace and shortfall: "rent of 1,200.00 on the 1st, pay expected on the 3rd".
 std::string render_drivers(std::span<const Driver> drivers, Date risky_day);
+
+// Sets each risk day's summary to render_drivers() of its drivers.
+void render_summaries(BalanceForecast& forecast);
 
 // "1,234.56" / "-0.05": thousands separators, two decimals.
 std::string format_amount(Money amount);

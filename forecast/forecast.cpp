@@ -26,6 +26,7 @@ AccountForecast forecast_with(const AccountHistory& history, Date as_of, const F
       out.model = fit(history, params.fit);
       out.forecast = workspace != nullptr ? project(out.model, as_of, params.projection, *workspace)
                                           : project(out.model, as_of, params.projection);
+      render_summaries(out.forecast);
       break;
     case ModelChoice::kDrift:
       out.forecast = project_drift(history, params.projection);

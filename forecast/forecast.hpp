@@ -1,5 +1,6 @@
 #pragma once
-// One call for one account: history → fit → project. Plain values in and out;
+// One call for one account: history → fit → project → the risk days' English
+// (render_summaries()). Plain values in and out;
 // never throws for bad data (a model that cannot be fit comes back as a
 // flagged fallback). Pure: the same input and params give a bit-identical result.
 

@@ -172,6 +172,45 @@ std::uint64_t payee_hash(const Transaction& t) {
 
 namespace {
 
+// The end-of-day balance of history day d, whose postings are [begin, end)
+// and whose balance derived from the day before is `derived`. Order within
+// a day is unknown: a balance_after equal to the derived end-of-day balance
+// is the day's last row whatever the input order. Otherwise the bank's
+// balance wins: a mismatch once the balance is known, else the first anchor.
+template <class BalanceAfter>
+Money settle_day(AccountHistory& h, int d, std::size_t begin, std::size_t end, Money derived,
+                 BalanceAfter& balance_after) {
+  bool any_given = false, consistent = false;
+  Money last_given{};
+  Money after_last{};
+  for (std::size_t j = begin; j < end; ++j) {
+    const auto& b = balance_after(j);
+    if (b) {
+      any_given = true;
+      if (*b == derived) consistent = true;
+      last_given = *b;
+      after_last = Money{};
+    } else {
+      after_last = sat_add(after_last, h.postings[j].amount);
+    }
+  }
+  if (!any_given) return derived;
+  if (consistent) {
+    h.balance_known = true;
+    return derived;
+  }
+  const Money anchored = sat_add(last_given, after_last);
+  if (h.balance_known) {
+    ++h.balance_mismatches;
+  } else {
+    // First anchor: the days before it were relative to 0; shift them.
+    const Money offset = sat_add(anchored, -derived);
+    for (int e = 0; e < d; ++e) h.end_of_day_balance[static_cast<std::size_t>(e)] = sat_add(h.end_of_day_balance[static_cast<std::size_t>(e)], offset);
+  }
+  h.balance_known = true;
+  return anchored;
+}
+
 // The daily series from h.postings (visible, deduplicated, date order, all of
 // them including rows older than the kept window, which are then erased);
 // balance_after(k) is the bank's balance of posting k.
@@ -198,44 +237,7 @@ void fill_series(AccountHistory& h, BalanceAfter&& balance_after) {
     Money day_sum{};
     while (k < h.postings.size() && h.postings[k].posted_at == day) day_sum = sat_add(day_sum, h.postings[k++].amount);
     h.net_flow[static_cast<std::size_t>(d)] = day_sum;
-    if (begin == k) {
-      h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
-      continue;
-    }
-    const Money derived = sat_add(balance, day_sum);
-    // Order within a day is unknown; a balance_after equal to the derived
-    // end-of-day balance is the day's last row whatever the input order.
-    bool any_given = false, consistent = false;
-    Money last_given{};
-    Money after_last{};
-    for (std::size_t j = begin; j < k; ++j) {
-      const auto& b = balance_after(j);
-      if (b) {
-        any_given = true;
-        if (*b == derived) consistent = true;
-        last_given = *b;
-        after_last = Money{};
-      } else {
-        after_last = sat_add(after_last, h.postings[j].amount);
-      }
-    }
-    if (!any_given) {
-      balance = derived;
-    } else if (consistent) {
-      balance = derived;
-      h.balance_known = true;
-    } else {
-      const Money anchored = sat_add(last_given, after_last);
-      if (h.balance_known) {
-        ++h.balance_mismatches;
-      } else {
-        // First anchor: the days before it were relative to 0; shift them.
-        const Money offset = sat_add(anchored, -derived);
-        for (int e = 0; e < d; ++e) h.end_of_day_balance[static_cast<std::size_t>(e)] = sat_add(h.end_of_day_balance[static_cast<std::size_t>(e)], offset);
-      }
-      balance = anchored;
-      h.balance_known = true;
-    }
+    if (begin != k) balance = settle_day(h, d, begin, k, sat_add(balance, day_sum), balance_after);
     h.end_of_day_balance[static_cast<std::size_t>(d)] = balance;
   }
   h.current_balance = balance;
@@ -246,21 +248,31 @@ void fill_series(AccountHistory& h, BalanceAfter&& balance_after) {
 
 namespace {
 
-// Visible rows (posted_at < as_of), deduplicated, in date order, with interned
-// labels: fills h.postings, labels, label_hints, duplicates_dropped. Returns
-// the input index of each posting; `dropped_rows`, when given, receives the
-// input indexes of the rows dropped as duplicates (ascending).
-std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, Date as_of,
-                                             std::span<const std::uint64_t> payee_hashes, AccountHistory& h,
-                                             std::vector<std::uint32_t>* dropped_rows) {
-  const bool precomputed = payee_hashes.size() == txns.size() && !txns.empty();
-  // Visible rows, then dedupe by txn_id keeping the first in input order
-  // (sorting 64-bit hashes; equal hashes are confirmed on the strings).
+// A free slot of the label table.
+constexpr std::uint32_t kEmpty = UINT32_MAX;
+
+// Doubles the open-addressing table `slots` and reinserts every label hash.
+void rehash_labels(std::span<const std::uint64_t> label_hash, std::vector<std::uint32_t>& slots) {
+  slots.assign(slots.size() * 2, kEmpty);
+  for (std::uint32_t l = 0; l < label_hash.size(); ++l) {
+    std::size_t at = label_hash[l] & (slots.size() - 1);
+    while (slots[at] != kEmpty) at = (at + 1) & (slots.size() - 1);
+    slots[at] = l;
+  }
+}
+
+// The input indexes of the visible rows (posted_at < as_of), deduplicated
+// by txn_id keeping the first in input order, in date order (stable). Sets
+// h.duplicates_dropped; `dropped_rows`, when given, receives the input
+// indexes of the rows dropped (ascending).
+std::vector<std::uint32_t> visible_rows(std::span<const Transaction> txns, Date as_of, AccountHistory& h,
+                                        std::vector<std::uint32_t>* dropped_rows) {
   std::vector<std::uint32_t> idx;
   idx.reserve(txns.size());
   for (std::uint32_t i = 0; i < txns.size(); ++i)
     if (txns[i].posted_at < as_of) idx.push_back(i);
   if (idx.empty()) return idx;
+  // Sorting 64-bit hashes; equal hashes are confirmed on the strings.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_id;
   by_id.reserve(idx.size());
   for (std::uint32_t i : idx) by_id.emplace_back(fnv1a(txns[i].txn_id), i);
@@ -284,10 +296,16 @@ std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, 
   if (dropped_rows) *dropped_rows = std::move(dropped);
   auto by_date = [&](std::uint32_t a, std::uint32_t b) { return txns[a].posted_at < txns[b].posted_at; };
   if (!std::is_sorted(idx.begin(), idx.end(), by_date)) std::stable_sort(idx.begin(), idx.end(), by_date);
+  return idx;
+}
 
-  // Intern labels by hash of the normalized text; few distinct labels per account.
+// h.postings for the rows `idx`, with labels interned by the hash of the
+// normalized payee and the amount's sign (few distinct labels per account):
+// fills h.labels and h.label_hints as new labels appear.
+void intern_labels(std::span<const Transaction> txns, std::span<const std::uint32_t> idx,
+                   std::span<const std::uint64_t> payee_hashes, AccountHistory& h) {
+  const bool precomputed = payee_hashes.size() == txns.size() && !txns.empty();
   std::vector<std::uint64_t> label_hash;
-  constexpr std::uint32_t kEmpty = UINT32_MAX;
   std::vector<std::uint32_t> slots(64, kEmpty);
   std::string norm, norm_kind, key;
   h.postings.reserve(idx.size());
@@ -304,14 +322,7 @@ std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, 
     }
     const std::uint64_t hash = payee ^ (t.amount.cents() >= 0 ? 0x9e3779b97f4a7c15ULL : 0);
     // Open addressing over the label hashes (power-of-two table, linear probe).
-    if (2 * (label_hash.size() + 1) > slots.size()) {
-      slots.assign(slots.size() * 2, kEmpty);
-      for (std::uint32_t l = 0; l < label_hash.size(); ++l) {
-        std::size_t at = label_hash[l] & (slots.size() - 1);
-        while (slots[at] != kEmpty) at = (at + 1) & (slots.size() - 1);
-        slots[at] = l;
-      }
-    }
+    if (2 * (label_hash.size() + 1) > slots.size()) rehash_labels(label_hash, slots);
     std::size_t at = hash & (slots.size() - 1);
     while (slots[at] != kEmpty && label_hash[slots[at]] != hash) at = (at + 1) & (slots.size() - 1);
     std::uint32_t label = slots[at];
@@ -327,6 +338,16 @@ std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, 
     }
     h.postings.push_back(Posting{t.posted_at, t.amount, label});
   }
+}
+
+// Visible rows, deduplicated, in date order, with interned labels: fills
+// h.postings, labels, label_hints, duplicates_dropped. Returns the input
+// index of each posting (see visible_rows() for `dropped_rows`).
+std::vector<std::uint32_t> select_and_intern(std::span<const Transaction> txns, Date as_of,
+                                             std::span<const std::uint64_t> payee_hashes, AccountHistory& h,
+                                             std::vector<std::uint32_t>* dropped_rows) {
+  std::vector<std::uint32_t> idx = visible_rows(txns, as_of, h, dropped_rows);
+  if (!idx.empty()) intern_labels(txns, idx, payee_hashes, h);
   return idx;
 }
 

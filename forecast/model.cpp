@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+#include <span>
 
 #include "forecast/robust.hpp"
 
@@ -168,83 +170,96 @@ struct DayTally {
 
 int dom(Date d) { return static_cast<int>(static_cast<unsigned>(year_month_day{d}.day())); }
 
+// Every weekend shift, in search order (the first candidate wins a tie).
+constexpr WeekendShift kShifts[] = {WeekendShift::kNone, WeekendShift::kPreviousBusinessDay,
+                                    WeekendShift::kNextBusinessDay};
+
+// Weekly or biweekly from the last observation.
+void every_n_days_candidates(Schedule s, Date prev, std::vector<Schedule>& out) {
+  s.rule = DayRule::kEveryNDays;
+  out.push_back(s);
+  // Anchors a whole number of periods apart give the same dates, hence the
+  // same score, and the first candidate wins a tie: only a shifted anchor
+  // is worth laying over.
+  if (days_between(prev, s.anchor) % (s.cadence == Cadence::kWeekly ? 7 : 14) != 0) {
+    s.anchor = prev;
+    out.push_back(s);
+  }
+}
+
+// The most frequent day in each half of the month, each weekend shift; the
+// last business day too when the second day is late in the month.
+void semi_monthly_candidates(Schedule s, std::span<const Observation> obs, std::vector<Schedule>& out) {
+  DayTally first, second;
+  for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).add(dom(o.date));
+  const int d1 = first.empty() ? 1 : first.mode();
+  const int d2 = second.empty() ? 31 : second.mode();
+  s.day_of_month = d1;
+  s.second_day = d2;
+  for (auto sh : kShifts) {
+    s.shift = sh;
+    s.rule = DayRule::kFixedDay;
+    out.push_back(s);
+    if (d2 >= 26) {
+      s.rule = DayRule::kLastBusinessDay;
+      out.push_back(s);
+    }
+  }
+}
+
+// The last, the previous and the modal weekday day of month, each weekend
+// shift; for monthly also the last business day and the nth (or last)
+// weekday of the last observation.
+void monthly_candidates(Schedule s, Date prev, std::span<const Observation> obs, std::vector<Schedule>& out) {
+  const Date last = s.anchor;
+  DayTally doms;
+  for (const auto& o : obs)
+    if (!is_weekend(o.date)) doms.add(dom(o.date));
+  const int modal = doms.empty() ? dom(last) : doms.mode();
+  // Recent regime first, so a changed due day can be adopted.
+  const int days[3] = {dom(last), dom(prev), modal};
+  for (int i = 0; i < 3; ++i) {
+    bool seen = false;
+    for (int j = 0; j < i; ++j) seen |= days[j] == days[i];
+    if (seen) continue;
+    s.rule = DayRule::kFixedDay;
+    s.day_of_month = days[i];
+    for (auto sh : kShifts) {
+      s.shift = sh;
+      out.push_back(s);
+    }
+  }
+  s.shift = WeekendShift::kNone;
+  if (s.cadence != Cadence::kMonthly) return;
+  s.rule = DayRule::kLastBusinessDay;
+  out.push_back(s);
+  const weekday wd{last};
+  s.rule = DayRule::kNthWeekday;
+  s.weekday = wd.c_encoding();
+  s.nth = std::min((dom(last) - 1) / 7 + 1, 4);
+  out.push_back(s);
+  if (dom(month_end(last)) - dom(last) < 7) {
+    s.nth = -1;
+    out.push_back(s);
+  }
+}
+
+// The schedules of cadence `c` worth laying over the observations, anchored
+// on the last one.
 void candidates_for(Cadence c, std::span<const Observation> obs, std::vector<Schedule>& out) {
   out.clear();
   const Date last = obs.back().date;
   const Date prev = obs.size() >= 2 ? obs[obs.size() - 2].date : last;
-  constexpr WeekendShift kShifts[] = {WeekendShift::kNone, WeekendShift::kPreviousBusinessDay,
-                                      WeekendShift::kNextBusinessDay};
   Schedule s;
   s.cadence = c;
   s.anchor = last;
   switch (c) {
     case Cadence::kWeekly:
-    case Cadence::kBiweekly: {
-      s.rule = DayRule::kEveryNDays;
-      out.push_back(s);
-      // Anchors a whole number of periods apart give the same dates, hence the
-      // same score, and the first candidate wins a tie: only a shifted anchor
-      // is worth laying over.
-      if (days_between(prev, last) % (c == Cadence::kWeekly ? 7 : 14) != 0) {
-        s.anchor = prev;
-        out.push_back(s);
-      }
-      break;
-    }
-    case Cadence::kSemiMonthly: {
-      DayTally first, second;
-      for (const auto& o : obs) (dom(o.date) <= 15 ? first : second).add(dom(o.date));
-      const int d1 = first.empty() ? 1 : first.mode();
-      const int d2 = second.empty() ? 31 : second.mode();
-      s.day_of_month = d1;
-      s.second_day = d2;
-      for (auto sh : kShifts) {
-        s.shift = sh;
-        s.rule = DayRule::kFixedDay;
-        out.push_back(s);
-        if (d2 >= 26) {
-          s.rule = DayRule::kLastBusinessDay;
-          out.push_back(s);
-        }
-      }
-      break;
-    }
+    case Cadence::kBiweekly: every_n_days_candidates(s, prev, out); break;
+    case Cadence::kSemiMonthly: semi_monthly_candidates(s, obs, out); break;
     case Cadence::kMonthly:
     case Cadence::kQuarterly:
-    case Cadence::kAnnual: {
-      DayTally doms;
-      for (const auto& o : obs)
-        if (!is_weekend(o.date)) doms.add(dom(o.date));
-      const int modal = doms.empty() ? dom(last) : doms.mode();
-      // Recent regime first, so a changed due day can be adopted.
-      const int days[3] = {dom(last), dom(prev), modal};
-      for (int i = 0; i < 3; ++i) {
-        bool seen = false;
-        for (int j = 0; j < i; ++j) seen |= days[j] == days[i];
-        if (seen) continue;
-        s.rule = DayRule::kFixedDay;
-        s.day_of_month = days[i];
-        for (auto sh : kShifts) {
-          s.shift = sh;
-          out.push_back(s);
-        }
-      }
-      s.shift = WeekendShift::kNone;
-      if (c == Cadence::kMonthly) {
-        s.rule = DayRule::kLastBusinessDay;
-        out.push_back(s);
-        const weekday wd{last};
-        s.rule = DayRule::kNthWeekday;
-        s.weekday = wd.c_encoding();
-        s.nth = std::min((dom(last) - 1) / 7 + 1, 4);
-        out.push_back(s);
-        if (dom(month_end(last)) - dom(last) < 7) {
-          s.nth = -1;
-          out.push_back(s);
-        }
-      }
-      break;
-    }
+    case Cadence::kAnnual: monthly_candidates(s, prev, obs, out); break;
   }
 }
 
@@ -352,7 +367,11 @@ const char* fallback_reason_name(FallbackReason r) {
   return "unknown";
 }
 
-CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
+namespace {
+
+// What fit() knows before looking at any posting: the account, its balance
+// and the history's data-quality counts.
+CashFlowModel model_header(const AccountHistory& h) {
   CashFlowModel m;
   m.account_id = h.account_id;
   m.as_of = h.as_of;
@@ -364,184 +383,285 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     add_anomaly(m, h.as_of, AnomalyKind::kDuplicateDropped, Money{}, -1, h.duplicates_dropped);
   if (h.balance_mismatches > 0)
     add_anomaly(m, h.as_of, AnomalyKind::kBalanceMismatch, Money{}, -1, h.balance_mismatches);
-  if (h.empty() || h.days() <= 0) {
-    m.kind = ModelKind::kFallback;
-    m.fallback = true;
-    m.fallback_reason = FallbackReason::kEmptyHistory;
-    return m;
-  }
+  return m;
+}
 
-  // ---- Recurring streams: group postings by label (labels already split by sign).
+// Posting indexes grouped by label (labels are already split by sign); a
+// counting sort, so each group stays in date order.
+std::vector<std::uint32_t> postings_by_label(const AccountHistory& h) {
   const std::size_t n_post = h.postings.size();
-  // Counting sort by label keeps each group in date order.
   std::vector<std::uint32_t> order(n_post);
-  {
-    std::vector<std::uint32_t> start(h.labels.size() + 1, 0);
-    for (const auto& ps : h.postings) ++start[ps.label + 1];
-    for (std::size_t l = 1; l < start.size(); ++l) start[l] += start[l - 1];
-    for (std::uint32_t i = 0; i < n_post; ++i) order[start[h.postings[i].label]++] = i;
-  }
-  std::vector<std::int16_t> posting_stream(n_post, -1);
+  std::vector<std::uint32_t> start(h.labels.size() + 1, 0);
+  for (const auto& ps : h.postings) ++start[ps.label + 1];
+  for (std::size_t l = 1; l < start.size(); ++l) start[l] += start[l - 1];
+  for (std::uint32_t i = 0; i < n_post; ++i) order[start[h.postings[i].label]++] = i;
+  return order;
+}
+
+// Buffers of the per-label work, kept for the whole fit() so each label
+// does not allocate its own.
+struct LabelScratch {
   std::vector<Observation> obs;
+  std::vector<double> amounts;
   SearchScratch search;
-  std::vector<Date>& scratch = search.dates;
-  scratch.reserve(64);
-  std::vector<double> amts;
+};
+
+// The label's nonzero postings as observations; false when they are too few
+// or too frequent to be a stream (card spending at one merchant several
+// times a week is not a stream).
+bool label_observations(const AccountHistory& h, std::span<const std::uint32_t> group, std::vector<Observation>& obs) {
+  obs.clear();
+  for (const std::uint32_t i : group) {
+    const Posting& ps = h.postings[i];
+    if (ps.amount.cents() == 0) continue;
+    obs.push_back(Observation{ps.posted_at, ps.amount.as_double(), i});
+  }
+  if (obs.size() < 2) return false;
+  return days_between(obs.front().date, obs.back().date) >= 5 * static_cast<int>(obs.size()) / 2;
+}
+
+// What a label's hints and amounts say about it as a stream.
+struct LabelTraits {
+  bool hinted = false;  // named like pay or a bill
+  bool tight = false;   // amounts within 5 % of each other
+};
+
+// Empty when the label cannot be a stream: gig income (a rate, not a
+// schedule) or amounts looser than FitParams::max_amount_rel_spread, unless
+// the label is hinted as income or a bill.
+std::optional<LabelTraits> label_traits(const AccountHistory& h, std::uint32_t label, std::span<const Observation> obs,
+                                        const FitParams& p, std::vector<double>& amts) {
+  const std::uint8_t hints = h.label_hints[label];
+  LabelTraits traits;
+  traits.hinted = (hints & (hint_bits(LabelHint::kIncome) | hint_bits(LabelHint::kBill))) != 0;
+  const bool gig = (hints & hint_bits(LabelHint::kGig)) != 0;
+  if (gig && !traits.hinted) return std::nullopt;
+  amts.clear();
+  for (const auto& o : obs) amts.push_back(std::fabs(o.amount));
+  const double med = median_inplace(amts);
+  const double rel_spread = med > 0 ? mad_of(amts, med) / med : 1.0;
+  if (rel_spread > p.max_amount_rel_spread && !traits.hinted) return std::nullopt;
+  traits.tight = rel_spread <= 0.05 ||
+                 (obs.size() == 2 && std::fabs(std::fabs(obs[0].amount) - std::fabs(obs[1].amount)) <= 0.05 * med);
+  return traits;
+}
+
+// `old` (the match of the earlier observations) put in front of `recent`.
+void prepend_match(Match& recent, const Match& old) {
+  recent.obs_matched.insert(recent.obs_matched.begin(), old.obs_matched.begin(), old.obs_matched.end());
+  recent.matched_obs += old.matched_obs;
+  recent.deviations.insert(recent.deviations.begin(), old.deviations.begin(), old.deviations.end());
+  recent.matched += old.matched;
+  recent.expected_in_span += old.expected_in_span;
+  recent.misses_in_span += old.misses_in_span;
+}
+
+// A changed pay day: the latest observations all miss the overall rule but
+// agree among themselves. Adopts the new rule once it has repeated twice:
+// `best` becomes the old rule's match followed by the new one's, and the
+// date of the change is returned.
+std::optional<Date> adopt_schedule_change(std::span<const Observation> obs, Date as_of, SearchScratch& search,
+                                          Match& best) {
+  if (obs.size() < 4) return std::nullopt;
+  std::size_t trailing_unmatched = 0;
+  for (std::size_t i = obs.size(); i-- > 0 && best.obs_matched.size() == obs.size() && !best.obs_matched[i];)
+    ++trailing_unmatched;
+  if (best.obs_matched.size() != obs.size()) trailing_unmatched = 0;
+  if (acceptable(best, static_cast<int>(obs.size())) && trailing_unmatched < 2) return std::nullopt;
+  for (std::size_t k = 2; k + 2 <= obs.size() && k <= 4; ++k) {
+    std::span<const Observation> recent(obs.data() + obs.size() - k, k);
+    std::span<const Observation> old(obs.data(), obs.size() - k);
+    Match mr = best_match(recent, as_of, true, search);
+    if (mr.matched != static_cast<int>(k) || mr.trailing_misses > 0) continue;
+    Match mo = best_match(old, recent.front().date, true, search);
+    if (!acceptable(mo, static_cast<int>(old.size()))) continue;
+    prepend_match(mr, mo);
+    best = std::move(mr);
+    return recent.front().date;
+  }
+  return std::nullopt;
+}
+
+// Level: median of the last three matched amounts, so a raise or price
+// change is adopted on its second occurrence and a one-off bonus is not;
+// spread: MAD of the last (up to eight) matched amounts, relative, ≤ 0.5.
+void set_amount(RecurringStream& s, std::span<const Observation> obs, const Match& best) {
+  s.amount_cents = abs_median(obs, best.obs_matched, 3);
+  std::array<double, 8> recent_buf;
+  std::size_t n_recent = 0;
+  for (std::size_t i = obs.size(); i-- > 0 && n_recent < recent_buf.size();)
+    if (best.obs_matched[i]) recent_buf[n_recent++] = obs[i].amount;
+  const std::span<const double> recent_amts(recent_buf.data(), n_recent);
+  const double rmed = median_of(recent_amts);
+  s.amount_rel_sd = std::fabs(rmed) > 0 ? std::min(0.5, mad_of(recent_amts, rmed) / std::fabs(rmed)) : 0.0;
+}
+
+// Jitter (the last eight deviations), occurrence probability, confidence and
+// status: two misses in a row stop a stream, one makes it overdue.
+void set_regularity(RecurringStream& s, const Match& best, std::size_t n_obs) {
+  const std::size_t nd = best.deviations.size();
+  int jitter = 0;
+  s.jitter_samples.reserve(std::min<std::size_t>(nd, 8));
+  for (std::size_t i = nd > 8 ? nd - 8 : 0; i < nd; ++i) {
+    s.jitter_samples.push_back(best.deviations[i]);
+    jitter = std::max(jitter, std::abs(int(best.deviations[i])));
+  }
+  s.jitter_days = jitter;
+  const double coverage = double(best.matched) / std::max(1, best.expected_in_span);
+  const double precision = double(best.matched_obs) / double(n_obs);
+  s.occurrence_probability = 1.0 - (best.misses_in_span + 0.25) / (best.expected_in_span + 1.0);
+  s.confidence = coverage * precision * std::min(1.0, best.matched / 4.0) * (1.0 - std::min(0.5, s.amount_rel_sd));
+  if (best.trailing_misses >= 2) {
+    s.status = StreamStatus::kStopped;
+    s.occurrence_probability = 0;
+  } else if (best.trailing_misses == 1) {
+    s.status = StreamStatus::kOverdue;
+    // After a missed pay the next one is far from certain.
+    s.occurrence_probability *= 0.5;
+  }
+}
+
+RecurringStream stream_from_match(const AccountHistory& h, std::uint32_t label, std::span<const Observation> obs,
+                                  const Match& best, std::vector<Date>& dates) {
+  RecurringStream s;
+  s.label = h.labels[label];
+  s.schedule = best.schedule;
+  s.kind = obs.back().amount > 0 ? StreamKind::kIncome : StreamKind::kOutflow;
+  s.occurrences = best.matched;
+  s.last_seen = best.last_matched_date;
+  s.consecutive_misses = best.trailing_misses;
+  s.has_pending = best.has_pending;
+  s.pending_due = best.pending_due;
+  set_amount(s, obs, best);
+  set_regularity(s, best, obs.size());
+  dates.clear();
+  schedule_dates(s.schedule, std::max(h.as_of, best.last_matched_nominal + Days{1}), h.as_of + Days{400}, dates);
+  s.next_date = dates.empty() ? h.as_of : dates.front();
+  return s;
+}
+
+// An amount change: the last two matched amounts agree with each other and
+// both differ from the earlier level; returns when the new level started.
+std::optional<Date> amount_change(std::span<const Observation> obs, const Match& best, std::vector<double>& older) {
+  if (best.matched < 4) return std::nullopt;
+  older.clear();
+  double last2[2] = {0, 0};
+  int got = 0;
+  Date change_at{};
+  for (std::size_t i = obs.size(); i-- > 0;) {
+    if (!best.obs_matched[i]) continue;
+    if (got < 2) {
+      last2[got++] = obs[i].amount;
+      change_at = obs[i].date;
+    } else {
+      older.push_back(obs[i].amount);
+    }
+  }
+  const double old_level = median_of(older);
+  const double tolerance = std::max(0.03 * std::fabs(old_level), 100.0);
+  if (std::fabs(last2[0] - last2[1]) <= tolerance && std::fabs(last2[0] - old_level) > tolerance &&
+      std::fabs(last2[1] - old_level) > tolerance)
+    return change_at;
+  return std::nullopt;
+}
+
+// The anomalies of stream `index`, in a fixed order (they are sorted by date
+// later, and equal dates keep no particular order): a schedule change, an
+// amount change, each missed occurrence (the trailing one of an overdue pay
+// as overdue income), the stop.
+void add_stream_anomalies(CashFlowModel& m, Date as_of, const RecurringStream& s, std::span<const Observation> obs,
+                          const Match& best, std::optional<Date> schedule_change, int index,
+                          std::vector<double>& scratch) {
+  const Money level = Money::from_double(s.amount_cents);
+  if (schedule_change) add_anomaly(m, *schedule_change, AnomalyKind::kScheduleChanged, level, index);
+  if (const std::optional<Date> changed = amount_change(obs, best, scratch))
+    add_anomaly(m, *changed, AnomalyKind::kAmountChanged, level, index);
+  for (std::size_t i = 0; i < best.missed_dates.size(); ++i) {
+    const bool trailing = i + static_cast<std::size_t>(best.trailing_misses) >= best.missed_dates.size();
+    if (trailing && s.kind == StreamKind::kIncome && s.status == StreamStatus::kOverdue)
+      add_anomaly(m, best.missed_dates[i], AnomalyKind::kOverdueIncome, level, index);
+    else
+      add_anomaly(m, best.missed_dates[i], AnomalyKind::kMissedOccurrence, level, index);
+  }
+  if (s.status == StreamStatus::kStopped)
+    add_anomaly(m, best.missed_dates.empty() ? as_of : best.missed_dates.back(), AnomalyKind::kStreamStopped, level,
+                index);
+}
+
+// One label's stream, if it is one: appended to m.streams with its
+// anomalies, its postings marked with the stream's index.
+void fit_label(const AccountHistory& h, std::uint32_t label, std::span<const std::uint32_t> group, const FitParams& p,
+               LabelScratch& ls, std::vector<std::int16_t>& posting_stream, CashFlowModel& m) {
+  std::vector<Observation>& obs = ls.obs;
+  if (!label_observations(h, group, obs)) return;
+  const std::optional<LabelTraits> traits = label_traits(h, label, obs, p, ls.amounts);
+  if (!traits) return;
+  const bool steady = traits->tight || traits->hinted;
+  Match best = best_match(obs, h.as_of, steady, ls.search);
+  const std::optional<Date> schedule_change = adopt_schedule_change(obs, h.as_of, ls.search, best);
+  if (!acceptable(best, static_cast<int>(obs.size()))) return;
+  if (best.matched == 2 && !steady) return;
+  RecurringStream s = stream_from_match(h, label, obs, best, ls.search.dates);
+  const int index = static_cast<int>(m.streams.size());
+  for (std::size_t i = 0; i < obs.size(); ++i)
+    if (best.obs_matched[i]) posting_stream[obs[i].posting] = static_cast<std::int16_t>(index);
+  // The label's amounts are no longer needed: their buffer is the scratch.
+  add_stream_anomalies(m, h.as_of, s, obs, best, schedule_change, index, ls.amounts);
+  m.streams.push_back(std::move(s));
+}
+
+// The recurring streams, label by label; returns each posting's stream
+// index (-1: not part of a stream).
+std::vector<std::int16_t> fit_streams(const AccountHistory& h, const FitParams& p, CashFlowModel& m) {
+  const std::size_t n_post = h.postings.size();
+  const std::vector<std::uint32_t> order = postings_by_label(h);
+  std::vector<std::int16_t> posting_stream(n_post, -1);
+  LabelScratch ls;
+  ls.search.dates.reserve(64);
   for (std::size_t g0 = 0; g0 < n_post;) {
     std::size_t g1 = g0;
     const std::uint32_t label = h.postings[order[g0]].label;
     while (g1 < n_post && h.postings[order[g1]].label == label) ++g1;
-    const std::size_t n = g1 - g0;
-    const std::size_t start = g0;
+    const std::span<const std::uint32_t> group(order.data() + g0, g1 - g0);
     g0 = g1;
-    if (n < 2) continue;
-    obs.clear();
-    for (std::size_t i = start; i < g1; ++i) {
-      const Posting& ps = h.postings[order[i]];
-      if (ps.amount.cents() == 0) continue;
-      obs.push_back(Observation{ps.posted_at, ps.amount.as_double(), order[i]});
-    }
-    if (obs.size() < 2) continue;
-    // Card spending at one merchant several times a week is not a stream.
-    if (days_between(obs.front().date, obs.back().date) < 5 * static_cast<int>(obs.size()) / 2) continue;
-    const std::uint8_t hints = h.label_hints[label];
-    const bool hinted = (hints & (hint_bits(LabelHint::kIncome) | hint_bits(LabelHint::kBill))) != 0;
-    const bool gig = (hints & hint_bits(LabelHint::kGig)) != 0;
-    if (gig && !hinted) continue;  // gig income is a rate, not a schedule
-    amts.clear();
-    for (const auto& o : obs) amts.push_back(std::fabs(o.amount));
-    const double med = median_inplace(amts);
-    const double rel_spread = med > 0 ? mad_of(amts, med) / med : 1.0;
-    if (rel_spread > p.max_amount_rel_spread && !hinted) continue;
-    const bool tight = rel_spread <= 0.05 || (obs.size() == 2 && std::fabs(std::fabs(obs[0].amount) - std::fabs(obs[1].amount)) <= 0.05 * med);
-
-    Match best = best_match(obs, h.as_of, tight || hinted, search);
-    bool schedule_changed = false;
-    Date change_date{};
-    // A changed pay day: the latest observations all miss the overall rule but
-    // agree among themselves. Adopt the new rule once it has repeated twice.
-    if (obs.size() >= 4) {
-      std::size_t trailing_unmatched = 0;
-      for (std::size_t i = obs.size(); i-- > 0 && best.obs_matched.size() == obs.size() && !best.obs_matched[i];)
-        ++trailing_unmatched;
-      if (best.obs_matched.size() != obs.size()) trailing_unmatched = 0;
-      if (!acceptable(best, static_cast<int>(obs.size())) || trailing_unmatched >= 2) {
-        for (std::size_t k = 2; k + 2 <= obs.size() && k <= 4; ++k) {
-          std::span<const Observation> recent(obs.data() + obs.size() - k, k);
-          std::span<const Observation> old(obs.data(), obs.size() - k);
-          Match mr = best_match(recent, h.as_of, true, search);
-          if (mr.matched != static_cast<int>(k) || mr.trailing_misses > 0) continue;
-          Match mo = best_match(old, recent.front().date, true, search);
-          if (!acceptable(mo, static_cast<int>(old.size()))) continue;
-          mr.obs_matched.insert(mr.obs_matched.begin(), mo.obs_matched.begin(), mo.obs_matched.end());
-          mr.matched_obs += mo.matched_obs;
-          mr.deviations.insert(mr.deviations.begin(), mo.deviations.begin(), mo.deviations.end());
-          mr.matched += mo.matched;
-          mr.expected_in_span += mo.expected_in_span;
-          mr.misses_in_span += mo.misses_in_span;
-          best = std::move(mr);
-          schedule_changed = true;
-          change_date = recent.front().date;
-          break;
-        }
-      }
-    }
-    if (!acceptable(best, static_cast<int>(obs.size()))) continue;
-    if (best.matched == 2 && !(tight || hinted)) continue;
-
-    RecurringStream s;
-    s.label = h.labels[label];
-    s.schedule = best.schedule;
-    const double sign_amount = obs.back().amount;
-    s.kind = sign_amount > 0 ? StreamKind::kIncome : StreamKind::kOutflow;
-    s.occurrences = best.matched;
-    s.last_seen = best.last_matched_date;
-    s.consecutive_misses = best.trailing_misses;
-    s.has_pending = best.has_pending;
-    s.pending_due = best.pending_due;
-    // Level: median of the last three matched amounts, so a raise or price
-    // change is adopted on its second occurrence and a one-off bonus is not.
-    s.amount_cents = abs_median(obs, best.obs_matched, 3) ;
-    std::array<double, 8> recent_buf;
-    std::size_t n_recent = 0;
-    for (std::size_t i = obs.size(); i-- > 0 && n_recent < recent_buf.size();)
-      if (best.obs_matched[i]) recent_buf[n_recent++] = obs[i].amount;
-    const std::span<const double> recent_amts(recent_buf.data(), n_recent);
-    const double rmed = median_of(recent_amts);
-    s.amount_rel_sd = std::fabs(rmed) > 0 ? std::min(0.5, mad_of(recent_amts, rmed) / std::fabs(rmed)) : 0.0;
-    const std::size_t nd = best.deviations.size();
-    int jitter = 0;
-    s.jitter_samples.reserve(std::min<std::size_t>(nd, 8));
-    for (std::size_t i = nd > 8 ? nd - 8 : 0; i < nd; ++i) {
-      s.jitter_samples.push_back(best.deviations[i]);
-      jitter = std::max(jitter, std::abs(int(best.deviations[i])));
-    }
-    s.jitter_days = jitter;
-    const double coverage = double(best.matched) / std::max(1, best.expected_in_span);
-    const double precision = double(best.matched_obs) / double(obs.size());
-    s.occurrence_probability = 1.0 - (best.misses_in_span + 0.25) / (best.expected_in_span + 1.0);
-    s.confidence = coverage * precision * std::min(1.0, best.matched / 4.0) * (1.0 - std::min(0.5, s.amount_rel_sd));
-    if (best.trailing_misses >= 2) {
-      s.status = StreamStatus::kStopped;
-      s.occurrence_probability = 0;
-    } else if (best.trailing_misses == 1) {
-      s.status = StreamStatus::kOverdue;
-      // After a missed pay the next one is far from certain.
-      s.occurrence_probability *= 0.5;
-    }
-    scratch.clear();
-    schedule_dates(s.schedule, std::max(h.as_of, best.last_matched_nominal + Days{1}), h.as_of + Days{400}, scratch);
-    s.next_date = scratch.empty() ? h.as_of : scratch.front();
-
-    const int index = static_cast<int>(m.streams.size());
-    for (std::size_t i = 0; i < obs.size(); ++i)
-      if (best.obs_matched[i]) posting_stream[obs[i].posting] = static_cast<std::int16_t>(index);
-    const Money level = Money::from_double(s.amount_cents);
-    if (schedule_changed) add_anomaly(m, change_date, AnomalyKind::kScheduleChanged, level, index);
-    // Amount change: the last two matched amounts agree with each other and
-    // both differ from the earlier level.
-    if (best.matched >= 4) {
-      std::vector<double>& older = amts;  // the label's amounts are no longer needed
-      older.clear();
-      double last2[2] = {0, 0};
-      int got = 0;
-      Date change_at{};
-      for (std::size_t i = obs.size(); i-- > 0;) {
-        if (!best.obs_matched[i]) continue;
-        if (got < 2) {
-          last2[got++] = obs[i].amount;
-          change_at = obs[i].date;
-        } else {
-          older.push_back(obs[i].amount);
-        }
-      }
-      const double old_level = median_of(older);
-      const double tolerance = std::max(0.03 * std::fabs(old_level), 100.0);
-      if (std::fabs(last2[0] - last2[1]) <= tolerance && std::fabs(last2[0] - old_level) > tolerance &&
-          std::fabs(last2[1] - old_level) > tolerance)
-        add_anomaly(m, change_at, AnomalyKind::kAmountChanged, level, index);
-    }
-    for (std::size_t i = 0; i < best.missed_dates.size(); ++i) {
-      const bool trailing = i + static_cast<std::size_t>(best.trailing_misses) >= best.missed_dates.size();
-      if (trailing && s.kind == StreamKind::kIncome && s.status == StreamStatus::kOverdue)
-        add_anomaly(m, best.missed_dates[i], AnomalyKind::kOverdueIncome, level, index);
-      else
-        add_anomaly(m, best.missed_dates[i], AnomalyKind::kMissedOccurrence, level, index);
-    }
-    if (s.status == StreamStatus::kStopped)
-      add_anomaly(m, best.missed_dates.empty() ? h.as_of : best.missed_dates.back(), AnomalyKind::kStreamStopped, level,
-                  index);
-    m.streams.push_back(std::move(s));
+    if (group.size() >= 2) fit_label(h, label, group, p, ls, posting_stream, m);
   }
+  return posting_stream;
+}
 
-  for (const auto& s : m.streams)
+// Recurring income per month, active streams only.
+double monthly_income(std::span<const RecurringStream> streams) {
+  double total = 0;
+  for (const auto& s : streams)
     if (s.kind == StreamKind::kIncome && s.status != StreamStatus::kStopped)
-      m.monthly_income_cents += s.amount_cents * kDaysPerMonth / s.schedule.period_days();
+      total += s.amount_cents * kDaysPerMonth / s.schedule.period_days();
+  return total;
+}
 
-  // ---- Non-recurring flows: windfalls and large one-offs out, the rest per day.
+// max(income_part, floor, factor × median of values), the median only when
+// there are min_count values. A median of values ≥ 0 is at most twice their
+// mean: when even that bound (with a margin for rounding) cannot decide the
+// threshold, the median is not needed and the threshold is the same.
+double anomaly_threshold(double income_part, double floor, double factor, std::vector<double>& values,
+                         std::size_t min_count, double sum) {
+  const double others = std::max(income_part, floor);
+  if (values.size() < min_count) return std::max(others, 0.0);
+  if (factor * 2.0 * (sum / static_cast<double>(values.size())) * (1.0 + 1e-9) < others) return others;
+  return std::max(others, factor * median_inplace(values));
+}
+
+// Non-recurring credits from this size on are windfalls, debits large one-off expenses.
+struct AnomalyThresholds {
+  double windfall = 0;       // cents
+  double large_expense = 0;  // cents, a magnitude
+};
+
+AnomalyThresholds anomaly_thresholds(const AccountHistory& h, std::span<const std::int16_t> posting_stream,
+                                     const FitParams& p, double monthly_income_cents) {
   // Written by index into sized vectors rather than push_back: with no call
   // in the loop the two sums stay in registers instead of a store and a load
   // per posting.
+  const std::size_t n_post = h.postings.size();
   std::vector<double> credits(n_post), debits(n_post);
   std::size_t n_credits = 0, n_debits = 0;
   double credit_sum = 0, debit_sum = 0;
@@ -553,30 +673,28 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
   }
   credits.resize(n_credits);
   debits.resize(n_debits);
-  // A median of values ≥ 0 is at most twice their mean: when even that bound
-  // (with a margin for rounding) cannot decide a threshold, the median is
-  // not needed and the threshold is the same.
-  const auto threshold = [](double income_part, double floor, double factor, std::vector<double>& values,
-                            std::size_t min_count, double sum) {
-    const double others = std::max(income_part, floor);
-    if (values.size() < min_count) return std::max(others, 0.0);
-    if (factor * 2.0 * (sum / static_cast<double>(values.size())) * (1.0 + 1e-9) < others) return others;
-    return std::max(others, factor * median_inplace(values));
-  };
-  const double windfall_threshold = threshold(p.windfall_income_share * m.monthly_income_cents, p.min_anomaly_cents,
-                                              6.0, credits, 3, credit_sum);
-  const double large_threshold = threshold(p.large_expense_income_share * m.monthly_income_cents, p.min_anomaly_cents,
-                                           8.0, debits, 5, debit_sum);
+  AnomalyThresholds t;
+  t.windfall = anomaly_threshold(p.windfall_income_share * monthly_income_cents, p.min_anomaly_cents, 6.0, credits, 3,
+                                 credit_sum);
+  t.large_expense = anomaly_threshold(p.large_expense_income_share * monthly_income_cents, p.min_anomaly_cents, 8.0,
+                                      debits, 5, debit_sum);
+  return t;
+}
 
-  const int days = h.days();
-  const int lookback = std::min(days, p.max_lookback_days);
-  const int offset = days - lookback;  // history day of spending index 0
+// The last `lookback` history days (index 0 = history day `offset`): each
+// day's discretionary outflow and inflow, and whether it is 0–3 days after
+// recurring income. Windfalls and large one-off expenses stay out of them,
+// as anomalies; the large expenses within those days are returned as the
+// shocks the projection draws.
+std::vector<double> fill_spending_days(const AccountHistory& h, std::span<const std::int16_t> posting_stream,
+                                       const AnomalyThresholds& thresholds, int lookback, int offset,
+                                       CashFlowModel& m) {
   SpendingModel& sp = m.spending;
   sp.daily_outflow_cents.assign(static_cast<std::size_t>(lookback), 0.0);
   sp.daily_inflow_cents.assign(static_cast<std::size_t>(lookback), 0.0);
   sp.after_payday.assign(static_cast<std::size_t>(lookback), 0);
   std::vector<double> shocks;
-  for (std::size_t i = 0; i < n_post; ++i) {
+  for (std::size_t i = 0; i < h.postings.size(); ++i) {
     const Posting& ps = h.postings[i];
     const int day = days_between(h.first_date, ps.posted_at) - offset;
     const double a = ps.amount.as_double();
@@ -585,11 +703,11 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
         for (int k = 0; k <= 3 && day + k < lookback; ++k) sp.after_payday[static_cast<std::size_t>(day + k)] = 1;
       continue;
     }
-    if (a > 0 && a >= windfall_threshold) {
+    if (a > 0 && a >= thresholds.windfall) {
       add_anomaly(m, ps.posted_at, AnomalyKind::kWindfall, ps.amount);
       continue;
     }
-    if (a < 0 && -a >= large_threshold) {
+    if (a < 0 && -a >= thresholds.large_expense) {
       add_anomaly(m, ps.posted_at, AnomalyKind::kLargeExpense, ps.amount);
       if (day >= 0) shocks.push_back(-a);
       continue;
@@ -598,12 +716,15 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     if (a > 0) sp.daily_inflow_cents[static_cast<std::size_t>(day)] += a;
     else sp.daily_outflow_cents[static_cast<std::size_t>(day)] -= a;
   }
-  std::sort(m.anomalies.begin(), m.anomalies.end(),
-            [](const Anomaly& a, const Anomaly& b) { return a.date < b.date; });
+  return shocks;
+}
 
-  double sum_after = 0, n_after = 0, sum_other = 0, n_other = 0, sum_in = 0;
+// The payday factor and the weekday factors of the spending days, whose
+// first is `first_day`; returns their mean daily outflow.
+double fit_spending_shape(SpendingModel& sp, Date first_day, int lookback) {
+  double sum_after = 0, n_after = 0, sum_other = 0, n_other = 0;
   double dow_sum[7] = {}, dow_n[7] = {};
-  unsigned wd = weekday{h.first_date + Days{offset}}.c_encoding();
+  unsigned wd = weekday{first_day}.c_encoding();
   for (int i = 0; i < lookback; ++i, wd = wd == 6 ? 0 : wd + 1) {
     const double out = sp.daily_outflow_cents[static_cast<std::size_t>(i)];
     (sp.after_payday[static_cast<std::size_t>(i)] ? sum_after : sum_other) += out;
@@ -611,8 +732,6 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     dow_sum[wd] += out;
     dow_n[wd] += 1;
   }
-  const int in_window = std::min(lookback, 90);
-  for (int i = lookback - in_window; i < lookback; ++i) sum_in += sp.daily_inflow_cents[static_cast<std::size_t>(i)];
   const double mean_out = lookback > 0 ? (sum_after + sum_other) / lookback : 0.0;
   // Shrink toward "no effect" with ten pseudo-days on each side.
   constexpr double kShrinkDays = 10;
@@ -621,6 +740,16 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
   sp.payday_factor = other_mean > 0 ? std::clamp(after_mean / other_mean, 0.5, 3.0) : 1.0;
   for (int w = 0; w < 7; ++w)
     sp.dow_factor[w] = mean_out > 0 && dow_n[w] > 0 ? (dow_sum[w] / dow_n[w]) / mean_out : 1.0;
+  return mean_out;
+}
+
+// Usual and recent outflow, pace, the irregular-income rate (last 90 days)
+// and the shock rate and size.
+void fit_spending_rates(SpendingModel& sp, double mean_out, int lookback, const FitParams& p,
+                        std::vector<double>& shocks) {
+  const int in_window = std::min(lookback, 90);
+  double sum_in = 0;
+  for (int i = lookback - in_window; i < lookback; ++i) sum_in += sp.daily_inflow_cents[static_cast<std::size_t>(i)];
   sp.usual_daily_outflow_cents = huber_location(sp.daily_outflow_cents);
   if (sp.usual_daily_outflow_cents <= 0) sp.usual_daily_outflow_cents = mean_out;
   const int recent = std::min(lookback, p.recent_window_days);
@@ -631,6 +760,10 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
   sp.irregular_income_per_day_cents = in_window > 0 ? sum_in / in_window : 0.0;
   sp.shock_rate_per_day = static_cast<double>(shocks.size()) / std::max(lookback, 90);
   sp.shock_amount_cents = shocks.empty() ? 0.0 : median_inplace(shocks);
+}
+
+// The fallback model's Gaussian drift: mean and sd of the daily net flow.
+void fit_drift(SpendingModel& sp, int lookback) {
   double s1 = 0, s2 = 0;
   for (int i = 0; i < lookback; ++i) {
     const double net = sp.daily_inflow_cents[static_cast<std::size_t>(i)] - sp.daily_outflow_cents[static_cast<std::size_t>(i)];
@@ -641,8 +774,32 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
   sp.drift_sd_cents = lookback > 1 ? std::sqrt(std::max(0.0, (s2 - s1 * s1 / lookback) / (lookback - 1))) : 0.0;
   // Shocks are part of the drift in the fallback model.
   sp.drift_mean_cents -= sp.shock_rate_per_day * sp.shock_amount_cents;
+}
 
-  if (days < p.min_history_days) {
+// The discretionary spending process over the last max_lookback_days, with
+// the windfall and large-expense anomalies found on the way (then all
+// anomalies sorted by date).
+void fit_spending(const AccountHistory& h, std::span<const std::int16_t> posting_stream, const FitParams& p,
+                  CashFlowModel& m) {
+  const AnomalyThresholds thresholds = anomaly_thresholds(h, posting_stream, p, m.monthly_income_cents);
+  const int days = h.days();
+  const int lookback = std::min(days, p.max_lookback_days);
+  const int offset = days - lookback;  // history day of spending index 0
+  std::vector<double> shocks = fill_spending_days(h, posting_stream, thresholds, lookback, offset, m);
+  std::sort(m.anomalies.begin(), m.anomalies.end(),
+            [](const Anomaly& a, const Anomaly& b) { return a.date < b.date; });
+  SpendingModel& sp = m.spending;
+  const double mean_out = fit_spending_shape(sp, h.first_date + Days{offset}, lookback);
+  fit_spending_rates(sp, mean_out, lookback, p, shocks);
+  fit_drift(sp, lookback);
+}
+
+// Too little history makes a fallback model; no balance is only flagged;
+// statistics that are not finite leave a drift-free fallback with the
+// anomalies found so far.
+void apply_fallback(const AccountHistory& h, const FitParams& p, CashFlowModel& m) {
+  const SpendingModel& sp = m.spending;
+  if (h.days() < p.min_history_days) {
     m.kind = ModelKind::kFallback;
     m.fallback = true;
     m.fallback_reason = FallbackReason::kShortHistory;
@@ -653,6 +810,22 @@ CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
     m = CashFlowModel{m.account_id, m.as_of, m.history_start, m.history_days, m.current_balance, m.balance_known,
                       ModelKind::kFallback, true, FallbackReason::kDegenerate, {}, {}, std::move(m.anomalies), 0.0};
   }
+}
+
+}  // namespace
+
+CashFlowModel fit(const AccountHistory& h, const FitParams& p) {
+  CashFlowModel m = model_header(h);
+  if (h.empty() || h.days() <= 0) {
+    m.kind = ModelKind::kFallback;
+    m.fallback = true;
+    m.fallback_reason = FallbackReason::kEmptyHistory;
+    return m;
+  }
+  const std::vector<std::int16_t> posting_stream = fit_streams(h, p, m);
+  m.monthly_income_cents = monthly_income(m.streams);
+  fit_spending(h, posting_stream, p, m);
+  apply_fallback(h, p, m);
   return m;
 }
 

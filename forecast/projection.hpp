@@ -13,9 +13,13 @@
 //
 // Probabilities are shares of paths, so they move in steps of 1/paths.
 // Never throws for a model fit() produced; all outputs are finite.
+// What makes a day risky comes back as data (drivers, amounts, dates); the
+// English line for it is rendered by the caller (render_summaries() in
+// forecast/explain.hpp, as forecast_account() does).
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,7 +82,8 @@ struct RiskDay {
   double p_below_buffer = 0;
   Money expected_shortfall;         // E[−balance | balance < 0], positive
   std::vector<Driver> drivers;      // largest first
-  std::string summary;              // one-line English rendering
+  std::string summary;              // one-line English rendering: empty from project(), filled by
+                                    // render_summaries() (forecast_account() and forecast_history() call it)
 };
 
 struct BalanceForecast {
@@ -138,5 +143,13 @@ struct ProjectionWorkspace {
 BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params = {});
 BalanceForecast project(const CashFlowModel& model, Date as_of, const ProjectionParams& params,
                         ProjectionWorkspace& workspace);
+
+// Drivers of `risky_day`, largest amount first: recurring outflows that land
+// between the last income before the risky day (or as_of) and the day itself,
+// overdue pay, spending pace when ≥ 15 % above usual (amount = extra spend up
+// to the day), a balance already below zero, the expected shortfall; then,
+// last, the next income after the day (context: when relief comes).
+std::vector<Driver> explain_day(const CashFlowModel& model, std::span<const ScheduledFlow> scheduled, Date as_of,
+                                Date risky_day, Money expected_shortfall);
 
 }  // namespace headroom::forecast

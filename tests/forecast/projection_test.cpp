@@ -33,7 +33,20 @@ void expect_identical(const BalanceForecast& a, const BalanceForecast& b) {
     EXPECT_EQ(a.days[i].p_below_zero, b.days[i].p_below_zero);
   }
   ASSERT_EQ(a.risk_days.size(), b.risk_days.size());
-  for (std::size_t i = 0; i < a.risk_days.size(); ++i) EXPECT_EQ(a.risk_days[i].summary, b.risk_days[i].summary);
+  for (std::size_t i = 0; i < a.risk_days.size(); ++i) {
+    const RiskDay &x = a.risk_days[i], &y = b.risk_days[i];
+    EXPECT_EQ(x.date, y.date);
+    EXPECT_EQ(x.expected_shortfall, y.expected_shortfall);
+    ASSERT_EQ(x.drivers.size(), y.drivers.size());
+    for (std::size_t k = 0; k < x.drivers.size(); ++k) {
+      EXPECT_EQ(x.drivers[k].kind, y.drivers[k].kind);
+      EXPECT_EQ(x.drivers[k].label, y.drivers[k].label);
+      EXPECT_EQ(x.drivers[k].date, y.drivers[k].date);
+      EXPECT_EQ(x.drivers[k].amount, y.drivers[k].amount);
+      EXPECT_EQ(x.drivers[k].ratio, y.drivers[k].ratio);
+    }
+    EXPECT_EQ(x.summary, y.summary);
+  }
 }
 
 }  // namespace
@@ -106,6 +119,25 @@ TEST(Explain, FormatsAmountsWithThousandsSeparatorsAndOrdinals) {
   EXPECT_EQ(day_ordinal(D(2024, 10, 3)), "3rd");
   EXPECT_EQ(day_ordinal(D(2024, 10, 11)), "11th");
   EXPECT_EQ(day_ordinal(D(2024, 10, 22)), "22nd");
+}
+
+TEST(Explain, ProjectionFindsTheDriversAndTheCallerRendersTheSummary) {
+  // Rent on the 1st, pay on the 3rd, little left: the first days of October are risky.
+  ScenarioBuilder b;
+  const Date from = D(2024, 1, 1), to = D(2024, 9, 27);
+  b.monthly(from, to, 3, 250000, "ACME CORP PAYROLL").monthly(from, to, 1, -120000, "RENT").daily_spending(from, to, 3000);
+  const auto rows = b.build_with_balance_on(to, 60000);
+  const Date as_of = D(2024, 9, 28);
+  BalanceForecast found = project(fit(build_history(rows, as_of)), as_of);
+  const AccountForecast pipeline = forecast_account(rows, as_of);
+  ASSERT_FALSE(found.risk_days.empty());
+  for (const RiskDay& day : found.risk_days) {
+    EXPECT_FALSE(day.drivers.empty());
+    EXPECT_TRUE(day.summary.empty());
+  }
+  render_summaries(found);
+  expect_identical(found, pipeline.forecast);
+  for (const RiskDay& day : found.risk_days) EXPECT_EQ(day.summary, render_drivers(day.drivers, day.date));
 }
 
 TEST(Projection, VectorPathLoopGivesTheSameBitsAsThePortableLoop) {
