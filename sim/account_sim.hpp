@@ -144,6 +144,8 @@ class AccountSim {
     PathTally tally;
   };
 
+  struct Day;  // one day of postings on one path (account_sim.cpp)
+
   void step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>* out) const;
   std::int64_t bill_amount(std::size_t i, Date d, std::int64_t t) const;
   double pay_multiplier(Date d) const;
