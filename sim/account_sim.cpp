@@ -23,6 +23,56 @@ int day_of_year(Date d) {
   return forecast::days_between(std::chrono::sys_days{ymd.year() / std::chrono::January / 1}, d);
 }
 
+// The hour of sending on the account's own clock falls in the quiet hours
+// (a window may wrap past midnight).
+bool in_quiet_hours(const ResponseParams& rp, const AccountProfile& profile, std::chrono::sys_seconds sent_at) {
+  const auto sent_day = std::chrono::floor<days>(sent_at);
+  const auto local = sent_at + std::chrono::hours{utc_offset_on(profile, sent_day)};
+  const int hour = static_cast<int>(
+      std::chrono::floor<std::chrono::hours>(local - std::chrono::floor<days>(local)).count());
+  return rp.quiet_hours_start_hour > rp.quiet_hours_end_hour
+             ? (hour >= rp.quiet_hours_start_hour || hour < rp.quiet_hours_end_hour)
+             : (hour >= rp.quiet_hours_start_hour && hour < rp.quiet_hours_end_hour);
+}
+
+// P(act) from the logistic response model, once relevance, fatigue and quiet
+// hours of the outcome are known.
+double act_probability(const ResponseParams& rp, const NudgeDelivery& nudge, const NudgeOutcome& o) {
+  if (rp.forced_probability) return std::clamp(*rp.forced_probability, 0.0, 1.0);
+  double logit = rp.intercept + (nudge.channel == Channel::kInApp ? rp.in_app_logit : rp.email_logit) +
+                 rp.lead_time_logit_per_day * std::clamp(nudge.lead_time_days, 0, rp.max_lead_time_days) +
+                 (o.relevant ? rp.relevance_logit : 0.0) - rp.fatigue_logit_per_nudge * o.recent_nudges -
+                 (o.quiet_hours ? rp.quiet_hours_logit : 0.0);
+  for (const auto& [name, shift] : rp.variant_logit)
+    if (name == nudge.variant) logit += shift;
+  return 1.0 / (1.0 + std::exp(-logit));
+}
+
+// Which response an acting customer picks, by weight among those open to them.
+ResponseAction choose_action(const ResponseParams& rp, double u_action, bool has_savings, bool has_movable_bill) {
+  const double w_post = rp.weight_postpone_spending;
+  const double w_sav = has_savings ? rp.weight_move_from_savings : 0.0;
+  const double w_res = has_movable_bill ? rp.weight_reschedule_bill : 0.0;
+  const double total = w_post + w_sav + w_res;
+  const double u = u_action * total;
+  if (total <= 0 || u < w_post) return ResponseAction::kPostponeSpending;
+  if (u < w_post + w_sav) return ResponseAction::kMoveFromSavings;
+  return ResponseAction::kRescheduleBill;
+}
+
+// After the next paycheck following the risky day, but not too late.
+Date rescheduled_bill_date(const ResponseParams& rp, const AccountProfile& profile, Date risky_day) {
+  const Date cap = risky_day + days{rp.reschedule_max_days};
+  Date to = profile.income_pattern == IncomePattern::kGig ? risky_day + days{std::min(7, rp.reschedule_max_days)} : cap;
+  for (Date d = risky_day + days{1}; d < cap; d += days{1}) {
+    if (is_scheduled_payday(profile, d)) {
+      to = d + days{1};
+      break;
+    }
+  }
+  return next_business_day(to);
+}
+
 }  // namespace
 
 std::string_view to_string(TxnKind k) {
@@ -426,120 +476,93 @@ NudgeOutcome AccountSim::deliver(const NudgeDelivery& nudge) {
   o.delivered_before = today;
   o.risky_day = nudge.risky_day;
   o.channel = nudge.channel;
-
-  int today_count = 0;
-  for (Date x : factual_.nudge_days) {
-    const int age = forecast::days_between(x, today);
-    if (age >= 0 && age <= rp.fatigue_window_days) ++o.recent_nudges;
-    if (x == today) ++today_count;
-  }
-  std::erase_if(factual_.nudge_days,
-                [&](Date x) { return forecast::days_between(x, today) > rp.fatigue_window_days; });
-  factual_.nudge_days.push_back(today);
-
-  const auto sent_day = std::chrono::floor<days>(nudge.sent_at);
-  const auto local = nudge.sent_at + std::chrono::hours{utc_offset_on(profile_, sent_day)};
-  const int hour = static_cast<int>(
-      std::chrono::floor<std::chrono::hours>(local - std::chrono::floor<days>(local)).count());
-  o.quiet_hours = rp.quiet_hours_start_hour > rp.quiet_hours_end_hour
-                      ? (hour >= rp.quiet_hours_start_hour || hour < rp.quiet_hours_end_hour)
-                      : (hour >= rp.quiet_hours_start_hour && hour < rp.quiet_hours_end_hour);
+  const int today_count = record_nudge_day(today, o);
+  o.quiet_hours = in_quiet_hours(rp, profile_, nudge.sent_at);
 
   // Relevance: play the factual path forward with no action and see whether it
   // goes below zero by the risky day. Same random numbers as the real future.
   const Date last = std::min(nudge.risky_day, today + days{rp.lookahead_max_days - 1});
-  std::int64_t min_eod = std::numeric_limits<std::int64_t>::max();
-  {
-    PathState look = factual_;
-    std::int64_t t = day_index_;
-    for (Date d = today; d <= last; d += days{1}, ++t) {
-      step(look, d, t, nullptr);
-      min_eod = std::min(min_eod, look.balance);
-    }
-  }
+  const std::int64_t min_eod = lookahead_min_balance(today, last);
   o.relevant = last >= today && min_eod < 0;
   const std::int64_t shortfall = o.relevant ? -min_eod : 0;
-
-  if (rp.forced_probability) {
-    o.probability = std::clamp(*rp.forced_probability, 0.0, 1.0);
-  } else {
-    double logit = rp.intercept + (nudge.channel == Channel::kInApp ? rp.in_app_logit : rp.email_logit) +
-                   rp.lead_time_logit_per_day * std::clamp(nudge.lead_time_days, 0, rp.max_lead_time_days) +
-                   (o.relevant ? rp.relevance_logit : 0.0) - rp.fatigue_logit_per_nudge * o.recent_nudges -
-                   (o.quiet_hours ? rp.quiet_hours_logit : 0.0);
-    for (const auto& [name, shift] : rp.variant_logit)
-      if (name == nudge.variant) logit += shift;
-    o.probability = 1.0 / (1.0 + std::exp(-logit));
-  }
+  o.probability = act_probability(rp, nudge, o);
 
   Rng rr = Rng::at(seed_, index_, Stream::kResponse, day_index_ * 16 + today_count);
   o.acted = rr.uniform() < o.probability;
   const double u_action = rr.uniform();
-  if (o.acted) {
-    // Bills that would post between now and the risky day and can be moved.
-    struct Candidate {
-      std::uint16_t bill;
-      Date when;
-    };
-    std::vector<Candidate> candidates;
-    for (std::size_t i = 0; i < profile_.bills.size(); ++i) {
-      const Bill& b = profile_.bills[i];
-      if (b.kind == BillKind::kSubscription) continue;
-      for (Date d = today; d <= nudge.risky_day && d < today + days{40}; d += days{1}) {
-        const bool already_moved = std::any_of(factual_.shifts.begin(), factual_.shifts.end(),
-                                               [&](const BillShift& x) { return x.bill == i && x.from == d; });
-        if (!already_moved && d >= b.active_from && d < b.active_until && bill_posting_date(b, d) == d)
-          candidates.push_back({static_cast<std::uint16_t>(i), d});
-      }
-    }
-    const double w_post = rp.weight_postpone_spending;
-    const double w_sav = factual_.savings > 0 ? rp.weight_move_from_savings : 0.0;
-    const double w_res = candidates.empty() ? 0.0 : rp.weight_reschedule_bill;
-    const double total = w_post + w_sav + w_res;
-    double u = u_action * total;
-    if (total <= 0 || u < w_post) {
-      o.action = ResponseAction::kPostponeSpending;
-    } else if (u < w_post + w_sav) {
-      o.action = ResponseAction::kMoveFromSavings;
-    } else {
-      o.action = ResponseAction::kRescheduleBill;
-    }
-    switch (o.action) {
-      case ResponseAction::kPostponeSpending:
-        factual_.postpone_until = std::max(factual_.postpone_until, std::max(nudge.risky_day, today));
-        factual_.postpone_cut = rp.postpone_cut;
-        break;
-      case ResponseAction::kMoveFromSavings: {
-        const std::int64_t wanted =
-            std::max<std::int64_t>(std::llround(rp.savings_min_transfer_dollars * 100.0),
-                     round_up(shortfall + std::llround(rp.savings_buffer_dollars * 100.0), 1000));
-        o.amount_cents = std::min(wanted, factual_.savings - factual_.transfer_in_pending);
-        factual_.transfer_in_pending += std::max<std::int64_t>(0, o.amount_cents);
-        break;
-      }
-      case ResponseAction::kRescheduleBill: {
-        // After the next paycheck following the risky day, but not too late.
-        const Date cap = nudge.risky_day + days{rp.reschedule_max_days};
-        Date to = profile_.income_pattern == IncomePattern::kGig ? nudge.risky_day + days{std::min(7, rp.reschedule_max_days)} : cap;
-        for (Date d = nudge.risky_day + days{1}; d < cap; d += days{1}) {
-          if (is_scheduled_payday(profile_, d)) {
-            to = d + days{1};
-            break;
-          }
-        }
-        to = next_business_day(to);
-        for (const Candidate& c : candidates) {
-          const std::int64_t amount = bill_amount(c.bill, c.when, day_index_ + forecast::days_between(today, c.when));
-          factual_.shifts.push_back({c.bill, c.when, to, amount});
-          o.amount_cents += amount;
-        }
-        break;
-      }
-      case ResponseAction::kNone: break;
-    }
-  }
+  if (o.acted) respond(nudge, today, shortfall, u_action, o);
   nudges_.push_back(o);
   return o;
+}
+
+int AccountSim::record_nudge_day(Date today, NudgeOutcome& o) {
+  const int window = params_->response.fatigue_window_days;
+  int today_count = 0;
+  for (Date x : factual_.nudge_days) {
+    const int age = forecast::days_between(x, today);
+    if (age >= 0 && age <= window) ++o.recent_nudges;
+    if (x == today) ++today_count;
+  }
+  std::erase_if(factual_.nudge_days, [&](Date x) { return forecast::days_between(x, today) > window; });
+  factual_.nudge_days.push_back(today);
+  return today_count;
+}
+
+std::int64_t AccountSim::lookahead_min_balance(Date today, Date last) const {
+  std::int64_t min_eod = std::numeric_limits<std::int64_t>::max();
+  PathState look = factual_;
+  std::int64_t t = day_index_;
+  for (Date d = today; d <= last; d += days{1}, ++t) {
+    step(look, d, t, nullptr);
+    min_eod = std::min(min_eod, look.balance);
+  }
+  return min_eod;
+}
+
+std::vector<AccountSim::BillCandidate> AccountSim::movable_bills(Date today, Date risky_day) const {
+  std::vector<BillCandidate> candidates;
+  for (std::size_t i = 0; i < profile_.bills.size(); ++i) {
+    const Bill& b = profile_.bills[i];
+    if (b.kind == BillKind::kSubscription) continue;
+    for (Date d = today; d <= risky_day && d < today + days{40}; d += days{1}) {
+      const bool already_moved = std::any_of(factual_.shifts.begin(), factual_.shifts.end(),
+                                             [&](const BillShift& x) { return x.bill == i && x.from == d; });
+      if (!already_moved && d >= b.active_from && d < b.active_until && bill_posting_date(b, d) == d)
+        candidates.push_back({static_cast<std::uint16_t>(i), d});
+    }
+  }
+  return candidates;
+}
+
+void AccountSim::respond(const NudgeDelivery& nudge, Date today, std::int64_t shortfall, double u_action,
+                         NudgeOutcome& o) {
+  const ResponseParams& rp = params_->response;
+  const std::vector<BillCandidate> candidates = movable_bills(today, nudge.risky_day);
+  o.action = choose_action(rp, u_action, factual_.savings > 0, !candidates.empty());
+  switch (o.action) {
+    case ResponseAction::kPostponeSpending:
+      factual_.postpone_until = std::max(factual_.postpone_until, std::max(nudge.risky_day, today));
+      factual_.postpone_cut = rp.postpone_cut;
+      break;
+    case ResponseAction::kMoveFromSavings: {
+      const std::int64_t wanted =
+          std::max<std::int64_t>(std::llround(rp.savings_min_transfer_dollars * 100.0),
+                   round_up(shortfall + std::llround(rp.savings_buffer_dollars * 100.0), 1000));
+      o.amount_cents = std::min(wanted, factual_.savings - factual_.transfer_in_pending);
+      factual_.transfer_in_pending += std::max<std::int64_t>(0, o.amount_cents);
+      break;
+    }
+    case ResponseAction::kRescheduleBill: {
+      const Date to = rescheduled_bill_date(rp, profile_, nudge.risky_day);
+      for (const BillCandidate& c : candidates) {
+        const std::int64_t amount = bill_amount(c.bill, c.when, day_index_ + forecast::days_between(today, c.when));
+        factual_.shifts.push_back({c.bill, c.when, to, amount});
+        o.amount_cents += amount;
+      }
+      break;
+    }
+    case ResponseAction::kNone: break;
+  }
 }
 
 }  // namespace headroom::sim
