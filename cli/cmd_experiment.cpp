@@ -92,88 +92,94 @@ std::vector<Date> dates_in(const std::vector<Date>& dates, Date from, Date to) {
   return out;
 }
 
-int run_experiment(const ExperimentFlags& f) {
-  const auto start = forecast::parse_iso_date(f.start);
-  if (!start) throw UsageError("experiment: --start must be YYYY-MM-DD, got '" + f.start + "'");
-  // Read (and validated, SMTP too) before anything touches the database: a
-  // bad value is a usage error, not a failure after --reset emptied it.
-  const Config config = load_config(f.config_path, ConfigAreas{.smtp = true});
-  const edge::SmtpSettings smtp = mailer_settings(config.smtp);
-  // The truth is written after the whole run: a path that cannot be written
-  // is refused now, not after the experiment's minutes are spent.
-  if (!f.truth_out.empty()) {
-    const fs::path path(f.truth_out);
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) throw UsageError("experiment: --truth-out " + f.truth_out + " is a directory");
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    const fs::path& probe = fs::exists(path, ec) ? path : dir;
-    if (::access(probe.c_str(), W_OK) != 0)
-      throw UsageError("experiment: cannot write --truth-out " + f.truth_out + ": " + std::strerror(errno));
-  }
-  db::DatabaseSession session(database_options(config.database));
-  auto conn = session.connect();
-  db::migrate(*conn);
+// The truth is written after the whole run: a path that cannot be written
+// is refused now, not after the experiment's minutes are spent.
+void refuse_unwritable_truth_out(const std::string& truth_out) {
+  const fs::path path(truth_out);
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw UsageError("experiment: --truth-out " + truth_out + " is a directory");
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const fs::path& probe = fs::exists(path, ec) ? path : dir;
+  if (::access(probe.c_str(), W_OK) != 0)
+    throw UsageError("experiment: cannot write --truth-out " + truth_out + ": " + std::strerror(errno));
+}
+
+// Migrates; a database that already holds transactions is refused unless
+// --reset empties it.
+void prepare_database(pqxx::connection& conn, bool reset) {
+  db::migrate(conn);
   {
-    pqxx::read_transaction tx(*conn);
+    pqxx::read_transaction tx(conn);
     const bool empty = tx.exec1("SELECT NOT EXISTS (SELECT 1 FROM headroom.transactions)")[0].as<bool>();
-    if (!empty && !f.reset)
+    if (!empty && !reset)
       throw UsageError(
           "experiment: the database already holds transactions; run it on a private database with --reset");
   }
-  if (f.reset) db::delete_all_data(*conn);
+  if (reset) db::delete_all_data(conn);
+}
 
-  // The experiment's policy: its holdout share decides who is treated.
+// The experiment's policy: its holdout share decides who is treated.
+double experiment_holdout_share(pqxx::connection& conn, const std::string& experiment) {
   double holdout_share = -1;
   {
-    pqxx::read_transaction tx(*conn);
+    pqxx::read_transaction tx(conn);
     for (const auto& p : db::load_active_policies(tx).policies)
-      if (p.policy.experiment == f.experiment) holdout_share = p.policy.holdout_share;
+      if (p.policy.experiment == experiment) holdout_share = p.policy.holdout_share;
   }
   if (holdout_share < 0)
-    throw UsageError("experiment: no active nudge policy runs experiment '" + f.experiment + "'");
+    throw UsageError("experiment: no active nudge policy runs experiment '" + experiment + "'");
+  return holdout_share;
+}
 
-  const fs::path work = f.work_dir.empty()
+// The folder of the daily import files: --work-dir, or a temporary one.
+fs::path experiment_work_dir(const std::string& work_dir) {
+  const fs::path work = work_dir.empty()
                             ? fs::temp_directory_path() / ("headroom-experiment-" + std::to_string(::getpid()))
-                            : fs::path(f.work_dir);
+                            : fs::path(work_dir);
   fs::create_directories(work);
-  const fs::path day_file = work / "day.csv";
+  return work;
+}
 
-  sim::SimParams params;
-  sim::Simulation simulation(params, f.seed, f.accounts, *start);
-  {
-    std::vector<db::AccountRecord> accounts;
-    accounts.reserve(simulation.size());
-    for (std::size_t i = 0; i < simulation.size(); ++i) {
-      const auto& p = simulation.account(i).profile();
-      // Simulated customers have consented to email: the simulator models
-      // their response to it. Addresses are on the reserved .test domain.
-      accounts.push_back({p.account_id, p.time_zone, "USD", std::nullopt, p.email, true});
-    }
-    db::upsert_accounts(*conn, accounts);
+void register_accounts(pqxx::connection& conn, const sim::Simulation& simulation) {
+  std::vector<db::AccountRecord> accounts;
+  accounts.reserve(simulation.size());
+  for (std::size_t i = 0; i < simulation.size(); ++i) {
+    const auto& p = simulation.account(i).profile();
+    // Simulated customers have consented to email: the simulator models
+    // their response to it. Addresses are on the reserved .test domain.
+    accounts.push_back({p.account_id, p.time_zone, "USD", std::nullopt, p.email, true});
   }
+  db::upsert_accounts(conn, accounts);
+}
 
-  // Warm-up: history without nudges, imported in one go.
+// Warm-up: history without nudges, imported in one go. `buffer` and `owner`
+// are the day loop's, reused.
+void import_warmup(pqxx::connection& conn, sim::Simulation& simulation, const ExperimentFlags& f,
+                   const fs::path& file, std::string& buffer, std::vector<std::uint32_t>& owner) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::string buffer;
-  std::vector<std::uint32_t> owner;
-  {
-    std::vector<sim::SimTxn> rows;
-    std::vector<std::uint32_t> owners;
-    for (int d = 0; d < f.warmup_days; ++d) {
-      const auto& day_rows = simulation.advance_day_raw(&owner);
-      rows.insert(rows.end(), day_rows.begin(), day_rows.end());
-      owners.insert(owners.end(), owner.begin(), owner.end());
-    }
-    import_rows(*conn, simulation, rows, owners, work / "warmup.csv", buffer, "headroom experiment warm-up");
-    std::printf("experiment: %u accounts, %d warm-up days (%s to %s): %zu transactions imported in %.1f s\n",
-                f.accounts, f.warmup_days, f.start.c_str(),
-                forecast::to_iso_string(simulation.current_day() - Date::duration(1)).c_str(), rows.size(),
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::vector<sim::SimTxn> rows;
+  std::vector<std::uint32_t> owners;
+  for (int d = 0; d < f.warmup_days; ++d) {
+    const auto& day_rows = simulation.advance_day_raw(&owner);
+    rows.insert(rows.end(), day_rows.begin(), day_rows.end());
+    owners.insert(owners.end(), owner.begin(), owner.end());
   }
-  std::vector<std::int64_t> warmup_fee_cents(simulation.size());
-  for (std::size_t i = 0; i < simulation.size(); ++i)
-    warmup_fee_cents[i] = simulation.account(i).factual().fee_cents;
+  import_rows(conn, simulation, rows, owners, file, buffer, "headroom experiment warm-up");
+  std::printf("experiment: %u accounts, %d warm-up days (%s to %s): %zu transactions imported in %.1f s\n",
+              f.accounts, f.warmup_days, f.start.c_str(),
+              forecast::to_iso_string(simulation.current_day() - Date::duration(1)).c_str(), rows.size(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
 
+// Fees charged to each account so far, on the path it lives.
+std::vector<std::int64_t> fees_charged(const sim::Simulation& simulation) {
+  std::vector<std::int64_t> fee_cents(simulation.size());
+  for (std::size_t i = 0; i < simulation.size(); ++i) fee_cents[i] = simulation.account(i).factual().fee_cents;
+  return fee_cents;
+}
+
+service::ScoringSettings scoring_settings(const ExperimentFlags& f, const Config& config,
+                                          const edge::SmtpSettings& smtp) {
   service::ScoringSettings scoring;
   scoring.replica_id = service::default_replica_id();
   scoring.worker_threads = f.threads;
@@ -183,6 +189,138 @@ int run_experiment(const ExperimentFlags& f) {
   scoring.nudges.from_address = smtp.from;
   scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
   scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
+  return scoring;
+}
+
+// Nudges that reached simulated customers, and how many of them acted.
+struct NudgeCounts {
+  std::size_t in_app = 0;
+  std::size_t email = 0;
+  std::size_t acted = 0;
+};
+
+// Every nudge the worker marked sent since `since` reaches its simulated
+// customer, sent at `sent_at`.
+NudgeCounts hand_to_customers(pqxx::connection& conn, sim::Simulation& simulation, double since,
+                              std::chrono::sys_seconds sent_at) {
+  NudgeCounts counts;
+  for (const auto& n : db::read_deliveries_since(conn, since)) {
+    const auto index = simulation.find(n.account_id);
+    if (!index) continue;
+    sim::NudgeDelivery delivered;
+    delivered.channel = n.channel == nudges::Channel::email ? sim::Channel::kEmail : sim::Channel::kInApp;
+    delivered.sent_at = sent_at;
+    delivered.lead_time_days = n.lead_time_days;
+    delivered.variant = n.variant;
+    delivered.risky_day = n.risky_day;
+    const auto outcome = simulation.deliver(*index, delivered);
+    (n.channel == nudges::Channel::email ? counts.email : counts.in_app) += 1;
+    counts.acted += outcome.acted ? 1 : 0;
+  }
+  return counts;
+}
+
+// The truth, over the treatment arm: what happened versus the same
+// accounts' futures without nudges, over [from, to).
+struct TreatmentTruth {
+  std::size_t accounts = 0;
+  measurement::TrueEffect incidence;
+  double fee_factual = 0;  // cents charged over [from, to), summed over the arm
+  double fee_counterfactual = 0;
+};
+
+TreatmentTruth treatment_truth(const sim::Simulation& simulation, const ExperimentFlags& f, double holdout_share,
+                               const std::vector<std::int64_t>& warmup_fee_cents, Date from, Date to) {
+  std::vector<std::vector<Date>> factual, counterfactual;
+  TreatmentTruth t;
+  for (std::size_t i = 0; i < simulation.size(); ++i) {
+    const auto& a = simulation.account(i);
+    if (nudges::in_holdout(f.experiment, a.profile().account_id, holdout_share)) continue;
+    ++t.accounts;
+    const auto truth = simulation.truth(i);
+    factual.push_back(dates_in(truth.factual.overdraft_dates, from, to));
+    counterfactual.push_back(dates_in(truth.counterfactual.overdraft_dates, from, to));
+    t.fee_factual += static_cast<double>(truth.factual.fee_cents - warmup_fee_cents[i]);
+    t.fee_counterfactual += static_cast<double>(truth.counterfactual.fee_cents - warmup_fee_cents[i]);
+  }
+  t.incidence = measurement::true_incidence_effect(factual, counterfactual, from, to);
+  return t;
+}
+
+nlohmann::json truth_json(const ExperimentFlags& f, Date from, Date to, const TreatmentTruth& t,
+                          const NudgeCounts& delivered) {
+  const auto& effect = t.incidence;
+  const double n = t.accounts ? static_cast<double>(t.accounts) : 1.0;
+  const double fee_factual = t.fee_factual;
+  const double fee_counterfactual = t.fee_counterfactual;
+  return {
+      {"experiment", f.experiment},
+      {"from", forecast::to_iso_string(from)},
+      {"to", forecast::to_iso_string(to)},
+      {"seed", f.seed},
+      {"accounts", f.accounts},
+      {"treatment_accounts", t.accounts},
+      {"nudges_delivered", {{"in_app", delivered.in_app}, {"email", delivered.email}, {"acted_on", delivered.acted}}},
+      {"overdraft_incidence",
+       {{"with_nudges", effect.factual_incidence},
+        {"without_nudges", effect.counterfactual_incidence},
+        {"absolute", effect.absolute},
+        {"relative", effect.relative}}},
+      {"fees_cents_per_account",
+       {{"with_nudges", fee_factual / n},
+        {"without_nudges", fee_counterfactual / n},
+        {"absolute", (fee_factual - fee_counterfactual) / n},
+        {"relative", fee_counterfactual > 0 ? (fee_factual - fee_counterfactual) / fee_counterfactual : 0.0}}}};
+}
+
+void write_truth(const std::string& path, const nlohmann::json& truth) {
+  std::ofstream out(path, std::ios::trunc);
+  out << truth.dump(2) << '\n';
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+void print_truth(const TreatmentTruth& t, Date from, Date to) {
+  const auto& effect = t.incidence;
+  const double n = t.accounts ? static_cast<double>(t.accounts) : 1.0;
+  const double fee_factual = t.fee_factual;
+  const double fee_counterfactual = t.fee_counterfactual;
+  std::printf("experiment: simulator's truth over the %zu treatment accounts, %s to %s: overdraft incidence %.4f "
+              "with nudges vs %.4f without (%+.1f%%); fees %.2f vs %.2f per account (%+.1f%%)\n",
+              t.accounts, forecast::to_iso_string(from).c_str(), forecast::to_iso_string(to).c_str(),
+              effect.factual_incidence, effect.counterfactual_incidence, 100 * effect.relative, fee_factual / n / 100,
+              fee_counterfactual / n / 100,
+              fee_counterfactual > 0 ? 100 * (fee_factual - fee_counterfactual) / fee_counterfactual : 0.0);
+}
+
+int run_experiment(const ExperimentFlags& f) {
+  const auto start = forecast::parse_iso_date(f.start);
+  if (!start) throw UsageError("experiment: --start must be YYYY-MM-DD, got '" + f.start + "'");
+  // Read (and validated, SMTP too) before anything touches the database: a
+  // bad value is a usage error, not a failure after --reset emptied it.
+  const Config config = load_config(f.config_path, ConfigAreas{.smtp = true});
+  // Read (and validated) before anything touches the database: a bad value
+  // is a usage error, not a failure after --reset emptied it.
+  const edge::SmtpSettings smtp = mailer_settings(config.smtp);
+  if (!f.truth_out.empty()) refuse_unwritable_truth_out(f.truth_out);
+  db::DatabaseSession session(database_options(config.database));
+  auto conn = session.connect();
+  prepare_database(*conn, f.reset);
+  const double holdout_share = experiment_holdout_share(*conn, f.experiment);
+
+  const fs::path work = experiment_work_dir(f.work_dir);
+  const fs::path day_file = work / "day.csv";
+
+  sim::SimParams params;
+  sim::Simulation simulation(params, f.seed, f.accounts, *start);
+  register_accounts(*conn, simulation);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string buffer;
+  std::vector<std::uint32_t> owner;
+  import_warmup(*conn, simulation, f, work / "warmup.csv", buffer, owner);
+  const std::vector<std::int64_t> warmup_fee_cents = fees_charged(simulation);
+
+  service::ScoringSettings scoring = scoring_settings(f, config, smtp);
 
   // The simulated instant of each day's planning and delivery.
   std::chrono::sys_seconds simulated_now{};
@@ -199,7 +337,7 @@ int run_experiment(const ExperimentFlags& f) {
               worker.email_enabled() ? "on (SMTP)" : "off (HEADROOM_SMTP_URL unset)");
   std::fflush(stdout);
   std::atomic<bool> stop{false};
-  std::size_t in_app_total = 0, email_total = 0, acted_total = 0;
+  NudgeCounts total;
   const auto loop_start = std::chrono::steady_clock::now();
   for (int e = 0; e < f.days; ++e) {
     const auto day_start = std::chrono::steady_clock::now();
@@ -214,86 +352,30 @@ int run_experiment(const ExperimentFlags& f) {
     const auto scored = std::chrono::steady_clock::now();
     const double since = db::server_clock_seconds(*conn);
     worker.deliver_due(*conn, stop);
-    std::size_t in_app = 0, email = 0, acted = 0;
-    for (const auto& n : db::read_deliveries_since(*conn, since)) {
-      const auto index = simulation.find(n.account_id);
-      if (!index) continue;
-      sim::NudgeDelivery delivered;
-      delivered.channel = n.channel == nudges::Channel::email ? sim::Channel::kEmail : sim::Channel::kInApp;
-      delivered.sent_at = simulated_now;
-      delivered.lead_time_days = n.lead_time_days;
-      delivered.variant = n.variant;
-      delivered.risky_day = n.risky_day;
-      const auto outcome = simulation.deliver(*index, delivered);
-      (n.channel == nudges::Channel::email ? email : in_app) += 1;
-      acted += outcome.acted ? 1 : 0;
-    }
-    in_app_total += in_app;
-    email_total += email;
-    acted_total += acted;
+    const NudgeCounts day_nudges = hand_to_customers(*conn, simulation, since, simulated_now);
+    total.in_app += day_nudges.in_app;
+    total.email += day_nudges.email;
+    total.acted += day_nudges.acted;
     if (e % 5 == 4 || e + 1 == f.days || e == 0) {
       const auto now = std::chrono::steady_clock::now();
       const auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
       std::printf("  day %3d/%d  as of %s: %zu accounts scored, nudges out %zu in-app + %zu email, %zu acted on "
                   "(day %.1f s: import %.1f, forecasts %.1f, writes %.1f, delivery %.1f; %.0f s so far)\n",
-                  e + 1, f.days, forecast::to_iso_string(as_of).c_str(), cycle.accounts_scored, in_app, email, acted,
-                  secs(now - day_start), secs(imported - day_start), cycle.forecast_seconds, cycle.write_seconds, secs(now - scored),
-                  secs(now - loop_start));
+                  e + 1, f.days, forecast::to_iso_string(as_of).c_str(), cycle.accounts_scored, day_nudges.in_app,
+                  day_nudges.email, day_nudges.acted, secs(now - day_start), secs(imported - day_start),
+                  cycle.forecast_seconds, cycle.write_seconds, secs(now - scored), secs(now - loop_start));
       std::fflush(stdout);
     }
   }
   const Date to = simulation.current_day() + Date::duration(1);  // the day after the last as_of
 
-  // The truth, over the treatment arm: what happened versus the same
-  // accounts' futures without nudges, over [from, to).
-  std::vector<std::vector<Date>> factual, counterfactual;
-  double fee_factual = 0, fee_counterfactual = 0;
-  std::size_t treatment = 0;
-  for (std::size_t i = 0; i < simulation.size(); ++i) {
-    const auto& a = simulation.account(i);
-    if (nudges::in_holdout(f.experiment, a.profile().account_id, holdout_share)) continue;
-    ++treatment;
-    const auto truth = simulation.truth(i);
-    factual.push_back(dates_in(truth.factual.overdraft_dates, from, to));
-    counterfactual.push_back(dates_in(truth.counterfactual.overdraft_dates, from, to));
-    fee_factual += static_cast<double>(truth.factual.fee_cents - warmup_fee_cents[i]);
-    fee_counterfactual += static_cast<double>(truth.counterfactual.fee_cents - warmup_fee_cents[i]);
-  }
-  const auto effect = measurement::true_incidence_effect(factual, counterfactual, from, to);
-  const double n = treatment ? static_cast<double>(treatment) : 1.0;
-  nlohmann::json truth{
-      {"experiment", f.experiment},
-      {"from", forecast::to_iso_string(from)},
-      {"to", forecast::to_iso_string(to)},
-      {"seed", f.seed},
-      {"accounts", f.accounts},
-      {"treatment_accounts", treatment},
-      {"nudges_delivered", {{"in_app", in_app_total}, {"email", email_total}, {"acted_on", acted_total}}},
-      {"overdraft_incidence",
-       {{"with_nudges", effect.factual_incidence},
-        {"without_nudges", effect.counterfactual_incidence},
-        {"absolute", effect.absolute},
-        {"relative", effect.relative}}},
-      {"fees_cents_per_account",
-       {{"with_nudges", fee_factual / n},
-        {"without_nudges", fee_counterfactual / n},
-        {"absolute", (fee_factual - fee_counterfactual) / n},
-        {"relative", fee_counterfactual > 0 ? (fee_factual - fee_counterfactual) / fee_counterfactual : 0.0}}}};
-  if (!f.truth_out.empty()) {
-    std::ofstream out(f.truth_out, std::ios::trunc);
-    out << truth.dump(2) << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write " + f.truth_out);
-  }
+  const TreatmentTruth truth = treatment_truth(simulation, f, holdout_share, warmup_fee_cents, from, to);
+  if (!f.truth_out.empty()) write_truth(f.truth_out, truth_json(f, from, to, truth, total));
   if (f.work_dir.empty()) fs::remove_all(work);
   std::printf("experiment: done in %.0f s; %zu in-app and %zu email nudges delivered, %zu acted on\n",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), in_app_total,
-              email_total, acted_total);
-  std::printf("experiment: simulator's truth over the %zu treatment accounts, %s to %s: overdraft incidence %.4f "
-              "with nudges vs %.4f without (%+.1f%%); fees %.2f vs %.2f per account (%+.1f%%)\n",
-              treatment, forecast::to_iso_string(from).c_str(), forecast::to_iso_string(to).c_str(),
-              effect.factual_incidence, effect.counterfactual_incidence, 100 * effect.relative, fee_factual / n / 100,
-              fee_counterfactual / n / 100,
-              fee_counterfactual > 0 ? 100 * (fee_factual - fee_counterfactual) / fee_counterfactual : 0.0);
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), total.in_app,
+              total.email, total.acted);
+  print_truth(truth, from, to);
   return kExitOk;
 }
 

@@ -328,181 +328,183 @@ ForecastHealth forecast_health(const std::vector<ForecastOutcome>& forecasts, fo
   return h;
 }
 
-ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
-                                      const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options) {
-  validate(accounts, forecasts, options);
-  ExperimentAnalysis out;
-  out.experiment = experiment;
-  out.from = options.from;
-  out.to = options.to;
+namespace {
 
+// The experiment's accounts and each arm as positions into `all`, with the
+// incidence covariate by position that every subgroup estimate shares.
+struct Arms {
   std::vector<const AccountOutcome*> all;
   std::vector<std::size_t> treatment;
   std::vector<std::size_t> holdout;
-  for (const AccountOutcome& a : accounts) {
-    (a.arm == Arm::treatment ? treatment : holdout).push_back(all.size());
-    all.push_back(&a);
+  std::vector<double> incidence_cov;
+
+  MetricTable table(const std::vector<std::size_t>& members) const {
+    return metric_table(members, all, incidence_cov);
   }
-  require_arm(treatment.size(), "treatment");
-  require_arm(holdout.size(), "holdout");
+};
 
-  // Sample ratio.
-  const stats::SampleRatioTest srm = stats::sample_ratio_test(treatment.size(), holdout.size(), options.holdout_share);
-  out.sample_ratio = {treatment.size(), holdout.size(), options.holdout_share, srm.chi_square, srm.p_value,
-                      srm.p_value < 0.001};
+Arms split_by_arm(const std::vector<AccountOutcome>& accounts) {
+  Arms arms;
+  for (const AccountOutcome& a : accounts) {
+    (a.arm == Arm::treatment ? arms.treatment : arms.holdout).push_back(arms.all.size());
+    arms.all.push_back(&a);
+  }
+  return arms;
+}
 
-  const std::vector<double> incidence_cov = pre_incidence_covariate(all);
-  const MetricTable mt = metric_table(treatment, all, incidence_cov);
-  const MetricTable mh = metric_table(holdout, all, incidence_cov);
-  if (!(sum_of(mt.incidence.denominator) > 0))
-    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the treatment arm");
-  if (!(sum_of(mh.incidence.denominator) > 0))
-    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the holdout arm");
+// A subgroup comparison needs 2 accounts in each group and observed weeks in both.
+bool estimable(const std::vector<std::size_t>& t, const std::vector<std::size_t>& h,
+               const std::vector<const AccountOutcome*>& accs) {
+  if (t.size() < 2 || h.size() < 2) return false;
+  double wt = 0;
+  double wh = 0;
+  for (std::size_t i : t) wt += accs[i]->weeks;
+  for (std::size_t i : h) wh += accs[i]->weeks;
+  return wt > 0 && wh > 0;
+}
 
-  out.effects.push_back(estimate_effect(kIncidence, mt.incidence, mh.incidence, options, true));
-  out.effects.push_back(estimate_effect(kDays, mt.days, mh.days, options, true));
-  out.effects.push_back(estimate_effect(kOverdraftFees, mt.overdraft_fees, mh.overdraft_fees, options, true));
-  out.effects.push_back(estimate_effect(kTotalFees, mt.total_fees, mh.total_fees, options, true));
+// Variants: each variant's accounts against the whole holdout.
+std::vector<VariantEffect> variant_effects(const Arms& arms, const ArmValues& holdout_incidence,
+                                           const AnalysisOptions& options, std::vector<std::string>& skipped) {
+  std::vector<VariantEffect> out;
+  std::map<std::string, std::vector<std::size_t>> by_variant;
+  for (std::size_t i : arms.treatment)
+    if (!arms.all[i]->variant.empty()) by_variant[arms.all[i]->variant].push_back(i);
+  for (const auto& [name, members] : by_variant) {
+    if (!estimable(members, arms.holdout, arms.all)) {
+      skipped.push_back("variant " + name);
+      continue;
+    }
+    VariantEffect v;
+    v.variant = name;
+    v.accounts = members.size();
+    v.incidence = estimate_effect(kIncidence, arms.table(members).incidence, holdout_incidence, options, false);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
 
-  std::vector<std::string> skipped;
-  auto estimable = [](const std::vector<std::size_t>& t, const std::vector<std::size_t>& h,
-                      const std::vector<const AccountOutcome*>& accs) {
-    if (t.size() < 2 || h.size() < 2) return false;
-    double wt = 0;
-    double wh = 0;
-    for (std::size_t i : t) wt += accs[i]->weeks;
-    for (std::size_t i : h) wh += accs[i]->weeks;
-    return wt > 0 && wh > 0;
+// Segments: observable at the start, so both arms are comparable within each.
+std::vector<SegmentEffect> segment_effects(const Arms& arms, const AnalysisOptions& options,
+                                           std::vector<std::string>& skipped) {
+  struct Dimension {
+    const char* name;
+    const std::string AccountOutcome::*field;
   };
-
-  // Variants: each variant's accounts against the whole holdout.
-  {
-    std::map<std::string, std::vector<std::size_t>> by_variant;
-    for (std::size_t i : treatment)
-      if (!all[i]->variant.empty()) by_variant[all[i]->variant].push_back(i);
-    for (const auto& [name, members] : by_variant) {
-      if (!estimable(members, holdout, all)) {
-        skipped.push_back("variant " + name);
+  constexpr Dimension kDimensions[] = {{"income_pattern", &AccountOutcome::income_pattern},
+                                       {"balance_band", &AccountOutcome::balance_band},
+                                       {"tenure_band", &AccountOutcome::tenure_band}};
+  std::vector<SegmentEffect> out;
+  for (const Dimension& dim : kDimensions) {
+    std::map<std::string, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> groups;
+    for (std::size_t i = 0; i < arms.all.size(); ++i) {
+      const std::string& value = arms.all[i]->*dim.field;
+      auto& g = groups[value.empty() ? "unknown" : value];
+      (arms.all[i]->arm == Arm::treatment ? g.first : g.second).push_back(i);
+    }
+    for (const auto& [value, members] : groups) {
+      if (!estimable(members.first, members.second, arms.all)) {
+        skipped.push_back(std::string(dim.name) + " = " + value);
         continue;
       }
-      VariantEffect v;
-      v.variant = name;
-      v.accounts = members.size();
-      v.incidence = estimate_effect(kIncidence, metric_table(members, all, incidence_cov).incidence, mh.incidence,
-                                    options, false);
-      out.variants.push_back(std::move(v));
+      SegmentEffect s;
+      s.dimension = dim.name;
+      s.segment = value;
+      s.treatment_accounts = members.first.size();
+      s.holdout_accounts = members.second.size();
+      s.incidence = estimate_effect(kIncidence, arms.table(members.first).incidence,
+                                    arms.table(members.second).incidence, options, false);
+      out.push_back(std::move(s));
     }
   }
+  return out;
+}
 
-  // Segments: observable at the start, so both arms are comparable within each.
-  {
-    struct Dimension {
-      const char* name;
-      const std::string AccountOutcome::*field;
-    };
-    constexpr Dimension kDimensions[] = {{"income_pattern", &AccountOutcome::income_pattern},
-                                         {"balance_band", &AccountOutcome::balance_band},
-                                         {"tenure_band", &AccountOutcome::tenure_band}};
-    for (const Dimension& dim : kDimensions) {
-      std::map<std::string, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> groups;
-      for (std::size_t i = 0; i < all.size(); ++i) {
-        const std::string& value = all[i]->*dim.field;
-        auto& g = groups[value.empty() ? "unknown" : value];
-        (all[i]->arm == Arm::treatment ? g.first : g.second).push_back(i);
+// Nudged versus would-have-been-nudged: the same decision rule in both
+// arms (decided), so the groups are comparable as long as the nudge does
+// not change who gets decided later.
+TargetedComparison targeted_comparison(const Arms& arms, const AnalysisOptions& options,
+                                       std::vector<std::string>& caveats) {
+  TargetedComparison out;
+  std::vector<std::size_t> t;
+  std::vector<std::size_t> h;
+  for (std::size_t i : arms.treatment)
+    if (arms.all[i]->decided) t.push_back(i);
+  for (std::size_t i : arms.holdout)
+    if (arms.all[i]->decided) h.push_back(i);
+  out.nudged_accounts = t.size();
+  out.would_have_been_nudged_accounts = h.size();
+  if (estimable(t, h, arms.all)) {
+    out.incidence = estimate_effect(kIncidence, arms.table(t).incidence, arms.table(h).incidence, options, false);
+  } else {
+    out.incidence.metric = kIncidence.metric;
+    out.incidence.unit = kIncidence.unit;
+    caveats.push_back(
+        "Nudged versus would-have-been-nudged: too few decided accounts in an arm (needs 2 with observed weeks); "
+        "no estimate.");
+  }
+  return out;
+}
+
+std::vector<FunnelStep> funnel(const Arms& arms) {
+  const auto& all = arms.all;
+  const auto& treatment = arms.treatment;
+  const auto& holdout = arms.holdout;
+  auto count = [&](const std::vector<std::size_t>& arm, bool AccountOutcome::*flag) {
+    double n = 0;
+    for (std::size_t i : arm) n += all[i]->*flag ? 1 : 0;
+    return n;
+  };
+  auto any_overdraft_share = [&](const std::vector<std::size_t>& arm) {
+    double n = 0;
+    for (std::size_t i : arm) n += all[i]->overdraft_weeks > 0 ? 1 : 0;
+    return n / static_cast<double>(arm.size());
+  };
+  std::vector<FunnelStep> out;
+  out.push_back({"assigned", static_cast<double>(treatment.size()), static_cast<double>(holdout.size())});
+  out.push_back({"at_risk", count(treatment, &AccountOutcome::at_risk), count(holdout, &AccountOutcome::at_risk)});
+  out.push_back({"decided", count(treatment, &AccountOutcome::decided), count(holdout, &AccountOutcome::decided)});
+  out.push_back({"sent", count(treatment, &AccountOutcome::sent), count(holdout, &AccountOutcome::sent)});
+  out.push_back({"seen", count(treatment, &AccountOutcome::seen), count(holdout, &AccountOutcome::seen)});
+  // Accounts that had no overdraft week thanks to the nudge, estimated from
+  // the randomized difference in the share of accounts ever overdrawn.
+  const double avoided =
+      -(any_overdraft_share(treatment) - any_overdraft_share(holdout)) * static_cast<double>(treatment.size());
+  out.push_back({"overdraft_avoided", avoided, 0.0});
+  return out;
+}
+
+// Weekly overdraft rate by arm.
+std::vector<WeeklyRate> weekly_rates(const Arms& arms, const AnalysisOptions& options) {
+  std::vector<WeeklyRate> out;
+  const int weeks = week_count(options.from, options.to);
+  for (int w = 0; w < weeks; ++w) {
+    auto rate = [&](const std::vector<std::size_t>& arm) {
+      double observed = 0;
+      double overdrawn = 0;
+      for (std::size_t i : arm) {
+        const auto& flags = arms.all[i]->weekly_overdrawn;
+        if (static_cast<std::size_t>(w) >= flags.size()) continue;
+        ++observed;
+        overdrawn += flags[static_cast<std::size_t>(w)] ? 1 : 0;
       }
-      for (const auto& [value, arms] : groups) {
-        if (!estimable(arms.first, arms.second, all)) {
-          skipped.push_back(std::string(dim.name) + " = " + value);
-          continue;
-        }
-        SegmentEffect s;
-        s.dimension = dim.name;
-        s.segment = value;
-        s.treatment_accounts = arms.first.size();
-        s.holdout_accounts = arms.second.size();
-        s.incidence = estimate_effect(kIncidence, metric_table(arms.first, all, incidence_cov).incidence,
-                                      metric_table(arms.second, all, incidence_cov).incidence, options, false);
-        out.segments.push_back(std::move(s));
-      }
-    }
-  }
-
-  // Nudged versus would-have-been-nudged: the same decision rule in both
-  // arms (decided), so the groups are comparable as long as the nudge does
-  // not change who gets decided later.
-  {
-    std::vector<std::size_t> t;
-    std::vector<std::size_t> h;
-    for (std::size_t i : treatment)
-      if (all[i]->decided) t.push_back(i);
-    for (std::size_t i : holdout)
-      if (all[i]->decided) h.push_back(i);
-    out.targeted.nudged_accounts = t.size();
-    out.targeted.would_have_been_nudged_accounts = h.size();
-    if (estimable(t, h, all)) {
-      out.targeted.incidence = estimate_effect(kIncidence, metric_table(t, all, incidence_cov).incidence,
-                                               metric_table(h, all, incidence_cov).incidence, options, false);
-    } else {
-      out.targeted.incidence.metric = kIncidence.metric;
-      out.targeted.incidence.unit = kIncidence.unit;
-      out.caveats.push_back(
-          "Nudged versus would-have-been-nudged: too few decided accounts in an arm (needs 2 with observed weeks); "
-          "no estimate.");
-    }
-  }
-
-  // Funnel.
-  {
-    auto count = [&](const std::vector<std::size_t>& arm, bool AccountOutcome::*flag) {
-      double n = 0;
-      for (std::size_t i : arm) n += all[i]->*flag ? 1 : 0;
-      return n;
+      return observed > 0 ? overdrawn / observed : 0.0;
     };
-    auto any_overdraft_share = [&](const std::vector<std::size_t>& arm) {
-      double n = 0;
-      for (std::size_t i : arm) n += all[i]->overdraft_weeks > 0 ? 1 : 0;
-      return n / static_cast<double>(arm.size());
-    };
-    out.funnel.push_back({"assigned", static_cast<double>(treatment.size()), static_cast<double>(holdout.size())});
-    out.funnel.push_back({"at_risk", count(treatment, &AccountOutcome::at_risk), count(holdout, &AccountOutcome::at_risk)});
-    out.funnel.push_back({"decided", count(treatment, &AccountOutcome::decided), count(holdout, &AccountOutcome::decided)});
-    out.funnel.push_back({"sent", count(treatment, &AccountOutcome::sent), count(holdout, &AccountOutcome::sent)});
-    out.funnel.push_back({"seen", count(treatment, &AccountOutcome::seen), count(holdout, &AccountOutcome::seen)});
-    // Accounts that had no overdraft week thanks to the nudge, estimated from
-    // the randomized difference in the share of accounts ever overdrawn.
-    const double avoided =
-        -(any_overdraft_share(treatment) - any_overdraft_share(holdout)) * static_cast<double>(treatment.size());
-    out.funnel.push_back({"overdraft_avoided", avoided, 0.0});
+    out.push_back({options.from + std::chrono::days{7 * w}, rate(arms.treatment), rate(arms.holdout)});
   }
+  return out;
+}
 
-  // Weekly overdraft rate by arm.
-  {
-    const int weeks = week_count(options.from, options.to);
-    for (int w = 0; w < weeks; ++w) {
-      auto rate = [&](const std::vector<std::size_t>& arm) {
-        double observed = 0;
-        double overdrawn = 0;
-        for (std::size_t i : arm) {
-          const auto& flags = all[i]->weekly_overdrawn;
-          if (static_cast<std::size_t>(w) >= flags.size()) continue;
-          ++observed;
-          overdrawn += flags[static_cast<std::size_t>(w)] ? 1 : 0;
-        }
-        return observed > 0 ? overdrawn / observed : 0.0;
-      };
-      out.weekly.push_back({options.from + std::chrono::days{7 * w}, rate(treatment), rate(holdout)});
-    }
-  }
-
-  out.forecast_health = forecast_health(forecasts, options.from, options.calibration_bins);
-
-  // Caveats, most serious first.
-  std::vector<std::string>& cv = out.caveats;
-  std::vector<std::string> late = std::move(cv);
-  cv.clear();
+// Caveats about the whole experiment, most serious first.
+std::vector<std::string> experiment_caveats(const ExperimentAnalysis& out, const Arms& arms,
+                                            const AnalysisOptions& options, const stats::SampleRatioTest& srm,
+                                            const std::vector<std::string>& skipped, bool no_forecasts) {
+  const auto& treatment = arms.treatment;
+  const auto& holdout = arms.holdout;
+  std::vector<std::string> cv;
   if (out.sample_ratio.mismatch)
     cv.push_back("Sample ratio mismatch: " + std::to_string(holdout.size()) + " of " +
-                 std::to_string(all.size()) + " accounts in the holdout, expected " +
+                 std::to_string(arms.all.size()) + " accounts in the holdout, expected " +
                  percent(options.holdout_share) + format(" (chi-square %.1f, ", srm.chi_square) +
                  format("p = %.2g < 0.001). ", srm.p_value) +
                  "Assignment or data collection is broken; do not trust the effects until it is explained.");
@@ -522,15 +524,62 @@ ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::
   if (out.effects[0].holdout == 0)
     cv.push_back("No overdrafts in the holdout: relative effects are undefined and shown as 0.");
   bool any_pre = false;
-  for (const AccountOutcome* a : all) any_pre = any_pre || a->pre_weeks > 0;
+  for (const AccountOutcome* a : arms.all) any_pre = any_pre || a->pre_weeks > 0;
   if (!any_pre) cv.push_back("No pre-period history: CUPED cannot reduce variance; its estimates equal the unadjusted ones.");
   if (!skipped.empty()) {
     std::string list;
     for (const std::string& s : skipped) list += (list.empty() ? "" : ", ") + s;
     cv.push_back("Not estimated (fewer than 2 accounts with observed weeks in an arm): " + list + ".");
   }
-  if (forecasts.empty()) cv.push_back("No matured forecasts: forecast health is empty.");
-  for (std::string& s : late) cv.push_back(std::move(s));
+  if (no_forecasts) cv.push_back("No matured forecasts: forecast health is empty.");
+  return cv;
+}
+
+}  // namespace
+
+ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
+                                      const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options) {
+  validate(accounts, forecasts, options);
+  ExperimentAnalysis out;
+  out.experiment = experiment;
+  out.from = options.from;
+  out.to = options.to;
+
+  Arms arms = split_by_arm(accounts);
+  require_arm(arms.treatment.size(), "treatment");
+  require_arm(arms.holdout.size(), "holdout");
+
+  // Sample ratio.
+  const stats::SampleRatioTest srm =
+      stats::sample_ratio_test(arms.treatment.size(), arms.holdout.size(), options.holdout_share);
+  out.sample_ratio = {arms.treatment.size(), arms.holdout.size(), options.holdout_share, srm.chi_square, srm.p_value,
+                      srm.p_value < 0.001};
+
+  arms.incidence_cov = pre_incidence_covariate(arms.all);
+  const MetricTable mt = arms.table(arms.treatment);
+  const MetricTable mh = arms.table(arms.holdout);
+  if (!(sum_of(mt.incidence.denominator) > 0))
+    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the treatment arm");
+  if (!(sum_of(mh.incidence.denominator) > 0))
+    throw std::invalid_argument("analyze_experiment: no account-weeks observed in the holdout arm");
+
+  out.effects.push_back(estimate_effect(kIncidence, mt.incidence, mh.incidence, options, true));
+  out.effects.push_back(estimate_effect(kDays, mt.days, mh.days, options, true));
+  out.effects.push_back(estimate_effect(kOverdraftFees, mt.overdraft_fees, mh.overdraft_fees, options, true));
+  out.effects.push_back(estimate_effect(kTotalFees, mt.total_fees, mh.total_fees, options, true));
+
+  std::vector<std::string> skipped;
+  out.variants = variant_effects(arms, mh.incidence, options, skipped);
+  out.segments = segment_effects(arms, options, skipped);
+  out.targeted = targeted_comparison(arms, options, out.caveats);
+  out.funnel = funnel(arms);
+  out.weekly = weekly_rates(arms, options);
+  out.forecast_health = forecast_health(forecasts, options.from, options.calibration_bins);
+
+  // Caveats, most serious first.
+  std::vector<std::string> late = std::move(out.caveats);
+  out.caveats = experiment_caveats(out, arms, options, srm, skipped, forecasts.empty());
+  for (std::string& s : late) out.caveats.push_back(std::move(s));
   return out;
 }
 

@@ -144,10 +144,29 @@ class AccountSim {
     PathTally tally;
   };
 
+  // A bill that would post between the nudge and the risky day and can be moved.
+  struct BillCandidate {
+    std::uint16_t bill;
+    Date when;
+  };
+  struct Day;  // one day of postings on one path (account_sim.cpp)
+
   void step(PathState& s, Date d, std::int64_t t, std::vector<SimTxn>* out) const;
   std::int64_t bill_amount(std::size_t i, Date d, std::int64_t t) const;
   double pay_multiplier(Date d) const;
   bool in_job_loss(Date d) const;
+
+  // The steps of deliver(), in its order.
+  // Counts the fatigue window's nudges into o.recent_nudges and records today's;
+  // returns how many came earlier today (the slot of the response stream).
+  int record_nudge_day(Date today, NudgeOutcome& o);
+  // Lowest end-of-day balance of the factual path played on with no action over
+  // [today, last]; INT64_MAX when last < today.
+  std::int64_t lookahead_min_balance(Date today, Date last) const;
+  // Bills not moved yet that would post in [today, risky_day], at most 40 days out.
+  std::vector<BillCandidate> movable_bills(Date today, Date risky_day) const;
+  // Applies the response of a customer who acts on the nudge to the factual path.
+  void respond(const NudgeDelivery& nudge, Date today, std::int64_t shortfall, double u_action, NudgeOutcome& o);
 
   std::shared_ptr<const SimParams> params_;
   std::uint64_t seed_;

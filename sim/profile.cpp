@@ -240,12 +240,10 @@ std::string account_id_for(std::uint32_t index) {
   return buf;
 }
 
-AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32_t index, Date start) {
-  Rng rng = Rng::at(seed, index, Stream::kProfile, 0);
-  AccountProfile p;
-  p.account_id = account_id_for(index);
-  p.email = p.account_id + "@example.test";
+namespace {
 
+// Zone and city, population-weighted.
+void draw_home(Rng& rng, AccountProfile& p) {
   std::array<double, kZones.size()> zone_w{};
   for (std::size_t i = 0; i < kZones.size(); ++i) zone_w[i] = kZones[i].weight;
   const Zone& zone = kZones[pick(rng, zone_w)];
@@ -253,7 +251,11 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
   p.utc_offset_hours = zone.offset;
   p.observes_dst = zone.dst;
   p.city = static_cast<std::uint16_t>(zone.first_city + rng.below(zone.city_count));
+}
 
+// Income pattern, budget type, employer and pay; returns the expected net
+// income per month in dollars, which the bills and shocks scale with.
+double draw_income(Rng& rng, const SimParams& sp, Date start, AccountProfile& p) {
   const auto& im = sp.income_mix;
   p.income_pattern = static_cast<IncomePattern>(pick(
       rng, std::array<double, 6>{im.monthly_fixed_day, im.monthly_last_business_day, im.semi_monthly, im.biweekly,
@@ -284,7 +286,11 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
       break;
     }
   }
+  return monthly;
+}
 
+// Spend ratio, cushion and bill planning, by budget type.
+void draw_habits(Rng& rng, const SimParams& sp, AccountProfile& p) {
   double ratio = 1, cushion_months = 0;
   switch (p.budget) {
     case Budget::kTight: ratio = in_range(rng, sp.spend_ratio_tight); cushion_months = in_range(rng, sp.cushion_tight); break;
@@ -302,42 +308,61 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
                     : p.budget == Budget::kBalanced ? in_range(rng, sp.bill_planning_balanced)
                                                     : in_range(rng, sp.bill_planning_comfortable);
   p.cushion_cents = cushion_months * p.monthly_income_cents;
+}
 
-  // Loans, phone and insurance grow with income, less than proportionally.
-  const double scale = std::pow(monthly / sp.monthly_income_median, 0.6);
-  const Date far = start + days{100000};
+// The account's monthly bills as they are drawn, and their total: the card
+// budget is what the spending target leaves after them.
+struct BillBook {
+  Rng& rng;
+  AccountProfile& p;
+  Date start;
+  Date far;  // active_until of a bill that never stops
   double fixed_monthly = 0;
-  auto add_bill = [&](BillKind kind, double dollars, int due_day, double variability, std::uint16_t merchant_count) {
+
+  void add(BillKind kind, double dollars, int due_day, double variability, std::uint16_t merchant_count) {
     Bill b{kind, round_to(cents(dollars), kind == BillKind::kRent || kind == BillKind::kMortgage ? 500 : 1), due_day,
            variability, start, far, static_cast<std::uint16_t>(rng.below(merchant_count)),
            100000u + rng.below(899999)};
+    add(b);
+  }
+  void add(const Bill& b) {
     fixed_monthly += static_cast<double>(b.amount_cents);
     p.bills.push_back(b);
-  };
+  }
+};
 
+void draw_household_bills(BillBook& book, const SimParams& sp, double monthly) {
+  Rng& rng = book.rng;
+  AccountProfile& p = book.p;
+  // Loans, phone and insurance grow with income, less than proportionally.
+  const double scale = std::pow(monthly / sp.monthly_income_median, 0.6);
   const double u_house = rng.uniform();
   if (u_house < sp.rent_share) {
     p.housing = Housing::kRent;
-    add_bill(BillKind::kRent, monthly * in_range(rng, sp.rent_income_share), rng.bernoulli(0.7) ? 1 : rng.between(2, 5),
+    book.add(BillKind::kRent, monthly * in_range(rng, sp.rent_income_share), rng.bernoulli(0.7) ? 1 : rng.between(2, 5),
              0, 8);
   } else if (u_house < sp.rent_share + sp.mortgage_share) {
     p.housing = Housing::kMortgage;
-    add_bill(BillKind::kMortgage, monthly * in_range(rng, sp.mortgage_income_share), rng.bernoulli(0.6) ? 1 : 15, 0,
+    book.add(BillKind::kMortgage, monthly * in_range(rng, sp.mortgage_income_share), rng.bernoulli(0.6) ? 1 : 15, 0,
              8);
   }
   if (rng.bernoulli(sp.electricity_share))
-    add_bill(BillKind::kElectricity, monthly * sp.electricity_income_share * rng.uniform(0.6, 1.4), rng.between(5, 28),
+    book.add(BillKind::kElectricity, monthly * sp.electricity_income_share * rng.uniform(0.6, 1.4), rng.between(5, 28),
              0.08, 8);
-  if (rng.bernoulli(sp.water_share)) add_bill(BillKind::kWater, scale * rng.uniform(35, 90), rng.between(5, 28), 0.12, 6);
-  if (rng.bernoulli(sp.phone_share)) add_bill(BillKind::kPhone, scale * rng.uniform(45, 160), rng.between(1, 28), 0.02, 6);
-  if (rng.bernoulli(sp.internet_share)) add_bill(BillKind::kInternet, scale * rng.uniform(50, 95), rng.between(1, 28), 0, 6);
-  if (rng.bernoulli(sp.auto_loan_share)) add_bill(BillKind::kAutoLoan, scale * rng.uniform(250, 600), rng.between(1, 28), 0, 6);
+  if (rng.bernoulli(sp.water_share)) book.add(BillKind::kWater, scale * rng.uniform(35, 90), rng.between(5, 28), 0.12, 6);
+  if (rng.bernoulli(sp.phone_share)) book.add(BillKind::kPhone, scale * rng.uniform(45, 160), rng.between(1, 28), 0.02, 6);
+  if (rng.bernoulli(sp.internet_share)) book.add(BillKind::kInternet, scale * rng.uniform(50, 95), rng.between(1, 28), 0, 6);
+  if (rng.bernoulli(sp.auto_loan_share)) book.add(BillKind::kAutoLoan, scale * rng.uniform(250, 600), rng.between(1, 28), 0, 6);
   if (rng.bernoulli(sp.student_loan_share))
-    add_bill(BillKind::kStudentLoan, scale * rng.uniform(120, 420), rng.between(1, 28), 0, 4);
+    book.add(BillKind::kStudentLoan, scale * rng.uniform(120, 420), rng.between(1, 28), 0, 4);
   if (rng.bernoulli(sp.card_payment_share))
-    add_bill(BillKind::kCardPayment, monthly * rng.uniform(0.03, 0.10), rng.between(1, 28), 0.35, 6);
-  if (rng.bernoulli(sp.insurance_share)) add_bill(BillKind::kInsurance, scale * rng.uniform(80, 200), rng.between(1, 28), 0, 6);
+    book.add(BillKind::kCardPayment, monthly * rng.uniform(0.03, 0.10), rng.between(1, 28), 0.35, 6);
+  if (rng.bernoulli(sp.insurance_share)) book.add(BillKind::kInsurance, scale * rng.uniform(80, 200), rng.between(1, 28), 0, 6);
+}
 
+void draw_subscriptions(BillBook& book, const SimParams& sp) {
+  Rng& rng = book.rng;
+  const Date start = book.start;
   constexpr std::array<double, 12> kSubPrices{15.49, 11.99, 7.99, 13.99, 9.99, 14.99, 24.99, 13.99, 22.99, 4.00, 2.99,
                                               35.00};
   const int n_subs = std::min(rng.poisson(sp.subscriptions_mean), 6);
@@ -346,17 +371,18 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
     const std::uint32_t m = rng.below(static_cast<std::uint32_t>(kSubPrices.size()));
     if (used & (1u << m)) continue;  // one subscription per service
     used |= 1u << m;
-    Bill b{BillKind::kSubscription, cents(kSubPrices[m]), rng.between(1, 28), 0, start, far,
+    Bill b{BillKind::kSubscription, cents(kSubPrices[m]), rng.between(1, 28), 0, start, book.far,
            static_cast<std::uint16_t>(m), 0};
     if (rng.bernoulli(sp.subscription_late_start_share)) b.active_from = start + days{rng.between(30, sp.horizon_days)};
     if (rng.bernoulli(sp.subscription_stop_share)) {
       const int from = forecast::days_between(start, b.active_from);
       b.active_until = start + days{from + rng.between(35, std::max(40, sp.horizon_days - from))};
     }
-    fixed_monthly += static_cast<double>(b.amount_cents);
-    p.bills.push_back(b);
+    book.add(b);
   }
+}
 
+void draw_savings(Rng& rng, const SimParams& sp, double monthly, AccountProfile& p) {
   p.has_savings = rng.bernoulli(p.budget == Budget::kComfortable ? std::min(1.0, sp.savings_share * 1.6)
                                                                  : sp.savings_share * 0.8);
   p.savings_account_suffix = 1000 + rng.below(9000);
@@ -366,19 +392,23 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
     p.savings_start_cents = cents(months * monthly);
     p.savings_sweep_share = p.budget == Budget::kTight ? 0.0 : in_range(rng, sp.savings_sweep_share);
   }
+}
 
-  // Discretionary card budget: what is left of the spending target after fixed
-  // bills, savings and expected one-offs; never below 15% of income (people eat).
+// Discretionary card budget: what is left of the spending target after fixed
+// bills, savings and expected one-offs; never below 15% of income (people eat).
+void draw_card_budget(Rng& rng, const SimParams& sp, double fixed_monthly, AccountProfile& p) {
   const double one_off_mean = sp.one_off_per_year / 12.0 * sp.one_off_min_dollars * 100.0 * sp.one_off_alpha /
                               (sp.one_off_alpha - 1.0);
-  const double discretionary = std::max(0.15 * p.monthly_income_cents,
-                                        p.monthly_income_cents * (ratio - p.savings_sweep_share) - fixed_monthly -
-                                            one_off_mean);
+  const double discretionary =
+      std::max(0.15 * p.monthly_income_cents,
+               p.monthly_income_cents * (p.spend_ratio - p.savings_sweep_share) - fixed_monthly - one_off_mean);
   p.card_daily_cents = discretionary * 12.0 / 365.0;
   p.card_style = static_cast<std::uint8_t>(rng.below(4));
+}
 
-  // Open where the holder's own budgeting would put them at this point of the
-  // pay period and billing month, with noise.
+// Open where the holder's own budgeting would put them at this point of the
+// pay period and billing month, with noise.
+void draw_opening_balance(Rng& rng, const SimParams& sp, Date start, AccountProfile& p) {
   Date last_payday = start;
   bool found_payday = false;
   for (int back = 1; back <= 35 && !found_payday; ++back) {
@@ -391,10 +421,10 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
       cents(sp.opening_balance_floor_dollars),
       std::llround(spending_target_cents(p, start, found_payday ? &last_payday : nullptr) *
                    rng.lognormal(1.0, sp.opening_balance_sigma)));
+}
 
-  // Shocks: their own stream, so tuning them leaves every other trait unchanged.
-  Rng srng = Rng::at(seed, index, Stream::kShocks, 0);
-  const int horizon = std::max(30, sp.horizon_days);
+// Tax refund, stimulus and bonus.
+void draw_windfalls(Rng& srng, const SimParams& sp, Date start, int horizon, double monthly, AccountProfile& p) {
   if (srng.bernoulli(sp.tax_refund_share)) {
     // Mid-February to April relative to the first January 1 on or after start... or the start year.
     using namespace std::chrono;
@@ -416,6 +446,12 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
       p.shocks.push_back({ShockKind::kWindfall, WindfallKind::kBonus, when, 0,
                           round_to(cents(monthly * srng.uniform(0.5, 1.5)), 100), 0});
   }
+}
+
+// Job loss, paycheck delay and raise: salaried accounts only.
+void draw_employment_shocks(Rng& srng, const SimParams& sp, Date start, int horizon, double monthly,
+                            AccountProfile& p) {
+  const bool salaried = p.income_pattern != IncomePattern::kGig;
   Date job_loss_end = start;
   if (salaried && srng.bernoulli(sp.job_loss_share)) {
     const Date when = start + days{srng.between(14, std::max(15, horizon - 30))};
@@ -439,6 +475,32 @@ AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32
     const Date when = start + days{srng.between(30, horizon - 1)};
     p.shocks.push_back({ShockKind::kRaise, WindfallKind::kNone, when, 0, 0, in_range(srng, sp.raise_fraction)});
   }
+}
+
+}  // namespace
+
+AccountProfile draw_profile(const SimParams& sp, std::uint64_t seed, std::uint32_t index, Date start) {
+  // Every trait below draws from this one stream, in this order: reordering
+  // the calls changes every population drawn from a seed.
+  Rng rng = Rng::at(seed, index, Stream::kProfile, 0);
+  AccountProfile p;
+  p.account_id = account_id_for(index);
+  p.email = p.account_id + "@example.test";
+  draw_home(rng, p);
+  const double monthly = draw_income(rng, sp, start, p);
+  draw_habits(rng, sp, p);
+  BillBook bills{rng, p, start, start + days{100000}};
+  draw_household_bills(bills, sp, monthly);
+  draw_subscriptions(bills, sp);
+  draw_savings(rng, sp, monthly, p);
+  draw_card_budget(rng, sp, bills.fixed_monthly, p);
+  draw_opening_balance(rng, sp, start, p);
+
+  // Shocks: their own stream, so tuning them leaves every other trait unchanged.
+  Rng srng = Rng::at(seed, index, Stream::kShocks, 0);
+  const int horizon = std::max(30, sp.horizon_days);
+  draw_windfalls(srng, sp, start, horizon, monthly, p);
+  draw_employment_shocks(srng, sp, start, horizon, monthly, p);
   std::sort(p.shocks.begin(), p.shocks.end(), [](const Shock& a, const Shock& b) { return a.date < b.date; });
   return p;
 }
