@@ -5,6 +5,7 @@
 
 #include <span>
 #include <string>
+
 #include "forecast/date.hpp"
 #include "forecast/money.hpp"
 #include "forecast/projection.hpp"
