@@ -39,7 +39,7 @@ Population make_population(std::size_t n, double eligible_share) {
     f.window_probability = eligible ? 0.5 + 0.5 * u(rng) : 0.5 * u(rng);
     f.first_risky_day = today + forecast::Days{1 + static_cast<int>(rng() % 6)};
     f.expected_shortfall = forecast::Money::from_cents(static_cast<std::int64_t>(rng() % 50000));
-    f.drivers.push_back({nudges::Driver::Kind::bill, "Rent", forecast::Money::from_cents(-120000), *f.first_risky_day});
+    f.drivers.push_back({nudges::Driver::Kind::kBill, "Rent", forecast::Money::from_cents(-120000), *f.first_risky_day});
     p.forecasts.push_back(std::move(f));
     nudges::AccountContact a;
     a.account_id = "acct-" + std::to_string(1000000 + i);
@@ -51,7 +51,7 @@ Population make_population(std::size_t n, double eligible_share) {
     const sys_seconds now{std::chrono::sys_days{today} + hours{15}};
     for (std::size_t k = 0; k < i % 4; ++k) {
       past.push_back({k % 2 ? "payday" : "default", today - forecast::Days{static_cast<int>(3 + 4 * k)},
-                      nudges::Channel::in_app, now - hours{24 * static_cast<int>(3 + 4 * k)}, k % 3 != 2});
+                      nudges::Channel::kInApp, now - hours{24 * static_cast<int>(3 + 4 * k)}, k % 3 != 2});
     }
     p.past.push_back(std::move(past));
   }
@@ -70,7 +70,7 @@ void run(benchmark::State& state, double eligible_share) {
     const std::size_t k = i++ & ((1 << 14) - 1);
     const auto out = nudges::plan(pop.forecasts[k], policy, pop.accounts[k], pop.past[k], now);
     decisions += out.size();
-    sends += out[0].outcome == nudges::Outcome::send;
+    sends += out[0].outcome == nudges::Outcome::kSend;
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["plans/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

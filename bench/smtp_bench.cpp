@@ -31,7 +31,7 @@ void BM_ComposeAndSendEmail(benchmark::State& state) {
   nudges::ForecastSummary f;
   f.first_risky_day = forecast::make_date(2026, 3, 13);
   f.expected_shortfall = forecast::Money::from_cents(8450);
-  f.drivers = {{nudges::Driver::Kind::bill, "Rent", forecast::Money::from_cents(-120000), *f.first_risky_day}};
+  f.drivers = {{nudges::Driver::Kind::kBill, "Rent", forecast::Money::from_cents(-120000), *f.first_risky_day}};
   const nudges::CopyVariant variant = nudges::default_copy_variant();
   const auto date = std::chrono::sys_seconds{std::chrono::sys_days{forecast::make_date(2026, 3, 10)}};
   std::size_t i = 0, failed = 0;
@@ -48,11 +48,11 @@ void BM_ComposeAndSendEmail(benchmark::State& state) {
     c.text_body = copy.text_body;
     c.html_body = copy.html_body;
     c.message_id = nudges::message_id_for(
-        nudges::dedupe_key(account, "bench", *f.first_risky_day, nudges::Channel::email), c.from);
+        nudges::dedupe_key(account, "bench", *f.first_risky_day, nudges::Channel::kEmail), c.from);
     c.unsubscribe_url = url_text;
     c.date = date;
     const auto r = mailer.send({c.to, c.message_id, nudges::compose_email(c)});
-    failed += r.status != edge::DeliveryStatus::delivered;
+    failed += r.status != edge::DeliveryStatus::kDelivered;
   }
   if (failed) state.SkipWithError("some messages were not delivered");
   state.counters["messages/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

@@ -208,13 +208,13 @@ NudgeCounts hand_to_customers(pqxx::connection& conn, sim::Simulation& simulatio
     const auto index = simulation.find(n.account_id);
     if (!index) continue;
     sim::NudgeDelivery delivered;
-    delivered.channel = n.channel == nudges::Channel::email ? sim::Channel::kEmail : sim::Channel::kInApp;
+    delivered.channel = n.channel == nudges::Channel::kEmail ? sim::Channel::kEmail : sim::Channel::kInApp;
     delivered.sent_at = sent_at;
     delivered.lead_time_days = n.lead_time_days;
     delivered.variant = n.variant;
     delivered.risky_day = n.risky_day;
     const auto outcome = simulation.deliver(*index, delivered);
-    (n.channel == nudges::Channel::email ? counts.email : counts.in_app) += 1;
+    (n.channel == nudges::Channel::kEmail ? counts.email : counts.in_app) += 1;
     counts.acted += outcome.acted ? 1 : 0;
   }
   return counts;

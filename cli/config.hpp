@@ -41,10 +41,10 @@ struct ConfigFile {
 struct LogSettings {
   // text, or json (one JSON object per line on stderr); any case. Default
   // text. Env HEADROOM_LOG_FORMAT.
-  LogFormat format = LogFormat::text;
+  LogFormat format = LogFormat::kText;
   // trace, debug, info, warn (warning), error (err), critical or off; any
   // case. Default info. Env HEADROOM_LOG_LEVEL.
-  LogLevel level = LogLevel::info;
+  LogLevel level = LogLevel::kInfo;
 };
 
 struct DatabaseSettings {

@@ -47,13 +47,13 @@ std::string lower(std::string_view text) {
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
   switch (level) {
-    case LogLevel::trace: return spdlog::level::trace;
-    case LogLevel::debug: return spdlog::level::debug;
-    case LogLevel::info: return spdlog::level::info;
-    case LogLevel::warn: return spdlog::level::warn;
-    case LogLevel::error: return spdlog::level::err;
-    case LogLevel::critical: return spdlog::level::critical;
-    case LogLevel::off: return spdlog::level::off;
+    case LogLevel::kTrace: return spdlog::level::trace;
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarn: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kCritical: return spdlog::level::critical;
+    case LogLevel::kOff: return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -62,23 +62,23 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 
 bool parse_log_format(std::string_view text, LogFormat& out) {
   const std::string name = lower(text);
-  if (name == "text") out = LogFormat::text;
-  else if (name == "json") out = LogFormat::json;
+  if (name == "text") out = LogFormat::kText;
+  else if (name == "json") out = LogFormat::kJson;
   else return false;
   return true;
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
   static constexpr std::pair<std::string_view, LogLevel> kNames[] = {
-      {"trace", LogLevel::trace},
-      {"debug", LogLevel::debug},
-      {"info", LogLevel::info},
-      {"warn", LogLevel::warn},
-      {"warning", LogLevel::warn},
-      {"error", LogLevel::error},
-      {"err", LogLevel::error},  // spdlog's own name, accepted before names were checked
-      {"critical", LogLevel::critical},
-      {"off", LogLevel::off},
+      {"trace", LogLevel::kTrace},
+      {"debug", LogLevel::kDebug},
+      {"info", LogLevel::kInfo},
+      {"warn", LogLevel::kWarn},
+      {"warning", LogLevel::kWarn},
+      {"error", LogLevel::kError},
+      {"err", LogLevel::kError},  // spdlog's own name, accepted before names were checked
+      {"critical", LogLevel::kCritical},
+      {"off", LogLevel::kOff},
   };
   const std::string name = lower(text);
   for (const auto& [candidate, level] : kNames) {
@@ -93,7 +93,7 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
 void configure_logging(const LogSettings& settings) {
   auto logger = std::make_shared<spdlog::logger>("headroom", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  if (settings.format == LogFormat::json) {
+  if (settings.format == LogFormat::kJson) {
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","pid":%P,"msg":"%*"})");
   } else {

@@ -9,8 +9,8 @@
 
 namespace headroom::cli {
 
-enum class LogFormat { text, json };
-enum class LogLevel { trace, debug, info, warn, error, critical, off };
+enum class LogFormat { kText, kJson };
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 
 // "text" or "json", in any case; false for anything else.
 bool parse_log_format(std::string_view text, LogFormat& out);

@@ -40,7 +40,7 @@ std::optional<measurement::DecisionRow> decode_decision(const std::vector<std::o
   measurement::DecisionRow row;
   row.account_id = *fields[0];
   row.as_of = *as_of;
-  row.arm = *fields[2] == "treatment" ? nudges::Arm::treatment : nudges::Arm::holdout;
+  row.arm = *fields[2] == "treatment" ? nudges::Arm::kTreatment : nudges::Arm::kHoldout;
   row.policy = *fields[3];
   row.outcome = fields[4] ? *fields[4] : "";
   row.reason = fields[5] ? *fields[5] : "";

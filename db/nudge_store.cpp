@@ -398,7 +398,7 @@ AckResult ack_nudge(pqxx::transaction_base& tx, std::string_view account_id, std
       "UPDATE headroom.nudges SET status = CASE WHEN status = 'dismissed' THEN status ELSE $3 END, updated_at = now() "
       "WHERE account_id = $1 AND nudge_id = $2 AND status IN ('available', 'seen', 'dismissed') RETURNING 1",
       std::string(account_id), nudge_id, std::string(status));
-  return r.empty() ? AckResult::unknown_nudge : AckResult::updated;
+  return r.empty() ? AckResult::kUnknownNudge : AckResult::kUpdated;
 }
 
 void record_opt_out(pqxx::transaction_base& tx, std::string_view account_id) {

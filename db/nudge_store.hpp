@@ -157,7 +157,7 @@ OutboxBacklog outbox_backlog(pqxx::connection& conn, std::string_view channel, s
 // SMTP server accepted.
 struct DeliveredNudge {
   std::string account_id;
-  nudges::Channel channel = nudges::Channel::in_app;
+  nudges::Channel channel = nudges::Channel::kInApp;
   forecast::Date risky_day{};
   std::string variant;
   int lead_time_days = 0;  // as the planner computed it
@@ -176,7 +176,7 @@ std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double
 // forecast, no accounts row, no nudge).
 std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id);
 
-enum class AckResult { updated, unknown_nudge };
+enum class AckResult { kUpdated, kUnknownNudge };
 // seen or dismissed; dismissed is final (a later "seen" leaves it dismissed).
 AckResult ack_nudge(pqxx::transaction_base& tx, std::string_view account_id, std::int64_t nudge_id,
                     std::string_view status);

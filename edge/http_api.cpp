@@ -122,12 +122,12 @@ HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_vie
       return error_response(req, http::status::bad_request, "bad_body", R"(body must be {"status":"seen"|"dismissed"})");
     const auto status_text = body["status"].get<std::string>();
     AckStatus status;
-    if (status_text == "seen") status = AckStatus::seen;
-    else if (status_text == "dismissed") status = AckStatus::dismissed;
+    if (status_text == "seen") status = AckStatus::kSeen;
+    else if (status_text == "dismissed") status = AckStatus::kDismissed;
     else return error_response(req, http::status::bad_request, "bad_status", "status must be seen or dismissed");
     const auto outcome = backend.ack_nudge(account_id, *nudge_id, status);
     if (!outcome) return error_response(req, http::status::not_found, "unknown_account", "no such account");
-    if (*outcome == AckOutcome::unknown_nudge)
+    if (*outcome == AckOutcome::kUnknownNudge)
       return error_response(req, http::status::not_found, "unknown_nudge", "no such nudge for this account");
     return json_response(req, http::status::ok, nlohmann::json{{"nudge_id", *nudge_id}, {"status", status_text}}.dump());
   }
@@ -187,7 +187,7 @@ HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const A
       return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET or POST");
     const auto token = query_param(query, "token");
     if (!token || token->empty()) return error_response(req, http::status::bad_request, "missing_token", "token is required");
-    if (backend.unsubscribe(*token) == UnsubscribeOutcome::invalid_token)
+    if (backend.unsubscribe(*token) == UnsubscribeOutcome::kInvalidToken)
       return error_response(req, http::status::bad_request, "invalid_token", "unsubscribe link is not valid");
     return make_response(req, http::status::ok, "You are unsubscribed from Headroom alerts.\n", "text/plain; charset=utf-8");
   }

@@ -30,9 +30,9 @@ inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024;
 inline constexpr std::size_t kMaxTargetBytes = 2048;
 inline constexpr std::size_t kMaxAccountIdBytes = 128;
 
-enum class AckStatus { seen, dismissed };
-enum class AckOutcome { updated, unknown_nudge };
-enum class UnsubscribeOutcome { recorded, invalid_token };
+enum class AckStatus { kSeen, kDismissed };
+enum class AckOutcome { kUpdated, kUnknownNudge };
+enum class UnsubscribeOutcome { kRecorded, kInvalidToken };
 
 struct Readiness {
   bool database_reachable = false;

@@ -31,7 +31,7 @@ std::string Metrics::render() const {
   // defined from the first scrape.
   auto by_channel = [&](const char* name, const char* help, const ChannelCounter& c) {
     family(name, "counter", help);
-    for (const auto channel : {nudges::Channel::in_app, nudges::Channel::email})
+    for (const auto channel : {nudges::Channel::kInApp, nudges::Channel::kEmail})
       out += fmt::format("{}{{channel=\"{}\"}} {}\n", name, nudges::to_string(channel), c.get(channel));
   };
 

@@ -31,9 +31,9 @@ size_t read_message(char* buffer, size_t size, size_t nitems, void* user) {
 
 const char* to_string(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::delivered: return "delivered";
-    case DeliveryStatus::transient: return "transient";
-    case DeliveryStatus::permanent: return "permanent";
+    case DeliveryStatus::kDelivered: return "delivered";
+    case DeliveryStatus::kTransient: return "transient";
+    case DeliveryStatus::kPermanent: return "permanent";
   }
   return "?";
 }
@@ -110,7 +110,7 @@ DeliveryResult SmtpMailer::send(const OutgoingEmail& email) {
   DeliveryResult result;
   result.smtp_code = static_cast<int>(code);
   if (rc == CURLE_OK) {
-    result.status = DeliveryStatus::delivered;
+    result.status = DeliveryStatus::kDelivered;
     result.detail = "accepted";
     spdlog::debug("[smtp] delivered {}", email.message_id);
     return result;
@@ -124,10 +124,10 @@ DeliveryResult SmtpMailer::send(const OutgoingEmail& email) {
   const bool setup_failure = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR ||
                              rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_AUTH_ERROR;
   if (!setup_failure && code >= 500 && code < 600) {
-    result.status = DeliveryStatus::permanent;
+    result.status = DeliveryStatus::kPermanent;
     spdlog::warn("[smtp] permanent failure for {}: {}", email.message_id, result.detail);
   } else {
-    result.status = DeliveryStatus::transient;
+    result.status = DeliveryStatus::kTransient;
     spdlog::warn("[smtp] transient failure for {}: {}", email.message_id, result.detail);
   }
   return result;

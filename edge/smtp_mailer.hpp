@@ -38,11 +38,11 @@ struct SmtpSettings {
 // Throws std::invalid_argument when the settings cannot work (bad scheme, ...).
 void validate_smtp_settings(const SmtpSettings& settings);
 
-enum class DeliveryStatus { delivered, transient, permanent };
+enum class DeliveryStatus { kDelivered, kTransient, kPermanent };
 const char* to_string(DeliveryStatus status);
 
 struct DeliveryResult {
-  DeliveryStatus status = DeliveryStatus::transient;
+  DeliveryStatus status = DeliveryStatus::kTransient;
   int smtp_code = 0;   // last SMTP reply code, 0 when none (connection failure)
   std::string detail;  // for the outbox's last_error; never contains an address
 };

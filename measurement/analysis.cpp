@@ -346,7 +346,7 @@ struct Arms {
 Arms split_by_arm(const std::vector<AccountOutcome>& accounts) {
   Arms arms;
   for (const AccountOutcome& a : accounts) {
-    (a.arm == Arm::treatment ? arms.treatment : arms.holdout).push_back(arms.all.size());
+    (a.arm == Arm::kTreatment ? arms.treatment : arms.holdout).push_back(arms.all.size());
     arms.all.push_back(&a);
   }
   return arms;
@@ -400,7 +400,7 @@ std::vector<SegmentEffect> segment_effects(const Arms& arms, const AnalysisOptio
     for (std::size_t i = 0; i < arms.all.size(); ++i) {
       const std::string& value = arms.all[i]->*dim.field;
       auto& g = groups[value.empty() ? "unknown" : value];
-      (arms.all[i]->arm == Arm::treatment ? g.first : g.second).push_back(i);
+      (arms.all[i]->arm == Arm::kTreatment ? g.first : g.second).push_back(i);
     }
     for (const auto& [value, members] : groups) {
       if (!estimable(members.first, members.second, arms.all)) {

@@ -25,7 +25,7 @@ using nudges::Arm;
 // account counts, whether it was ever nudged or not).
 struct AccountOutcome {
   std::string account_id;
-  Arm arm = Arm::treatment;
+  Arm arm = Arm::kTreatment;
   std::string variant;  // copy variant assigned (treatment) or that would have been used; may be empty
 
   // Segments: observable at the experiment start, never outcomes.

@@ -100,9 +100,9 @@ void add_fees(const std::vector<Transaction>& txns, ExperimentPeriod period, con
   for (const auto& t : txns) {
     if (t.posted_at < period.from || t.posted_at >= period.to || t.amount.cents() >= 0) continue;
     const FeeClass c = fees.classify(t);
-    if (c == FeeClass::not_a_fee) continue;
+    if (c == FeeClass::kNotAFee) continue;
     o.total_fee_cents += -t.amount.cents();
-    if (c == FeeClass::overdraft_fee) o.overdraft_fee_cents += -t.amount.cents();
+    if (c == FeeClass::kOverdraftFee) o.overdraft_fee_cents += -t.amount.cents();
   }
 }
 
@@ -175,11 +175,11 @@ FeeClassifier::FeeClassifier(const FeeRules& rules) {
 
 FeeClass FeeClassifier::classify(const Transaction& t) const {
   const std::string kind = lower(t.kind);
-  if (std::find(fee_kinds_.begin(), fee_kinds_.end(), kind) == fee_kinds_.end()) return FeeClass::not_a_fee;
+  if (std::find(fee_kinds_.begin(), fee_kinds_.end(), kind) == fee_kinds_.end()) return FeeClass::kNotAFee;
   const std::string description = lower(t.description);
   for (const auto& w : overdraft_words_)
-    if (!w.empty() && description.find(w) != std::string::npos) return FeeClass::overdraft_fee;
-  return FeeClass::fee;
+    if (!w.empty() && description.find(w) != std::string::npos) return FeeClass::kOverdraftFee;
+  return FeeClass::kFee;
 }
 
 std::string balance_band(double mean_balance_cents) {
@@ -244,7 +244,7 @@ double ExperimentOutcomes::risk_threshold_of(const std::string& policy) const {
 
 void ExperimentOutcomes::add_decision(const DecisionRow& row) {
   AccountDecisions& d = by_account_[std::string(row.account_id)];
-  if (row.arm == Arm::treatment) d.treatment = true;
+  if (row.arm == Arm::kTreatment) d.treatment = true;
   else d.holdout = true;
   if (row.policy != last_policy_) {
     last_policy_.assign(row.policy);
@@ -283,9 +283,9 @@ void ExperimentOutcomes::add_account(const std::string& id, AccountDecisions& d,
   const bool expected_holdout = nudges::in_holdout(in_.experiment, id, in_.holdout_share);
   if (d.treatment && d.holdout) {
     ++in_.mixed_arm_accounts;
-    o.arm = expected_holdout ? Arm::holdout : Arm::treatment;
+    o.arm = expected_holdout ? Arm::kHoldout : Arm::kTreatment;
   } else {
-    o.arm = d.holdout ? Arm::holdout : Arm::treatment;
+    o.arm = d.holdout ? Arm::kHoldout : Arm::kTreatment;
     if (d.holdout != expected_holdout) ++in_.arm_disagreements;
   }
   o.variant = d.variant;

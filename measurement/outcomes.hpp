@@ -95,7 +95,7 @@ struct PolicyRecord {
 struct DecisionRow {
   std::string_view account_id;
   forecast::Date as_of{};
-  Arm arm = Arm::treatment;
+  Arm arm = Arm::kTreatment;
   std::string_view policy;
   std::string_view outcome;  // nudges::to_string(Outcome); empty when NULL
   std::string_view reason;   // nudges::to_string(Reason); empty when NULL
@@ -130,7 +130,7 @@ struct ExperimentInputs {
 
 // Which fees a transaction is, by the FeeRules (compared in lower case,
 // without surrounding whitespace).
-enum class FeeClass { not_a_fee, fee, overdraft_fee };
+enum class FeeClass { kNotAFee, kFee, kOverdraftFee };
 class FeeClassifier {
  public:
   explicit FeeClassifier(const FeeRules& rules);

@@ -8,7 +8,7 @@
 namespace headroom::measurement {
 namespace {
 
-const char* arm_name(Arm arm) { return arm == Arm::treatment ? "treatment" : "holdout"; }
+const char* arm_name(Arm arm) { return arm == Arm::kTreatment ? "treatment" : "holdout"; }
 
 std::string num(double v) { return csv_number(v); }
 std::string num(std::size_t v) { return std::to_string(v); }

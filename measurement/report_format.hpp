@@ -21,7 +21,7 @@
 
 namespace headroom::measurement {
 
-enum class NumberStyle { percent, points, count, decimal, dollars, p_value };
+enum class NumberStyle { kPercent, kPoints, kCount, kDecimal, kDollars, kPValue };
 
 std::string format_number(double value, NumberStyle style);
 

@@ -16,7 +16,7 @@ namespace {
 using S = NumberStyle;
 
 std::string f(double v, S s) { return html_escape(format_number(v, s)); }
-std::string count(std::size_t n) { return f(static_cast<double>(n), S::count); }
+std::string count(std::size_t n) { return f(static_cast<double>(n), S::kCount); }
 std::string iso(forecast::Date d) { return forecast::to_iso_string(d); }
 
 // SVG coordinates with one decimal: enough for a screen, short in the file.
@@ -103,12 +103,12 @@ void legend(std::string& out) {
 void headline_section(std::string& out, const ExperimentAnalysis& a) {
   out += "<section id=\"headline\"><p class=\"headline\">" + html_escape(headline(a)) + "</p>\n";
   if (const Effect* e = find_effect(a, "overdraft_incidence")) {
-    out += "<p>Share of account-weeks with an overdraft: <strong>" + f(e->treatment, S::percent) +
-           "</strong> with nudges versus <strong>" + f(e->holdout, S::percent) +
-           "</strong> in the holdout, a difference of " + f(e->absolute, S::points) + " (" +
-           f(kConfidenceLevel, S::percent) + " CI " + html_escape(format_interval(e->absolute_ci, S::points)) +
+    out += "<p>Share of account-weeks with an overdraft: <strong>" + f(e->treatment, S::kPercent) +
+           "</strong> with nudges versus <strong>" + f(e->holdout, S::kPercent) +
+           "</strong> in the holdout, a difference of " + f(e->absolute, S::kPoints) + " (" +
+           f(kConfidenceLevel, S::kPercent) + " CI " + html_escape(format_interval(e->absolute_ci, S::kPoints)) +
            "). After adjusting for each account's overdrafts before the experiment (CUPED) the difference is " +
-           f(e->cuped_absolute, S::points) + " (" + html_escape(format_interval(e->cuped_absolute_ci, S::points)) +
+           f(e->cuped_absolute, S::kPoints) + " (" + html_escape(format_interval(e->cuped_absolute_ci, S::kPoints)) +
            ").</p>\n";
   }
   out += "</section>\n";
@@ -152,14 +152,14 @@ void effect_chart(std::string& out, const ExperimentAnalysis& a) {
   for (double t = lo; t <= hi + step / 2; t += step) {
     out += "<line x1=\"" + px(x(t)) + "\" x2=\"" + px(x(t)) + "\" y1=\"" + px(top - 6) + "\" y2=\"" + px(axis_y - 12) +
            "\" stroke=\"#e3e7eb\"/>\n";
-    axis_text(out, x(t), axis_y, format_number(t, S::percent), "middle");
+    axis_text(out, x(t), axis_y, format_number(t, S::kPercent), "middle");
   }
   out += "<line x1=\"" + px(x(0)) + "\" x2=\"" + px(x(0)) + "\" y1=\"" + px(top - 6) + "\" y2=\"" + px(axis_y - 12) +
          "\" stroke=\"#5a6773\" stroke-width=\"1.5\"/>\n";
   double y = top + row_h / 2;
   for (const auto& e : a.effects) {
-    out += "<g class=\"effect\"><title>" + html_escape(metric_label(e.metric)) + ": " + f(e.relative, S::percent) +
-           " (" + html_escape(format_interval(e.relative_ci, S::percent)) + ")</title>\n";
+    out += "<g class=\"effect\"><title>" + html_escape(metric_label(e.metric)) + ": " + f(e.relative, S::kPercent) +
+           " (" + html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</title>\n";
     out += "<text x=\"8\" y=\"" + px(y + 4) + "\">" + html_escape(metric_label(e.metric)) + "</text>\n";
     if (std::isfinite(e.relative)) {
       const char* color = e.relative_ci.high < 0 ? "#2e8540" : e.relative_ci.low > 0 ? "#b3261e" : kTreatmentColor;
@@ -167,15 +167,15 @@ void effect_chart(std::string& out, const ExperimentAnalysis& a) {
              "\" y2=\"" + px(y) + "\" stroke=\"" + color + "\" stroke-width=\"3\"/>\n";
       out += "<circle cx=\"" + px(x(e.relative)) + "\" cy=\"" + px(y) + "\" r=\"6\" fill=\"" + color + "\"/>\n";
     }
-    out += "<text x=\"" + px(width - right + 12) + "\" y=\"" + px(y + 4) + "\">" + f(e.relative, S::percent) + " (" +
-           html_escape(format_interval(e.relative_ci, S::percent)) + ")</text>\n</g>\n";
+    out += "<text x=\"" + px(width - right + 12) + "\" y=\"" + px(y + 4) + "\">" + f(e.relative, S::kPercent) + " (" +
+           html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</text>\n</g>\n";
     y += row_h;
   }
   out += "</svg>\n";
 }
 
 void effects_section(std::string& out, const ExperimentAnalysis& a) {
-  const std::string level = f(kConfidenceLevel, S::percent);
+  const std::string level = f(kConfidenceLevel, S::kPercent);
   out += "<section id=\"effects\"><h2>Effects, treatment versus holdout</h2>\n"
          "<p class=\"note\">Relative change with nudges; left of the dark line means fewer overdrafts or fees. "
          "Bars are " + level + " confidence intervals.</p>\n";
@@ -190,10 +190,10 @@ void effects_section(std::string& out, const ExperimentAnalysis& a) {
     any_bootstrap = any_bootstrap || e.absolute_ci_bootstrap.has_value();
     out += "<tr><td>" + html_escape(metric_label(e.metric)) + "</td><td class=\"label\">" + html_escape(e.unit) +
            "</td><td>" + f(e.treatment, vs) + "</td><td>" + f(e.holdout, vs) + "</td><td>" + f(e.absolute, as) +
-           " (" + html_escape(format_interval(e.absolute_ci, as)) + ")</td><td>" + f(e.relative, S::percent) + " (" +
-           html_escape(format_interval(e.relative_ci, S::percent)) + ")</td><td>" + f(e.p_value, S::p_value) +
+           " (" + html_escape(format_interval(e.absolute_ci, as)) + ")</td><td>" + f(e.relative, S::kPercent) + " (" +
+           html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</td><td>" + f(e.p_value, S::kPValue) +
            "</td><td>" + f(e.cuped_absolute, as) + " (" + html_escape(format_interval(e.cuped_absolute_ci, as)) +
-           ")</td><td>" + f(e.cuped_p_value, S::p_value) + "</td><td>" + f(e.variance_reduction, S::percent) +
+           ")</td><td>" + f(e.cuped_p_value, S::kPValue) + "</td><td>" + f(e.variance_reduction, S::kPercent) +
            "</td><td>" + f(e.mde_absolute, as) + "</td></tr>\n";
   }
   out += "</tbody></table>\n";
@@ -226,7 +226,7 @@ void weekly_chart(std::string& out, const ExperimentAnalysis& a) {
   for (double t = 0; t <= hi + step / 2; t += step) {
     out += "<line x1=\"" + px(left) + "\" x2=\"" + px(width - right) + "\" y1=\"" + px(y(t)) + "\" y2=\"" + px(y(t)) +
            "\" stroke=\"#e3e7eb\"/>\n";
-    axis_text(out, left - 6, y(t) + 4, format_number(t, S::percent), "end");
+    axis_text(out, left - 6, y(t) + 4, format_number(t, S::kPercent), "end");
   }
   const std::size_t every = std::max<std::size_t>(1, (n + 5) / 6);
   for (std::size_t i = 0; i < n; i += every) axis_text(out, x(i), height - bottom + 18, iso(a.weekly[i].week_start), "middle");
@@ -244,7 +244,7 @@ void weekly_chart(std::string& out, const ExperimentAnalysis& a) {
       if (!std::isfinite(v)) continue;
       out += "<circle cx=\"" + px(x(i)) + "\" cy=\"" + px(y(v)) + "\" r=\"3.5\" fill=\"" + color + "\"><title>" +
              (arm == 0 ? "Treatment" : "Holdout") + ", week of " + iso(a.weekly[i].week_start) + ": " +
-             f(v, S::percent) + "</title></circle>\n";
+             f(v, S::kPercent) + "</title></circle>\n";
     }
   }
   out += "</svg>\n";
@@ -282,7 +282,7 @@ void funnel_section(std::string& out, const ExperimentAnalysis& a) {
       out += std::string("<rect x=\"") + px(left) + "\" y=\"" + px(by) + "\" width=\"" + px(std::max(w, 1.0)) +
              "\" height=\"" + px(bar_h) + "\" fill=\"" + (arm == 0 ? kTreatmentColor : kHoldoutColor) + "\"/>\n";
       out += "<text x=\"" + px(left + std::max(w, 1.0) + 6) + "\" y=\"" + px(by + bar_h - 3) + "\">" +
-             f(value, S::count) + " (" + f(share, S::percent) + ")</text>\n";
+             f(value, S::kCount) + " (" + f(share, S::kPercent) + ")</text>\n";
     }
     y += row_h;
   }
@@ -295,21 +295,21 @@ void targeted_section(std::string& out, const ExperimentAnalysis& a) {
   out += "<section id=\"targeted\"><h2>Nudged versus would-have-been-nudged</h2>\n<p>" + count(t.nudged_accounts) +
          " treatment accounts were nudged; " + count(t.would_have_been_nudged_accounts) +
          " holdout accounts met the same conditions and would have been. Their overdraft incidence: " +
-         f(e.treatment, S::percent) + " versus " + f(e.holdout, S::percent) + ", a difference of " +
-         f(e.absolute, S::points) + " (" + html_escape(format_interval(e.absolute_ci, S::points)) +
+         f(e.treatment, S::kPercent) + " versus " + f(e.holdout, S::kPercent) + ", a difference of " +
+         f(e.absolute, S::kPoints) + " (" + html_escape(format_interval(e.absolute_ci, S::kPoints)) +
          "). Same targeting in both arms, but only the comparison of whole arms above is fully randomized.</p>\n"
          "</section>\n";
 }
 
 void incidence_cells(std::string& out, const Effect& e) {
-  out += "<td>" + f(e.treatment, S::percent) + "</td><td>" + f(e.holdout, S::percent) + "</td><td>" +
-         f(e.absolute, S::points) + " (" + html_escape(format_interval(e.absolute_ci, S::points)) + ")</td><td>" +
-         f(e.relative, S::percent) + " (" + html_escape(format_interval(e.relative_ci, S::percent)) + ")</td><td>" +
-         f(e.p_value, S::p_value) + "</td>";
+  out += "<td>" + f(e.treatment, S::kPercent) + "</td><td>" + f(e.holdout, S::kPercent) + "</td><td>" +
+         f(e.absolute, S::kPoints) + " (" + html_escape(format_interval(e.absolute_ci, S::kPoints)) + ")</td><td>" +
+         f(e.relative, S::kPercent) + " (" + html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</td><td>" +
+         f(e.p_value, S::kPValue) + "</td>";
 }
 
 void segments_section(std::string& out, const ExperimentAnalysis& a) {
-  const std::string level = f(kConfidenceLevel, S::percent);
+  const std::string level = f(kConfidenceLevel, S::kPercent);
   out += "<section id=\"segments\"><h2>Segments</h2>\n<p class=\"note\">Overdraft incidence by what was known about "
          "each account when the experiment started. Many segments mean many comparisons: expect about one in twenty "
          "intervals to miss by chance.</p>\n"
@@ -328,7 +328,7 @@ void segments_section(std::string& out, const ExperimentAnalysis& a) {
 
 void variants_section(std::string& out, const ExperimentAnalysis& a) {
   if (a.variants.empty()) return;
-  const std::string level = f(kConfidenceLevel, S::percent);
+  const std::string level = f(kConfidenceLevel, S::kPercent);
   out += "<section id=\"variants\"><h2>Copy variants</h2>\n<p class=\"note\">Each variant's accounts versus the "
          "whole holdout.</p>\n<table id=\"variant-table\"><thead><tr><th>Variant</th><th>Accounts</th>"
          "<th>Treatment</th><th>Holdout</th><th>Difference (" + level + " CI)</th><th>Relative (" + level +
@@ -352,8 +352,8 @@ void calibration_chart(std::string& out, const ForecastHealth& h) {
     const double t = i / 5.0;
     out += "<line x1=\"" + px(x(0)) + "\" x2=\"" + px(x(1)) + "\" y1=\"" + px(y(t)) + "\" y2=\"" + px(y(t)) +
            "\" stroke=\"#e3e7eb\"/>\n";
-    axis_text(out, left - 6, y(t) + 4, format_number(t, S::percent), "end");
-    axis_text(out, x(t), y(0) + 16, format_number(t, S::percent), "middle");
+    axis_text(out, left - 6, y(t) + 4, format_number(t, S::kPercent), "end");
+    axis_text(out, x(t), y(0) + 16, format_number(t, S::kPercent), "middle");
   }
   axis_text(out, x(0.5), y(0) + 32, "forecast probability of an overdraft in the window", "middle");
   out += "<line x1=\"" + px(x(0)) + "\" y1=\"" + px(y(0)) + "\" x2=\"" + px(x(1)) + "\" y2=\"" + px(y(1)) +
@@ -372,8 +372,8 @@ void calibration_chart(std::string& out, const ForecastHealth& h) {
     const double r = 3 + 7 * std::sqrt(static_cast<double>(b.forecasts) / static_cast<double>(most));
     out += "<circle cx=\"" + px(x(b.mean_predicted)) + "\" cy=\"" + px(y(b.observed_rate)) + "\" r=\"" + px(r) +
            "\" fill=\"" + kTreatmentColor + "\" fill-opacity=\"0.7\"><title>Forecasts " +
-           f(b.p_low, S::percent) + " to " + f(b.p_high, S::percent) + ": " + count(b.forecasts) +
-           " forecasts, mean " + f(b.mean_predicted, S::percent) + ", observed " + f(b.observed_rate, S::percent) +
+           f(b.p_low, S::kPercent) + " to " + f(b.p_high, S::kPercent) + ": " + count(b.forecasts) +
+           " forecasts, mean " + f(b.mean_predicted, S::kPercent) + ", observed " + f(b.observed_rate, S::kPercent) +
            "</title></circle>\n";
   }
   out += "</svg>\n";
@@ -382,17 +382,17 @@ void calibration_chart(std::string& out, const ForecastHealth& h) {
 void forecast_health_section(std::string& out, const ExperimentAnalysis& a) {
   const auto& h = a.forecast_health;
   out += "<section id=\"forecast-health\"><h2>Forecast health</h2>\n<p>" + count(h.forecasts) +
-         " forecasts whose whole window lies in the period. Brier score " + f(h.brier, S::decimal) +
-         " (skill versus always predicting the base rate: " + f(h.brier_skill, S::decimal) +
+         " forecasts whose whole window lies in the period. Brier score " + f(h.brier, S::kDecimal) +
+         " (skill versus always predicting the base rate: " + f(h.brier_skill, S::kDecimal) +
          "; above zero is better than the base rate). Expected calibration error " +
-         f(h.expected_calibration_error, S::percent) +
+         f(h.expected_calibration_error, S::kPercent) +
          ". Points on the dashed line mean the stated probabilities came true as often as they said.</p>\n";
   calibration_chart(out, h);
   out += "<table id=\"calibration-table\"><thead><tr><th>Forecast probability</th><th>Forecasts</th>"
          "<th>Mean forecast</th><th>Observed rate</th></tr></thead><tbody>\n";
   for (const auto& b : h.calibration)
-    out += "<tr><td>" + f(b.p_low, S::percent) + " to " + f(b.p_high, S::percent) + "</td><td>" + count(b.forecasts) +
-           "</td><td>" + f(b.mean_predicted, S::percent) + "</td><td>" + f(b.observed_rate, S::percent) +
+    out += "<tr><td>" + f(b.p_low, S::kPercent) + " to " + f(b.p_high, S::kPercent) + "</td><td>" + count(b.forecasts) +
+           "</td><td>" + f(b.mean_predicted, S::kPercent) + "</td><td>" + f(b.observed_rate, S::kPercent) +
            "</td></tr>\n";
   out += "</tbody></table>\n";
   if (!h.weekly.empty()) {
@@ -400,8 +400,8 @@ void forecast_health_section(std::string& out, const ExperimentAnalysis& a) {
            "<th>Observed rate</th><th>Brier</th><th>Calibration error</th></tr></thead><tbody>\n";
     for (const auto& w : h.weekly)
       out += "<tr><td>" + iso(w.week_start) + "</td><td>" + count(w.forecasts) + "</td><td>" +
-             f(w.mean_predicted, S::percent) + "</td><td>" + f(w.observed_rate, S::percent) + "</td><td>" +
-             f(w.brier, S::decimal) + "</td><td>" + f(w.expected_calibration_error, S::percent) + "</td></tr>\n";
+             f(w.mean_predicted, S::kPercent) + "</td><td>" + f(w.observed_rate, S::kPercent) + "</td><td>" +
+             f(w.brier, S::kDecimal) + "</td><td>" + f(w.expected_calibration_error, S::kPercent) + "</td></tr>\n";
     out += "</tbody></table>\n";
   }
   out += "</section>\n";

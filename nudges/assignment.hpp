@@ -20,7 +20,7 @@ namespace headroom::nudges {
 
 // The arm an account is assigned to; the planner records it on every
 // decision and the experiment analysis (measurement/) compares the two.
-enum class Arm { treatment, holdout };
+enum class Arm { kTreatment, kHoldout };
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state = 0xcbf29ce484222325ULL);
 std::uint64_t assignment_hash(std::string_view salt, std::string_view experiment, std::string_view account_id);

@@ -25,11 +25,11 @@ ForecastSummary summarize_forecast(const forecast::BalanceForecast& f, double da
       const forecast::Money magnitude = d.amount < forecast::Money{} ? -d.amount : d.amount;
       switch (d.kind) {
         case DriverKind::kScheduledOutflow:
-          out.kind = Driver::Kind::bill;
+          out.kind = Driver::Kind::kBill;
           out.amount = -magnitude;
           break;
         case DriverKind::kNextIncome:
-          out.kind = Driver::Kind::income;
+          out.kind = Driver::Kind::kIncome;
           out.amount = magnitude;
           if (!s.next_income_date) {
             s.next_income_date = d.date;
@@ -37,7 +37,7 @@ ForecastSummary summarize_forecast(const forecast::BalanceForecast& f, double da
           }
           break;
         case DriverKind::kSpendingPace:
-          out.kind = Driver::Kind::spending;
+          out.kind = Driver::Kind::kSpending;
           out.amount = -magnitude;
           break;
         default:

@@ -10,30 +10,30 @@ using std::chrono::sys_seconds;
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::send: return "send";
-    case Outcome::holdout: return "holdout";
-    case Outcome::suppressed: return "suppressed";
+    case Outcome::kSend: return "send";
+    case Outcome::kHoldout: return "holdout";
+    case Outcome::kSuppressed: return "suppressed";
   }
   return "?";
 }
 
-std::string_view to_string(Arm arm) { return arm == Arm::treatment ? "treatment" : "holdout"; }
+std::string_view to_string(Arm arm) { return arm == Arm::kTreatment ? "treatment" : "holdout"; }
 
 std::string_view to_string(Reason reason) {
   switch (reason) {
-    case Reason::none: return "none";
-    case Reason::policy_inactive: return "policy_inactive";
-    case Reason::buffer_mismatch: return "buffer_mismatch";
-    case Reason::below_threshold: return "below_threshold";
-    case Reason::low_confidence: return "low_confidence";
-    case Reason::outside_lead_time: return "outside_lead_time";
-    case Reason::opted_out: return "opted_out";
-    case Reason::no_contact: return "no_contact";
-    case Reason::already_nudged: return "already_nudged";
-    case Reason::frequency_cap: return "frequency_cap";
-    case Reason::global_cap: return "global_cap";
-    case Reason::quiet_hours: return "quiet_hours";
-    case Reason::shadow: return "shadow";
+    case Reason::kNone: return "none";
+    case Reason::kPolicyInactive: return "policy_inactive";
+    case Reason::kBufferMismatch: return "buffer_mismatch";
+    case Reason::kBelowThreshold: return "below_threshold";
+    case Reason::kLowConfidence: return "low_confidence";
+    case Reason::kOutsideLeadTime: return "outside_lead_time";
+    case Reason::kOptedOut: return "opted_out";
+    case Reason::kNoContact: return "no_contact";
+    case Reason::kAlreadyNudged: return "already_nudged";
+    case Reason::kFrequencyCap: return "frequency_cap";
+    case Reason::kGlobalCap: return "global_cap";
+    case Reason::kQuietHours: return "quiet_hours";
+    case Reason::kShadow: return "shadow";
   }
   return "?";
 }
@@ -126,33 +126,33 @@ std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy
 
   Decision base;
   base.assignment_hash = assignment_hash("holdout", policy.experiment, account.account_id);
-  base.arm = hash_fraction(base.assignment_hash) < policy.holdout_share ? Arm::holdout : Arm::treatment;
+  base.arm = hash_fraction(base.assignment_hash) < policy.holdout_share ? Arm::kHoldout : Arm::kTreatment;
   base.risky_day = forecast.first_risky_day;
 
   // A reason found before the channels holds for all of them: one row says
   // it (a cycle decides below threshold for most accounts every day).
   auto emit_all = [&](Reason reason) {
-    base.outcome = Outcome::suppressed;
+    base.outcome = Outcome::kSuppressed;
     base.reason = reason;
     out.push_back(base);
     return out;
   };
 
-  if (!in_force(policy, now)) return emit_all(Reason::policy_inactive);
-  if (forecast.buffer != policy.buffer) return emit_all(Reason::buffer_mismatch);
+  if (!in_force(policy, now)) return emit_all(Reason::kPolicyInactive);
+  if (forecast.buffer != policy.buffer) return emit_all(Reason::kBufferMismatch);
   if (!forecast.first_risky_day || !(forecast.window_probability >= policy.risk_threshold)) {
-    return emit_all(Reason::below_threshold);
+    return emit_all(Reason::kBelowThreshold);
   }
   if ((forecast.cold_start || forecast.low_confidence) && !policy.allow_low_confidence) {
-    return emit_all(Reason::low_confidence);
+    return emit_all(Reason::kLowConfidence);
   }
   const forecast::Date risky_day = *forecast.first_risky_day;
   const int lead = forecast::days_between(local_date(account.time_zone, now), risky_day);
   base.lead_time_days = lead;
   if (lead < policy.lead_time_min_days || lead > policy.lead_time_max_days) {
-    return emit_all(Reason::outside_lead_time);
+    return emit_all(Reason::kOutsideLeadTime);
   }
-  if (account.opted_out_at && *account.opted_out_at <= now) return emit_all(Reason::opted_out);
+  if (account.opted_out_at && *account.opted_out_at <= now) return emit_all(Reason::kOptedOut);
 
   if (policy.variants.size() > 1) {
     double weights[16];
@@ -185,30 +185,30 @@ std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy
   for (Channel c : policy.channels) {
     Decision d = base;
     d.channel = c;
-    d.outcome = Outcome::suppressed;
+    d.outcome = Outcome::kSuppressed;
     bool already = false;
     for (const PastNudge& p : past) {
       already = already || (p.channel == c && p.risky_day == risky_day && p.policy == policy.name);
     }
-    if (c == Channel::email && (account.email.empty() || !account.email_consent)) {
-      d.reason = Reason::no_contact;
+    if (c == Channel::kEmail && (account.email.empty() || !account.email_consent)) {
+      d.reason = Reason::kNoContact;
     } else if (already) {
-      d.reason = Reason::already_nudged;
+      d.reason = Reason::kAlreadyNudged;
     } else if (policy_capped) {
-      d.reason = Reason::frequency_cap;
+      d.reason = Reason::kFrequencyCap;
     } else if (globally_capped) {
-      d.reason = Reason::global_cap;
+      d.reason = Reason::kGlobalCap;
     } else if (quiet_end) {
-      d.reason = Reason::quiet_hours;
+      d.reason = Reason::kQuietHours;
       d.deferred_until = quiet_end;
-    } else if (d.arm == Arm::holdout) {
-      d.outcome = Outcome::holdout;
-      d.reason = Reason::none;
+    } else if (d.arm == Arm::kHoldout) {
+      d.outcome = Outcome::kHoldout;
+      d.reason = Reason::kNone;
     } else if (policy.shadow) {
-      d.reason = Reason::shadow;
+      d.reason = Reason::kShadow;
     } else {
-      d.outcome = Outcome::send;
-      d.reason = Reason::none;
+      d.outcome = Outcome::kSend;
+      d.reason = Reason::kNone;
     }
     out.push_back(d);
   }
@@ -229,38 +229,38 @@ std::string explain(const Decision& d, const ForecastSummary& f, const Policy& p
   }
   s += "; arm ";
   s += to_string(d.arm);
-  if (d.outcome != Outcome::suppressed) {
+  if (d.outcome != Outcome::kSuppressed) {
     s += "; variant " + p.variants[d.variant_index].name;
   }
   s += "; ";
   switch (d.reason) {
-    case Reason::none:
-      s += d.outcome == Outcome::send ? "send" : "holdout: would have sent";
+    case Reason::kNone:
+      s += d.outcome == Outcome::kSend ? "send" : "holdout: would have sent";
       break;
-    case Reason::policy_inactive: s += "suppressed: policy inactive"; break;
-    case Reason::buffer_mismatch:
+    case Reason::kPolicyInactive: s += "suppressed: policy inactive"; break;
+    case Reason::kBufferMismatch:
       s += "suppressed: forecast computed for buffer " + f.buffer.to_decimal_string() + ", policy buffer " +
            p.buffer.to_decimal_string();
       break;
-    case Reason::below_threshold: s += "suppressed: below threshold"; break;
-    case Reason::low_confidence:
+    case Reason::kBelowThreshold: s += "suppressed: below threshold"; break;
+    case Reason::kLowConfidence:
       s += f.cold_start ? "suppressed: cold-start model" : "suppressed: low-confidence model";
       break;
-    case Reason::outside_lead_time: s += "suppressed: outside lead time"; break;
-    case Reason::opted_out: s += "suppressed: account opted out"; break;
-    case Reason::no_contact: s += "suppressed: no email address or no consent"; break;
-    case Reason::already_nudged: s += "suppressed: already nudged for this risky day"; break;
-    case Reason::frequency_cap:
+    case Reason::kOutsideLeadTime: s += "suppressed: outside lead time"; break;
+    case Reason::kOptedOut: s += "suppressed: account opted out"; break;
+    case Reason::kNoContact: s += "suppressed: no email address or no consent"; break;
+    case Reason::kAlreadyNudged: s += "suppressed: already nudged for this risky day"; break;
+    case Reason::kFrequencyCap:
       std::snprintf(buf, sizeof buf, "suppressed: frequency cap %d per %d days reached", p.frequency_cap.max_nudges,
                     p.frequency_cap.window_days);
       s += buf;
       break;
-    case Reason::global_cap:
+    case Reason::kGlobalCap:
       std::snprintf(buf, sizeof buf, "suppressed: global cap %d per %d days reached", p.global_cap.max_nudges,
                     p.global_cap.window_days);
       s += buf;
       break;
-    case Reason::quiet_hours: {
+    case Reason::kQuietHours: {
       s += "deferred: quiet hours";
       if (d.deferred_until) {
         const auto day = std::chrono::floor<std::chrono::days>(*d.deferred_until);
@@ -272,7 +272,7 @@ std::string explain(const Decision& d, const ForecastSummary& f, const Policy& p
       }
       break;
     }
-    case Reason::shadow: s += "shadow: would have sent, nothing sent"; break;
+    case Reason::kShadow: s += "shadow: would have sent, nothing sent"; break;
   }
   return s;
 }

@@ -48,8 +48,8 @@ namespace headroom::nudges {
 // What the planner needs from a forecast, as plain values. The daemon maps
 // forecast::BalanceForecast into it. Amounts in the account's currency.
 struct Driver {
-  enum class Kind { bill, income, spending, other };
-  Kind kind = Kind::other;
+  enum class Kind { kBill, kIncome, kSpending, kOther };
+  Kind kind = Kind::kOther;
   std::string label;                                     // "Rent", "Payroll ACME"
   forecast::Money amount = forecast::Money::from_cents(0);  // signed: bills < 0, income > 0
   forecast::Date date{};
@@ -91,26 +91,26 @@ const date::time_zone* find_time_zone(std::string_view name);
 struct PastNudge {
   std::string policy;
   forecast::Date risky_day{};
-  Channel channel = Channel::in_app;
+  Channel channel = Channel::kInApp;
   std::chrono::sys_seconds decided_at{};
   bool delivered = true;
 };
 
-enum class Outcome { send, holdout, suppressed };
+enum class Outcome { kSend, kHoldout, kSuppressed };
 enum class Reason {
-  none,
-  policy_inactive,
-  buffer_mismatch,
-  below_threshold,
-  low_confidence,
-  outside_lead_time,
-  opted_out,
-  no_contact,
-  already_nudged,
-  frequency_cap,
-  global_cap,
-  quiet_hours,
-  shadow,
+  kNone,
+  kPolicyInactive,
+  kBufferMismatch,
+  kBelowThreshold,
+  kLowConfidence,
+  kOutsideLeadTime,
+  kOptedOut,
+  kNoContact,
+  kAlreadyNudged,
+  kFrequencyCap,
+  kGlobalCap,
+  kQuietHours,
+  kShadow,
 };
 
 std::string_view to_string(Outcome outcome);
@@ -121,9 +121,9 @@ struct Decision {
   // nullopt: suppressed by a check that comes before the channels (reasons
   // policy_inactive to opted_out); one decision then stands for every channel.
   std::optional<Channel> channel;
-  Outcome outcome = Outcome::suppressed;
-  Reason reason = Reason::none;  // none iff outcome != suppressed
-  Arm arm = Arm::treatment;
+  Outcome outcome = Outcome::kSuppressed;
+  Reason reason = Reason::kNone;  // none iff outcome != suppressed
+  Arm arm = Arm::kTreatment;
   std::size_t variant_index = 0;              // into policy.variants
   std::optional<forecast::Date> risky_day;    // the forecast's first risky day, if any
   std::optional<int> lead_time_days;          // risky_day - account's local today

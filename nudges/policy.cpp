@@ -15,15 +15,15 @@ using nlohmann::json;
 
 std::string_view to_string(Channel channel) {
   switch (channel) {
-    case Channel::in_app: return "in_app";
-    case Channel::email: return "email";
+    case Channel::kInApp: return "in_app";
+    case Channel::kEmail: return "email";
   }
   return "?";
 }
 
 std::optional<Channel> parse_channel(std::string_view text) {
-  if (text == "in_app") return Channel::in_app;
-  if (text == "email") return Channel::email;
+  if (text == "in_app") return Channel::kInApp;
+  if (text == "email") return Channel::kEmail;
   return std::nullopt;
 }
 
@@ -249,10 +249,10 @@ void validate_policy(const Policy& p, std::string_view source) {
       throw PolicyError(e.what());
     }
     for (Channel c : p.channels) {
-      if (c == Channel::email && (v.subject.empty() || v.text_body.empty() || v.html_body.empty())) {
+      if (c == Channel::kEmail && (v.subject.empty() || v.text_body.empty() || v.html_body.empty())) {
         r.fail(field, "needs subject, text and html for the email channel");
       }
-      if (c == Channel::in_app && v.in_app_text.empty()) r.fail(field + ".in_app", "needs in-app text for the in_app channel");
+      if (c == Channel::kInApp && v.in_app_text.empty()) r.fail(field + ".in_app", "needs in-app text for the in_app channel");
     }
   }
   if (!(total > 0)) r.fail("variants", "weights must sum to more than 0");

@@ -28,7 +28,7 @@ class PolicyError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Channel { in_app, email };
+enum class Channel { kInApp, kEmail };
 std::string_view to_string(Channel channel);
 std::optional<Channel> parse_channel(std::string_view text);
 
@@ -58,7 +58,7 @@ struct Policy {
   // days after the account's local today (inclusive).
   int lead_time_min_days = 1;
   int lead_time_max_days = 5;
-  std::vector<Channel> channels = {Channel::in_app, Channel::email};
+  std::vector<Channel> channels = {Channel::kInApp, Channel::kEmail};
   std::vector<CopyVariant> variants;  // never empty after parsing
   FrequencyCap frequency_cap{1, 7};   // per account, this policy
   FrequencyCap global_cap{2, 7};      // per account, delivered nudges of all policies

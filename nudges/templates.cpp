@@ -194,7 +194,7 @@ CopyValues make_copy_values(const ForecastSummary& f, forecast::Money buffer, fo
   // what the customer can act on, so bills after the risky day are left out.
   std::vector<const Driver*> bills;
   for (const Driver& d : f.drivers) {
-    if (d.kind != Driver::Kind::bill || d.date < today) continue;
+    if (d.kind != Driver::Kind::kBill || d.date < today) continue;
     if (f.first_risky_day && d.date > *f.first_risky_day) continue;
     bills.push_back(&d);
   }
@@ -234,7 +234,7 @@ std::string fill_template(std::string_view text, const CopyValues& values, Escap
       text, [&](std::string_view literal) { out.append(literal); },
       [&](std::string_view name) {
         const std::string_view value = values.get(name);
-        if (escaping == Escaping::html) {
+        if (escaping == Escaping::kHtml) {
           out += html_escape(value);
         } else {
           out.append(value);
@@ -245,12 +245,12 @@ std::string fill_template(std::string_view text, const CopyValues& values, Escap
 
 RenderedCopy render_copy(const CopyVariant& variant, const CopyValues& values) {
   RenderedCopy r;
-  r.subject = fill_template(variant.subject, values, Escaping::none);
+  r.subject = fill_template(variant.subject, values, Escaping::kNone);
   // A value must never break the subject onto a second header line.
   std::replace_if(r.subject.begin(), r.subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-  r.text_body = fill_template(variant.text_body, values, Escaping::none);
-  r.html_body = fill_template(variant.html_body, values, Escaping::html);
-  r.in_app_text = fill_template(variant.in_app_text, values, Escaping::none);
+  r.text_body = fill_template(variant.text_body, values, Escaping::kNone);
+  r.html_body = fill_template(variant.html_body, values, Escaping::kHtml);
+  r.in_app_text = fill_template(variant.in_app_text, values, Escaping::kNone);
   return r;
 }
 

@@ -80,7 +80,7 @@ CopyValues make_copy_values(const ForecastSummary& forecast, forecast::Money buf
                             std::string_view currency, std::string_view locale,
                             std::string_view unsubscribe_url);
 
-enum class Escaping { none, html };
+enum class Escaping { kNone, kHtml };
 // Assumes a validated template; an unknown name renders empty.
 std::string fill_template(std::string_view text, const CopyValues& values, Escaping escaping);
 

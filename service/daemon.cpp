@@ -127,18 +127,18 @@ class DatabaseBackend : public edge::ApiBackend {
   std::optional<edge::AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, edge::AckStatus status) override {
     return with_db([&](pqxx::connection& c) -> std::optional<edge::AckOutcome> {
       pqxx::work tx{c};
-      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == edge::AckStatus::seen ? "seen" : "dismissed");
-      if (r == db::AckResult::unknown_nudge && !db::read_nudge_feed_json(tx, account_id)) return std::nullopt;
+      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == edge::AckStatus::kSeen ? "seen" : "dismissed");
+      if (r == db::AckResult::kUnknownNudge && !db::read_nudge_feed_json(tx, account_id)) return std::nullopt;
       tx.commit();
-      return r == db::AckResult::updated ? edge::AckOutcome::updated : edge::AckOutcome::unknown_nudge;
+      return r == db::AckResult::kUpdated ? edge::AckOutcome::kUpdated : edge::AckOutcome::kUnknownNudge;
     });
   }
   // One-click opt-out (RFC 8058): the signed token names the account.
   edge::UnsubscribeOutcome unsubscribe(std::string_view token) override {
     const std::string& secret = s_.scoring.nudges.unsubscribe_secret;
-    if (secret.empty()) return edge::UnsubscribeOutcome::invalid_token;
+    if (secret.empty()) return edge::UnsubscribeOutcome::kInvalidToken;
     const auto account = nudges::verify_unsubscribe_token(secret, token);
-    if (!account) return edge::UnsubscribeOutcome::invalid_token;
+    if (!account) return edge::UnsubscribeOutcome::kInvalidToken;
     with_db([&](pqxx::connection& c) {
       pqxx::work tx{c};
       db::record_opt_out(tx, *account);
@@ -146,7 +146,7 @@ class DatabaseBackend : public edge::ApiBackend {
       return 0;
     });
     spdlog::info("[daemon] account {} opted out of nudges", *account);
-    return edge::UnsubscribeOutcome::recorded;
+    return edge::UnsubscribeOutcome::kRecorded;
   }
 
  private:
@@ -356,12 +356,12 @@ void delivery_loop(const DaemonSettings& s, edge::Metrics& metrics, Stopper& sto
     while (!stopper.flag().load()) {
       const auto stats = worker.deliver_due(conn, stopper.flag());
       metrics.smtp_errors += stats.emails_retried + stats.emails_failed;
-      metrics.nudges_sent.add(nudges::Channel::in_app, stats.in_app_released);
-      metrics.nudges_sent.add(nudges::Channel::email, stats.emails_sent);
-      metrics.nudges_failed.add(nudges::Channel::email, stats.emails_failed);
-      metrics.nudges_retried.add(nudges::Channel::email, stats.emails_retried);
-      metrics.nudges_cancelled.add(nudges::Channel::in_app, stats.in_app_cancelled);
-      metrics.nudges_cancelled.add(nudges::Channel::email, stats.emails_cancelled);
+      metrics.nudges_sent.add(nudges::Channel::kInApp, stats.in_app_released);
+      metrics.nudges_sent.add(nudges::Channel::kEmail, stats.emails_sent);
+      metrics.nudges_failed.add(nudges::Channel::kEmail, stats.emails_failed);
+      metrics.nudges_retried.add(nudges::Channel::kEmail, stats.emails_retried);
+      metrics.nudges_cancelled.add(nudges::Channel::kInApp, stats.in_app_cancelled);
+      metrics.nudges_cancelled.add(nudges::Channel::kEmail, stats.emails_cancelled);
       if (stats.total() > 0) continue;
       for (int i = 0; i < 4 && !stopper.flag().load(); ++i)
         if (conn.await_notification(0, 250'000) > 0) break;

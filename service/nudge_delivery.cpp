@@ -96,17 +96,17 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
       // follows in its own transaction (never retried around the send).
       const edge::DeliveryResult result = mailer_->send(email);
       switch (result.status) {
-        case edge::DeliveryStatus::delivered:
+        case edge::DeliveryStatus::kDelivered:
           db::mark_sent(conn, row.outbox_id, result.smtp_code);
           ++stats.emails_sent;
           break;
-        case edge::DeliveryStatus::permanent:
+        case edge::DeliveryStatus::kPermanent:
           spdlog::warn("[delivery] outbox {} ({}) account {}: permanent failure {}", row.outbox_id, row.message_id,
                        row.account_id, result.smtp_code);
           db::mark_failed(conn, row.outbox_id, result.smtp_code, result.detail);
           ++stats.emails_failed;
           break;
-        case edge::DeliveryStatus::transient: {
+        case edge::DeliveryStatus::kTransient: {
           const auto step = nudges::next_retry(settings_.retry, row.attempts, row.first_attempt_at,
                                                std::chrono::floor<std::chrono::seconds>(wall_now(settings_.clock)),
                                                static_cast<std::uint64_t>(row.outbox_id));

@@ -107,18 +107,18 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
         r.expected_shortfall_cents = summary.expected_shortfall.cents();
         r.forecast_json = snapshot;
         r.explanation = nudges::explain(d, summary, policy);
-        const bool reached_variant = d.outcome != nudges::Outcome::suppressed ||
-                                     d.reason == nudges::Reason::quiet_hours || d.reason == nudges::Reason::shadow;
+        const bool reached_variant = d.outcome != nudges::Outcome::kSuppressed ||
+                                     d.reason == nudges::Reason::kQuietHours || d.reason == nudges::Reason::kShadow;
         if (reached_variant && d.variant_index < policy.variants.size())
           r.variant = policy.variants[d.variant_index].name;
-        r.deliverable = d.risky_day && d.channel && d.arm == nudges::Arm::treatment && !policy.shadow &&
-                        (d.outcome == nudges::Outcome::send ||
-                         (d.outcome == nudges::Outcome::suppressed && d.reason == nudges::Reason::quiet_hours &&
+        r.deliverable = d.risky_day && d.channel && d.arm == nudges::Arm::kTreatment && !policy.shadow &&
+                        (d.outcome == nudges::Outcome::kSend ||
+                         (d.outcome == nudges::Outcome::kSuppressed && d.reason == nudges::Reason::kQuietHours &&
                           d.deferred_until));
         if (r.deliverable) {
           const nudges::CopyVariant& variant = policy.variants.at(d.variant_index);
           std::string unsubscribe;
-          if (d.channel == nudges::Channel::email && !settings.unsubscribe_secret.empty())
+          if (d.channel == nudges::Channel::kEmail && !settings.unsubscribe_secret.empty())
             unsubscribe = nudges::unsubscribe_url(settings.unsubscribe_base_url,
                                                   nudges::sign_unsubscribe_token(settings.unsubscribe_secret, account_id));
           const auto values =
@@ -146,8 +146,8 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
   if (settings.metrics) {
     // An in-app nudge writes its outbox row and its feed row together, under
     // equivalent unique keys, so the rest of the outbox rows are emails.
-    settings.metrics->nudges_decided.add(nudges::Channel::in_app, written.in_app);
-    settings.metrics->nudges_decided.add(nudges::Channel::email, written.outbox - written.in_app);
+    settings.metrics->nudges_decided.add(nudges::Channel::kInApp, written.in_app);
+    settings.metrics->nudges_decided.add(nudges::Channel::kEmail, written.outbox - written.in_app);
   }
   return written;
 }

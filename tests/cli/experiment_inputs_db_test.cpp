@@ -38,7 +38,7 @@ TEST_F(ReportInputs, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
   const auto in = load();
   ASSERT_EQ(in.accounts.size(), 2u);
   const auto& o = account(in, w.overdrawn);
-  EXPECT_EQ(o.arm, nudges::Arm::treatment);
+  EXPECT_EQ(o.arm, nudges::Arm::kTreatment);
   EXPECT_EQ(o.weeks, 2);
   EXPECT_EQ(o.overdraft_weeks, 1);
   EXPECT_EQ(o.overdraft_days, 2);  // 03-03 and 03-04; back above zero on 03-05
@@ -53,7 +53,7 @@ TEST_F(ReportInputs, CountsOverdraftWeeksDaysAndFeesFromEndOfDayBalances) {
   EXPECT_EQ(o.variant, "gentle");
 
   const auto& s = account(in, w.steady);
-  EXPECT_EQ(s.arm, nudges::Arm::holdout);
+  EXPECT_EQ(s.arm, nudges::Arm::kHoldout);
   EXPECT_EQ(s.weeks, 2);
   EXPECT_EQ(s.overdraft_weeks, 0);
   EXPECT_EQ(s.total_fee_cents, 0);

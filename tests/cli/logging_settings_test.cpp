@@ -34,13 +34,13 @@ TEST(LogLevelNames, EveryDocumentedNameIsAcceptedInAnyCase) {
     const char* text;
     LogLevel level;
   } cases[] = {
-      {"trace", LogLevel::trace}, {"debug", LogLevel::debug},     {"info", LogLevel::info},
-      {"INFO", LogLevel::info},   {"Warn", LogLevel::warn},       {"warning", LogLevel::warn},
-      {"error", LogLevel::error}, {"critical", LogLevel::critical}, {"OFF", LogLevel::off},
-      {"err", LogLevel::error},  // spdlog's own spelling, which worked before names were checked
+      {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug},     {"info", LogLevel::kInfo},
+      {"INFO", LogLevel::kInfo},   {"Warn", LogLevel::kWarn},       {"warning", LogLevel::kWarn},
+      {"error", LogLevel::kError}, {"critical", LogLevel::kCritical}, {"OFF", LogLevel::kOff},
+      {"err", LogLevel::kError},  // spdlog's own spelling, which worked before names were checked
   };
   for (const auto& c : cases) {
-    LogLevel level = LogLevel::trace;
+    LogLevel level = LogLevel::kTrace;
     EXPECT_TRUE(parse_log_level(c.text, level)) << c.text;
     EXPECT_EQ(level, c.level) << c.text;
   }
@@ -48,45 +48,45 @@ TEST(LogLevelNames, EveryDocumentedNameIsAcceptedInAnyCase) {
 
 TEST(LogLevelNames, TyposAreRefused) {
   for (const char* text : {"warnings", "verbose", "inf", " info", "0", ""}) {
-    LogLevel level = LogLevel::info;
+    LogLevel level = LogLevel::kInfo;
     EXPECT_FALSE(parse_log_level(text, level)) << text;
   }
 }
 
 TEST(LogFormatNames, TextAndJsonInAnyCase) {
-  LogFormat format = LogFormat::text;
+  LogFormat format = LogFormat::kText;
   EXPECT_TRUE(parse_log_format("JSON", format));
-  EXPECT_EQ(format, LogFormat::json);
+  EXPECT_EQ(format, LogFormat::kJson);
   EXPECT_TRUE(parse_log_format("text", format));
-  EXPECT_EQ(format, LogFormat::text);
+  EXPECT_EQ(format, LogFormat::kText);
   EXPECT_FALSE(parse_log_format("logfmt", format));
 }
 
 TEST_F(LogEnv, UnsetOrEmptyMeansTextAtInfo) {
   LogSettings s = load_log_settings();
-  EXPECT_EQ(s.format, LogFormat::text);
-  EXPECT_EQ(s.level, LogLevel::info);
+  EXPECT_EQ(s.format, LogFormat::kText);
+  EXPECT_EQ(s.level, LogLevel::kInfo);
   ::setenv("HEADROOM_LOG_LEVEL", "", 1);
   ::setenv("HEADROOM_LOG_FORMAT", "", 1);
   s = load_log_settings();
-  EXPECT_EQ(s.format, LogFormat::text);
-  EXPECT_EQ(s.level, LogLevel::info);
+  EXPECT_EQ(s.format, LogFormat::kText);
+  EXPECT_EQ(s.level, LogLevel::kInfo);
 }
 
 TEST_F(LogEnv, ReadsBothVariables) {
   ::setenv("HEADROOM_LOG_LEVEL", "DEBUG", 1);
   ::setenv("HEADROOM_LOG_FORMAT", "json", 1);
   const LogSettings s = load_log_settings();
-  EXPECT_EQ(s.format, LogFormat::json);
-  EXPECT_EQ(s.level, LogLevel::debug);
+  EXPECT_EQ(s.format, LogFormat::kJson);
+  EXPECT_EQ(s.level, LogLevel::kDebug);
 }
 
 TEST_F(LogEnv, TheConfigHoldsTheSameLoggingSettingsMainApplied) {
   ::setenv("HEADROOM_LOG_LEVEL", "warn", 1);
   ::setenv("HEADROOM_LOG_FORMAT", "json", 1);
   const Config config = load_config("");
-  EXPECT_EQ(config.logging.format, LogFormat::json);
-  EXPECT_EQ(config.logging.level, LogLevel::warn);
+  EXPECT_EQ(config.logging.format, LogFormat::kJson);
+  EXPECT_EQ(config.logging.level, LogLevel::kWarn);
 }
 
 TEST_F(LogEnv, AnUnknownLevelIsAUsageErrorListingTheNames) {

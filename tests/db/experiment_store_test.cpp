@@ -78,7 +78,7 @@ TEST_F(ExperimentStore, DecisionRowsComeAsStoredForThePeriodOnly) {
   const auto steady = std::find_if(all.begin(), all.end(), [&](const auto& d) { return d.account_id == w.steady; });
   ASSERT_NE(steady, all.end());
   EXPECT_EQ(steady->as_of, make_date(2026, 3, 2));
-  EXPECT_EQ(steady->arm, nudges::Arm::holdout);
+  EXPECT_EQ(steady->arm, nudges::Arm::kHoldout);
   EXPECT_EQ(steady->policy, "exp-policy");
   EXPECT_EQ(steady->outcome, "holdout");
   EXPECT_EQ(steady->reason, "none");
@@ -89,7 +89,7 @@ TEST_F(ExperimentStore, DecisionRowsComeAsStoredForThePeriodOnly) {
   const auto later = decisions(make_date(2026, 3, 9), make_date(2026, 3, 16));
   ASSERT_EQ(later.size(), 2u);
   EXPECT_EQ(later[0].account_id, w.overdrawn);
-  EXPECT_EQ(later[0].arm, nudges::Arm::treatment);
+  EXPECT_EQ(later[0].arm, nudges::Arm::kTreatment);
   EXPECT_EQ(later[0].outcome, "suppressed");
   EXPECT_EQ(later[0].reason, "below_threshold");
 }

@@ -29,13 +29,13 @@ class FakeBackend : public ApiBackend {
   }
   std::optional<AckOutcome> ack_nudge(std::string_view id, std::int64_t nudge_id, AckStatus) override {
     if (id != "acct-1") return std::nullopt;
-    if (nudge_id != 7) return AckOutcome::unknown_nudge;
+    if (nudge_id != 7) return AckOutcome::kUnknownNudge;
     acked_nudge = nudge_id;
-    return AckOutcome::updated;
+    return AckOutcome::kUpdated;
   }
   UnsubscribeOutcome unsubscribe(std::string_view token) override {
     last_unsubscribe_token = std::string(token);
-    return token == "good" ? UnsubscribeOutcome::recorded : UnsubscribeOutcome::invalid_token;
+    return token == "good" ? UnsubscribeOutcome::kRecorded : UnsubscribeOutcome::kInvalidToken;
   }
 };
 

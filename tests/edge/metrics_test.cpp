@@ -21,10 +21,10 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
 
 TEST(Metrics, NudgeCountersRenderOneSeriesPerChannelUnderOneFamilyHeader) {
   Metrics m;
-  m.nudges_sent.add(Channel::email, 3);
-  m.nudges_sent.add(Channel::in_app, 5);
-  m.nudges_sent.add(Channel::email, 2);
-  m.nudges_failed.add(Channel::email, 1);
+  m.nudges_sent.add(Channel::kEmail, 3);
+  m.nudges_sent.add(Channel::kInApp, 5);
+  m.nudges_sent.add(Channel::kEmail, 2);
+  m.nudges_failed.add(Channel::kEmail, 1);
   const std::string text = m.render();
   EXPECT_NE(text.find("\nheadroom_nudges_sent_total{channel=\"email\"} 5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nheadroom_nudges_sent_total{channel=\"in_app\"} 5\n"), std::string::npos);

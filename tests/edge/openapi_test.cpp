@@ -54,8 +54,8 @@ class AcceptingBackend : public ApiBackend {
     return headroom::forecast::StoredForecast{};
   }
   std::optional<std::string> nudge_feed_json(std::string_view) override { return "{}"; }
-  std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return AckOutcome::updated; }
-  UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::recorded; }
+  std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return AckOutcome::kUpdated; }
+  UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::kRecorded; }
 };
 
 std::string instantiate(std::string path) {

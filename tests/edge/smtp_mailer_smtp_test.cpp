@@ -139,7 +139,7 @@ Nudge make_nudge(const std::string& recipient, const std::string& account_id, co
   f.window_probability = 0.8;
   f.first_risky_day = make_date(2026, 3, 13);
   f.expected_shortfall = Money::from_cents(8450);
-  f.drivers = {{nudges::Driver::Kind::bill, "Rent", Money::from_cents(-120000), make_date(2026, 3, 13)}};
+  f.drivers = {{nudges::Driver::Kind::kBill, "Rent", Money::from_cents(-120000), make_date(2026, 3, 13)}};
   f.next_income_date = make_date(2026, 3, 15);
   f.next_income_amount = Money::from_cents(210000);
   nudges::CopyVariant variant = nudges::default_copy_variant();
@@ -151,7 +151,7 @@ Nudge make_nudge(const std::string& recipient, const std::string& account_id, co
   const nudges::RenderedCopy copy = nudges::render_copy(variant, values);
 
   Nudge n;
-  n.dedupe_key = nudges::dedupe_key(account_id, "default", *f.first_risky_day, nudges::Channel::email);
+  n.dedupe_key = nudges::dedupe_key(account_id, "default", *f.first_risky_day, nudges::Channel::kEmail);
   n.content.from = from;
   n.content.to = recipient;
   n.content.subject = copy.subject;
@@ -192,7 +192,7 @@ Delivery deliver_with_retries(Mailer& mailer, const OutgoingEmail& email) {
     d.attempt_times.push_back(now);
     d.last = mailer.send(email);
     d.attempts.push_back(d.last);
-    if (d.last.status != DeliveryStatus::transient) return d;
+    if (d.last.status != DeliveryStatus::kTransient) return d;
     const nudges::RetryStep step = nudges::next_retry(policy, attempt, first, now, 42);
     if (step.give_up) return d;
     now = step.next_attempt_at;
@@ -214,7 +214,7 @@ TEST_F(SmtpSink, DeliversANudgeWithStableMessageIdUnsubscribeHeadersEncodedSubje
   SmtpMailer mailer(test_settings(url));
   const Nudge n = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   const DeliveryResult r = mailer.send(n.email);
-  ASSERT_EQ(r.status, DeliveryStatus::delivered) << r.detail;
+  ASSERT_EQ(r.status, DeliveryStatus::kDelivered) << r.detail;
   EXPECT_EQ(r.smtp_code, 250);
 
   const auto found = wait_for_messages(maildir, n.content.message_id, 1);
@@ -246,8 +246,8 @@ TEST_F(SmtpSink, AResendOfTheSameOutboxRowCarriesTheSameMessageId) {
   const Nudge first = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   const Nudge again = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   ASSERT_EQ(first.email.data, again.email.data);
-  ASSERT_EQ(mailer.send(first.email).status, DeliveryStatus::delivered);
-  ASSERT_EQ(mailer.send(again.email).status, DeliveryStatus::delivered);
+  ASSERT_EQ(mailer.send(first.email).status, DeliveryStatus::kDelivered);
+  ASSERT_EQ(mailer.send(again.email).status, DeliveryStatus::kDelivered);
   // The sink (like any MTA) stores both; the shared Message-ID is what lets
   // downstream systems deduplicate the crash-window resend.
   EXPECT_EQ(wait_for_messages(maildir, first.content.message_id, 2).size(), 2u);
@@ -259,10 +259,10 @@ TEST_F(SmtpSink, RetriesA451UntilAcceptedAndDeliversOnce) {
   const Nudge n = make_nudge("tempfail-2-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   const Delivery d = deliver_with_retries(mailer, n.email);
   ASSERT_EQ(d.attempts.size(), 3u);
-  EXPECT_EQ(d.attempts[0].status, DeliveryStatus::transient);
+  EXPECT_EQ(d.attempts[0].status, DeliveryStatus::kTransient);
   EXPECT_EQ(d.attempts[0].smtp_code, 451);
-  EXPECT_EQ(d.attempts[1].status, DeliveryStatus::transient);
-  EXPECT_EQ(d.last.status, DeliveryStatus::delivered);
+  EXPECT_EQ(d.attempts[1].status, DeliveryStatus::kTransient);
+  EXPECT_EQ(d.last.status, DeliveryStatus::kDelivered);
   EXPECT_GT(d.attempt_times[2] - d.attempt_times[1], d.attempt_times[1] - d.attempt_times[0] - std::chrono::seconds{16});
   EXPECT_EQ(wait_for_messages(maildir, n.content.message_id, 1).size(), 1u);
   EXPECT_EQ(messages_with_id(maildir, n.content.message_id).size(), 1u);
@@ -275,7 +275,7 @@ TEST_F(SmtpSink, A550IsPermanentAndNotRetried) {
   const Nudge n = make_nudge("permfail-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   const Delivery d = deliver_with_retries(mailer, n.email);
   ASSERT_EQ(d.attempts.size(), 1u);
-  EXPECT_EQ(d.last.status, DeliveryStatus::permanent);
+  EXPECT_EQ(d.last.status, DeliveryStatus::kPermanent);
   EXPECT_EQ(d.last.smtp_code, 550);
   EXPECT_EQ(d.last.detail.find("permfail"), std::string::npos);
   EXPECT_TRUE(messages_with_id(maildir, n.content.message_id).empty());
@@ -287,7 +287,7 @@ TEST_F(SmtpSink, ReusesOneConnectionAcrossMessages) {
   for (int i = 0; i < 5; ++i) {
     const std::string id = nonce();
     const Nudge n = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
-    ASSERT_EQ(mailer.send(n.email).status, DeliveryStatus::delivered);
+    ASSERT_EQ(mailer.send(n.email).status, DeliveryStatus::kDelivered);
     ids.push_back(n.content.message_id);
   }
   EXPECT_EQ(mailer.connections_opened(), 1u);
@@ -301,7 +301,7 @@ TEST_F(SmtpSink, RefusesPlainSmtpWhenInsecureIsNotAllowed) {
   const std::string id = nonce();
   const Nudge n = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
   const DeliveryResult r = mailer.send(n.email);
-  EXPECT_EQ(r.status, DeliveryStatus::transient);
+  EXPECT_EQ(r.status, DeliveryStatus::kTransient);
   EXPECT_TRUE(messages_with_id(maildir, n.content.message_id).empty());
 }
 
@@ -359,7 +359,7 @@ TEST_F(SmtpSink, AServerThatIsDownIsTransientAndTheRetryDeliversOnceItIsBack) {
   const Nudge n = make_nudge("customer-" + id + "@example.com", "acct-" + id, "alerts@bank.example");
 
   const DeliveryResult down = mailer.send(n.email);
-  EXPECT_EQ(down.status, DeliveryStatus::transient);
+  EXPECT_EQ(down.status, DeliveryStatus::kTransient);
   EXPECT_EQ(down.smtp_code, 0);
   const nudges::RetryStep step = nudges::next_retry({}, 1, sys_seconds{}, sys_seconds{}, 1);
   EXPECT_FALSE(step.give_up);
@@ -370,7 +370,7 @@ TEST_F(SmtpSink, AServerThatIsDownIsTransientAndTheRetryDeliversOnceItIsBack) {
     OwnSink sink(dir, port);
     ASSERT_TRUE(sink.wait_listening()) << "private sink did not start";
     const DeliveryResult back = mailer.send(n.email);
-    ASSERT_EQ(back.status, DeliveryStatus::delivered) << back.detail;
+    ASSERT_EQ(back.status, DeliveryStatus::kDelivered) << back.detail;
     EXPECT_EQ(wait_for_messages(dir / "mail", n.content.message_id, 1).size(), 1u);
     EXPECT_EQ(messages_with_id(dir / "mail", n.content.message_id).size(), 1u);
   }

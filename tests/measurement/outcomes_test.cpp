@@ -36,7 +36,7 @@ Transaction txn(Date posted_at, std::int64_t cents, std::string description = ""
 std::string id_in(Arm arm, const std::string& prefix = "acct-") {
   for (int k = 0;; ++k) {
     const std::string id = prefix + std::to_string(k);
-    if (nudges::in_holdout(kExperiment, id, 0.5) == (arm == Arm::holdout)) return id;
+    if (nudges::in_holdout(kExperiment, id, 0.5) == (arm == Arm::kHoldout)) return id;
   }
 }
 
@@ -89,8 +89,8 @@ ExperimentOutcomes outcomes(const std::vector<PolicyRecord>& policies = {policy(
 // One account through the whole fold: its decisions, then its transactions.
 AccountOutcome measure(const std::vector<Transaction>& history, ExperimentPeriod period = kPeriod) {
   auto o = outcomes({policy("exp-policy", 0.4)}, period);
-  const std::string id = id_in(Arm::treatment);
-  o.add_decision(decision(id, period.from, Arm::treatment, 0.1));
+  const std::string id = id_in(Arm::kTreatment);
+  o.add_decision(decision(id, period.from, Arm::kTreatment, 0.1));
   o.add_history(id, history);
   const auto in = std::move(o).finish();
   return in.accounts.at(0);
@@ -125,14 +125,14 @@ TEST(FeeClassification, KindAndDescriptionDecideCaseAndPaddingAside) {
     const char* description;
     FeeClass expected;
   } cases[] = {
-      {"fee", "OVERDRAFT FEE", FeeClass::overdraft_fee},
-      {" FEE ", "Insufficient Funds Fee For A Item", FeeClass::overdraft_fee},
-      {"Fee", "NSF ITEM", FeeClass::overdraft_fee},
-      {"fee", "OD FEE 03/03", FeeClass::overdraft_fee},
-      {"fee", "MONTHLY SERVICE FEE", FeeClass::fee},
-      {"deposit", "OVERDRAFT FEE", FeeClass::not_a_fee},  // the kind decides, not the text
-      {"", "OVERDRAFT FEE", FeeClass::not_a_fee},
-      {"fees", "OVERDRAFT FEE", FeeClass::not_a_fee},  // whole kinds only
+      {"fee", "OVERDRAFT FEE", FeeClass::kOverdraftFee},
+      {" FEE ", "Insufficient Funds Fee For A Item", FeeClass::kOverdraftFee},
+      {"Fee", "NSF ITEM", FeeClass::kOverdraftFee},
+      {"fee", "OD FEE 03/03", FeeClass::kOverdraftFee},
+      {"fee", "MONTHLY SERVICE FEE", FeeClass::kFee},
+      {"deposit", "OVERDRAFT FEE", FeeClass::kNotAFee},  // the kind decides, not the text
+      {"", "OVERDRAFT FEE", FeeClass::kNotAFee},
+      {"fees", "OVERDRAFT FEE", FeeClass::kNotAFee},  // whole kinds only
   };
   for (const auto& c : cases)
     EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -3500, c.description, c.kind)), c.expected)
@@ -141,9 +141,9 @@ TEST(FeeClassification, KindAndDescriptionDecideCaseAndPaddingAside) {
 
 TEST(FeeClassification, TheBanksOwnKindsAndWordsAreComparedInLowerCase) {
   const FeeClassifier fees{FeeRules{{" SVC ", "charge"}, {" Returned Item ", ""}}};
-  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "RETURNED ITEM CHARGE", "svc")), FeeClass::overdraft_fee);
-  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "WIRE CHARGE", "Charge")), FeeClass::fee);  // "" matches nothing
-  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "OVERDRAFT FEE", "fee")), FeeClass::not_a_fee);
+  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "RETURNED ITEM CHARGE", "svc")), FeeClass::kOverdraftFee);
+  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "WIRE CHARGE", "Charge")), FeeClass::kFee);  // "" matches nothing
+  EXPECT_EQ(fees.classify(txn(make_date(2026, 3, 3), -100, "OVERDRAFT FEE", "fee")), FeeClass::kNotAFee);
 }
 
 TEST(ExperimentPeriodDefaults, EachEndDefaultsToTheDecisions) {
@@ -272,22 +272,22 @@ TEST(IncomePattern, MoneyInWithoutAScheduleIsIrregularOnlyWhenRecent) {
 }
 
 TEST(ExperimentFold, ArmsComeFromTheRowsAndDisagreementsWithTheHashAreCounted) {
-  const std::string treated = id_in(Arm::treatment), held = id_in(Arm::holdout);
-  const std::string wrong = id_in(Arm::treatment, "other-"), mixed = id_in(Arm::holdout, "mixed-");
+  const std::string treated = id_in(Arm::kTreatment), held = id_in(Arm::kHoldout);
+  const std::string wrong = id_in(Arm::kTreatment, "other-"), mixed = id_in(Arm::kHoldout, "mixed-");
   auto o = outcomes();
-  o.add_decision(decision(treated, make_date(2026, 3, 2), Arm::treatment, 0.1));
-  o.add_decision(decision(held, make_date(2026, 3, 2), Arm::holdout, 0.1, "holdout"));
-  o.add_decision(decision(wrong, make_date(2026, 3, 2), Arm::holdout, 0.1, "holdout"));
-  o.add_decision(decision(mixed, make_date(2026, 3, 2), Arm::treatment, 0.1));
-  o.add_decision(decision(mixed, make_date(2026, 3, 9), Arm::holdout, 0.1, "holdout"));
+  o.add_decision(decision(treated, make_date(2026, 3, 2), Arm::kTreatment, 0.1));
+  o.add_decision(decision(held, make_date(2026, 3, 2), Arm::kHoldout, 0.1, "holdout"));
+  o.add_decision(decision(wrong, make_date(2026, 3, 2), Arm::kHoldout, 0.1, "holdout"));
+  o.add_decision(decision(mixed, make_date(2026, 3, 2), Arm::kTreatment, 0.1));
+  o.add_decision(decision(mixed, make_date(2026, 3, 9), Arm::kHoldout, 0.1, "holdout"));
   const auto in = std::move(o).finish();
   ASSERT_EQ(in.accounts.size(), 4u);
   std::map<std::string, Arm> arms;
   for (const auto& a : in.accounts) arms[a.account_id] = a.arm;
-  EXPECT_EQ(arms[treated], Arm::treatment);
-  EXPECT_EQ(arms[held], Arm::holdout);
-  EXPECT_EQ(arms[wrong], Arm::holdout);  // as recorded
-  EXPECT_EQ(arms[mixed], Arm::holdout);  // as the hash says
+  EXPECT_EQ(arms[treated], Arm::kTreatment);
+  EXPECT_EQ(arms[held], Arm::kHoldout);
+  EXPECT_EQ(arms[wrong], Arm::kHoldout);  // as recorded
+  EXPECT_EQ(arms[mixed], Arm::kHoldout);  // as the hash says
   EXPECT_EQ(in.arm_disagreements, 1u);
   EXPECT_EQ(in.mixed_arm_accounts, 1u);
   EXPECT_EQ(in.accounts_without_history, 4u);
@@ -306,7 +306,7 @@ TEST(ExperimentFold, AtRiskUsesTheThresholdOfEachDecisionsPolicy) {
                {"broken", 0.49, false},    {"broken", 0.5, true}};
   for (const auto& c : cases) {
     auto o = outcomes({policy("exp-policy", 0.4), policy("strict", 0.9, 0.5, "exp-b"), {"broken", std::nullopt, "bad"}});
-    o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::treatment, c.p, "suppressed", "below_threshold",
+    o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, c.p, "suppressed", "below_threshold",
                             c.policy));
     EXPECT_EQ(std::move(o).finish().accounts.at(0).at_risk, c.at_risk) << c.policy << " " << c.p;
   }
@@ -326,14 +326,14 @@ TEST(ExperimentFold, DecidedMeansSentOrWouldHaveBeenSent) {
                {"", "", false}};
   for (const auto& c : cases) {
     auto o = outcomes();
-    o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::treatment, 0.9, c.outcome, c.reason));
+    o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, 0.9, c.outcome, c.reason));
     EXPECT_EQ(std::move(o).finish().accounts.at(0).decided, c.decided) << c.outcome << "/" << c.reason;
   }
 }
 
 TEST(ExperimentFold, DeliveriesAndTheSmallestVariantAreTheAccounts) {
   auto o = outcomes();
-  auto d = decision("acct-1", make_date(2026, 3, 2), Arm::treatment, 0.9);
+  auto d = decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, 0.9);
   d.variant = "urgent";
   o.add_decision(d);
   d.variant = "gentle";
@@ -351,18 +351,18 @@ TEST(ExperimentFold, DeliveriesAndTheSmallestVariantAreTheAccounts) {
 }
 
 TEST(ExperimentFold, ForecastsAreOnePerAsOfAgainstAZeroBufferWithAWholeWindow) {
-  const std::string id = id_in(Arm::treatment);
+  const std::string id = id_in(Arm::kTreatment);
   auto o = outcomes();
-  o.add_decision(decision(id, make_date(2026, 3, 2), Arm::treatment, 0.7));  // window 03-02..03-04 overdrawn
-  auto other_channel = decision(id, make_date(2026, 3, 2), Arm::treatment, 0.7);
+  o.add_decision(decision(id, make_date(2026, 3, 2), Arm::kTreatment, 0.7));  // window 03-02..03-04 overdrawn
+  auto other_channel = decision(id, make_date(2026, 3, 2), Arm::kTreatment, 0.7);
   o.add_decision(other_channel);
-  auto buffered = decision(id, make_date(2026, 3, 4), Arm::treatment, 0.99);
+  auto buffered = decision(id, make_date(2026, 3, 4), Arm::kTreatment, 0.99);
   buffered.buffer = Money::from_cents(10000);  // P(balance < 100.00): not a P(overdraft)
   o.add_decision(buffered);
-  o.add_decision(decision(id, make_date(2026, 3, 9), Arm::treatment, 0.2));   // clean window
-  o.add_decision(decision(id, make_date(2026, 3, 14), Arm::treatment, 0.3));  // window ends 03-16: dropped
-  o.add_decision(decision("no-history", make_date(2026, 3, 2), Arm::treatment, 0.3));
-  o.add_decision(decision("no-history", make_date(2026, 3, 2), Arm::treatment, 0.3));
+  o.add_decision(decision(id, make_date(2026, 3, 9), Arm::kTreatment, 0.2));   // clean window
+  o.add_decision(decision(id, make_date(2026, 3, 14), Arm::kTreatment, 0.3));  // window ends 03-16: dropped
+  o.add_decision(decision("no-history", make_date(2026, 3, 2), Arm::kTreatment, 0.3));
+  o.add_decision(decision("no-history", make_date(2026, 3, 2), Arm::kTreatment, 0.3));
   o.add_history(id, {txn(make_date(2026, 1, 1), 10000), txn(make_date(2026, 3, 3), -20000),
                      txn(make_date(2026, 3, 5), 30000)});
   const auto in = std::move(o).finish();
@@ -395,7 +395,7 @@ TEST(ExperimentFold, PoliciesSayWhichHoldoutShareTheSampleRatioCheckUses) {
   };
   for (const auto& c : cases) {
     auto o = outcomes(c.policies);
-    o.add_decision(decision(id_in(Arm::treatment), make_date(2026, 3, 2), Arm::treatment, 0.1));
+    o.add_decision(decision(id_in(Arm::kTreatment), make_date(2026, 3, 2), Arm::kTreatment, 0.1));
     const auto in = std::move(o).finish();
     EXPECT_DOUBLE_EQ(in.holdout_share, c.share);
     EXPECT_THAT(std::vector<std::string>(in.notes.begin(), in.notes.begin() + c.notes.size()),

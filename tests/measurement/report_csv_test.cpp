@@ -68,7 +68,7 @@ TEST(ReportCsv, TextFieldsWithCommasOrQuotesAreQuoted) {
 TEST(ReportCsv, AccountsTableHasOutcomesArmAndSegmentsButNoContactDetails) {
   AccountOutcome o;
   o.account_id = "acct-7";
-  o.arm = Arm::holdout;
+  o.arm = Arm::kHoldout;
   o.variant = "gentle";
   o.income_pattern = "biweekly";
   o.balance_band = "0-500";

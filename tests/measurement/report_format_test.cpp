@@ -22,31 +22,31 @@ struct FormatCase {
 
 TEST(ReportFormat, FormatsEachStyleAsDocumented) {
   const FormatCase cases[] = {
-      {0.1234, NumberStyle::percent, "12.3%"},   {0.12, NumberStyle::percent, "12%"},
-      {-0.0567, NumberStyle::percent, "-5.7%"},  {0.95, NumberStyle::percent, "95%"},
-      {-0.00001, NumberStyle::percent, "0%"},    {-0.0123, NumberStyle::points, "-1.23 pp"},
-      {0.02, NumberStyle::points, "2 pp"},       {1234, NumberStyle::count, "1,234"},
-      {1234567, NumberStyle::count, "1,234,567"}, {12.26, NumberStyle::count, "12.3"},
-      {999, NumberStyle::count, "999"},          {0.1234, NumberStyle::decimal, "0.123"},
-      {12345, NumberStyle::dollars, "$123.45"},  {-120, NumberStyle::dollars, "-$1.20"},
-      {123456789, NumberStyle::dollars, "$1,234,567.89"}, {-0.2, NumberStyle::dollars, "$0.00"},
-      {0.0312, NumberStyle::p_value, "0.031"},   {0.0004, NumberStyle::p_value, "<0.001"},
-      {1, NumberStyle::p_value, "1.000"},
+      {0.1234, NumberStyle::kPercent, "12.3%"},   {0.12, NumberStyle::kPercent, "12%"},
+      {-0.0567, NumberStyle::kPercent, "-5.7%"},  {0.95, NumberStyle::kPercent, "95%"},
+      {-0.00001, NumberStyle::kPercent, "0%"},    {-0.0123, NumberStyle::kPoints, "-1.23 pp"},
+      {0.02, NumberStyle::kPoints, "2 pp"},       {1234, NumberStyle::kCount, "1,234"},
+      {1234567, NumberStyle::kCount, "1,234,567"}, {12.26, NumberStyle::kCount, "12.3"},
+      {999, NumberStyle::kCount, "999"},          {0.1234, NumberStyle::kDecimal, "0.123"},
+      {12345, NumberStyle::kDollars, "$123.45"},  {-120, NumberStyle::kDollars, "-$1.20"},
+      {123456789, NumberStyle::kDollars, "$1,234,567.89"}, {-0.2, NumberStyle::kDollars, "$0.00"},
+      {0.0312, NumberStyle::kPValue, "0.031"},   {0.0004, NumberStyle::kPValue, "<0.001"},
+      {1, NumberStyle::kPValue, "1.000"},
   };
   for (const auto& c : cases) EXPECT_EQ(format_number(c.value, c.style), c.expected) << c.value;
 }
 
 TEST(ReportFormat, NonFiniteValuesPrintAsNotAvailable) {
-  EXPECT_EQ(format_number(std::numeric_limits<double>::quiet_NaN(), NumberStyle::percent), "n/a");
-  EXPECT_EQ(format_number(std::numeric_limits<double>::infinity(), NumberStyle::dollars), "n/a");
+  EXPECT_EQ(format_number(std::numeric_limits<double>::quiet_NaN(), NumberStyle::kPercent), "n/a");
+  EXPECT_EQ(format_number(std::numeric_limits<double>::infinity(), NumberStyle::kDollars), "n/a");
 }
 
 TEST(ReportFormat, MetricsPickTheirStyles) {
-  EXPECT_EQ(value_style("overdraft_incidence"), NumberStyle::percent);
-  EXPECT_EQ(absolute_style("overdraft_incidence"), NumberStyle::points);
-  EXPECT_EQ(value_style("overdraft_fees"), NumberStyle::dollars);
-  EXPECT_EQ(absolute_style("total_fees"), NumberStyle::dollars);
-  EXPECT_EQ(value_style("overdraft_days"), NumberStyle::decimal);
+  EXPECT_EQ(value_style("overdraft_incidence"), NumberStyle::kPercent);
+  EXPECT_EQ(absolute_style("overdraft_incidence"), NumberStyle::kPoints);
+  EXPECT_EQ(value_style("overdraft_fees"), NumberStyle::kDollars);
+  EXPECT_EQ(absolute_style("total_fees"), NumberStyle::kDollars);
+  EXPECT_EQ(value_style("overdraft_days"), NumberStyle::kDecimal);
 }
 
 TEST(ReportFormat, HeadlineSaysAReductionWithItsIntervalTurnedAround) {

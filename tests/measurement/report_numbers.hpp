@@ -28,8 +28,8 @@ inline void collect_json(const nlohmann::json& j, const std::string& key, std::s
     for (const auto& v : j) collect_json(v, key, displays, labels);
   } else if (j.is_number()) {
     const double x = j.get<double>();
-    for (auto style : {NumberStyle::percent, NumberStyle::points, NumberStyle::count, NumberStyle::decimal,
-                       NumberStyle::dollars, NumberStyle::p_value}) {
+    for (auto style : {NumberStyle::kPercent, NumberStyle::kPoints, NumberStyle::kCount, NumberStyle::kDecimal,
+                       NumberStyle::kDollars, NumberStyle::kPValue}) {
       displays.insert(format_number(x, style));
       displays.insert(format_number(-x, style));
     }

@@ -134,14 +134,14 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
       AccountOutcome& a = outcome[i];
       a.at_risk = a.at_risk || summary.window_probability >= policy.risk_threshold;
       for (const nudges::Decision& d : nudges::plan(summary, policy, contacts[i], past[i], now)) {
-        if (d.outcome == nudges::Outcome::suppressed || !d.risky_day) continue;
-        const bool send = d.outcome == nudges::Outcome::send;
+        if (d.outcome == nudges::Outcome::kSuppressed || !d.risky_day) continue;
+        const bool send = d.outcome == nudges::Outcome::kSend;
         past[i].push_back({policy.name, *d.risky_day, *d.channel, now, send});
         a.decided = true;
         a.variant = policy.variants.at(d.variant_index).name;
         if (!send) continue;
         sim::NudgeDelivery delivery;
-        delivery.channel = d.channel == nudges::Channel::email ? sim::Channel::kEmail : sim::Channel::kInApp;
+        delivery.channel = d.channel == nudges::Channel::kEmail ? sim::Channel::kEmail : sim::Channel::kInApp;
         delivery.sent_at = now;
         delivery.lead_time_days = d.lead_time_days.value_or(0);
         delivery.variant = a.variant;
@@ -165,7 +165,7 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
     const sim::AccountProfile& p = s.profile();
     AccountOutcome& a = outcome[i];
     a.account_id = p.account_id;
-    a.arm = treated[i] ? Arm::treatment : Arm::holdout;
+    a.arm = treated[i] ? Arm::kTreatment : Arm::kHoldout;
     a.income_pattern = std::string(sim::to_string(p.income_pattern));
     a.balance_band = balance_band(pre_balance_sum[i] / (7.0 * setup.pre_weeks));
     a.tenure_band = "<6m";  // every simulated account opens at the start

@@ -266,8 +266,8 @@ AnalysisOptions four_weeks() {
 // var = 2 / 1 / 2 / 16 = 1/16. Holdout (4, 2), (4, 4): R = 0.75, residuals
 // (-1, 1), var 1/16. Effect -0.5, SE sqrt(1/8), CI -0.5 +- 1.95996 * 0.35355.
 std::vector<AccountOutcome> four_accounts() {
-  return {account("t1", Arm::treatment, 4, 2), account("t2", Arm::treatment, 4, 0),
-          account("h1", Arm::holdout, 4, 2), account("h2", Arm::holdout, 4, 4)};
+  return {account("t1", Arm::kTreatment, 4, 2), account("t2", Arm::kTreatment, 4, 0),
+          account("h1", Arm::kHoldout, 4, 2), account("h2", Arm::kHoldout, 4, 4)};
 }
 
 TEST(Analysis, IncidenceEffectOnFourAccountsMatchesTheHandComputedDeltaMethod) {
@@ -318,7 +318,7 @@ TEST(Analysis, CupedWithAnInformativePreperiodNarrowsTheInterval) {
   std::vector<AccountOutcome> accounts;
   const int outcome[] = {0, 1, 2, 3, 4, 0, 1, 3, 4, 4};
   for (int i = 0; i < 10; ++i) {
-    AccountOutcome a = account(i < 5 ? "t" : "h", i < 5 ? Arm::treatment : Arm::holdout, 4, outcome[i]);
+    AccountOutcome a = account(i < 5 ? "t" : "h", i < 5 ? Arm::kTreatment : Arm::kHoldout, 4, outcome[i]);
     a.account_id += std::to_string(i);
     a.pre_weeks = 4;
     a.pre_overdraft_weeks = outcome[i];
@@ -336,7 +336,7 @@ TEST(Analysis, CupedWithAnInformativePreperiodNarrowsTheInterval) {
 TEST(Analysis, BootstrapIntervalIsDeterministicForASeed) {
   std::vector<AccountOutcome> accounts;
   for (int i = 0; i < 40; ++i)
-    accounts.push_back(account(("a" + std::to_string(i)).c_str(), i % 2 ? Arm::treatment : Arm::holdout, 4, i % 5));
+    accounts.push_back(account(("a" + std::to_string(i)).c_str(), i % 2 ? Arm::kTreatment : Arm::kHoldout, 4, i % 5));
   AnalysisOptions o = four_weeks();
   o.bootstrap_resamples = 500;
   o.bootstrap_seed = 42;
@@ -356,7 +356,7 @@ TEST(Analysis, BootstrapIntervalIsDeterministicForASeed) {
 TEST(Analysis, SampleRatioMismatchIsFlaggedAndLeadsTheCaveats) {
   std::vector<AccountOutcome> accounts;
   for (int i = 0; i < 300; ++i)
-    accounts.push_back(account(("a" + std::to_string(i)).c_str(), i < 200 ? Arm::treatment : Arm::holdout, 4, i % 3));
+    accounts.push_back(account(("a" + std::to_string(i)).c_str(), i < 200 ? Arm::kTreatment : Arm::kHoldout, 4, i % 3));
   const ExperimentAnalysis a = analyze_experiment("srm", accounts, {}, four_weeks());
   EXPECT_TRUE(a.sample_ratio.mismatch);
   EXPECT_EQ(a.sample_ratio.treatment, 200u);
@@ -378,7 +378,7 @@ TEST(Analysis, LowerOverdraftFeesWithoutLowerTotalFeesAreCaveatedAsFeesMoved) {
   std::vector<AccountOutcome> accounts;
   for (int i = 0; i < 200; ++i) {
     const bool treated = i % 2 == 0;
-    AccountOutcome a = account(("a" + std::to_string(i)).c_str(), treated ? Arm::treatment : Arm::holdout, 4, 0);
+    AccountOutcome a = account(("a" + std::to_string(i)).c_str(), treated ? Arm::kTreatment : Arm::kHoldout, 4, 0);
     a.overdraft_fee_cents = treated ? 1000 + i : 3500 + i;
     a.total_fee_cents = 5000 + i;  // the nudged pay the difference in other fees
     accounts.push_back(a);
@@ -391,7 +391,7 @@ TEST(Analysis, LowerOverdraftFeesWithoutLowerTotalFeesAreCaveatedAsFeesMoved) {
 TEST(Analysis, SegmentsVariantsAndTheTargetedComparisonAreEstimatedWherePossible) {
   std::vector<AccountOutcome> accounts;
   for (int i = 0; i < 40; ++i) {
-    AccountOutcome a = account(("a" + std::to_string(i)).c_str(), i % 2 ? Arm::treatment : Arm::holdout, 4, i % 4);
+    AccountOutcome a = account(("a" + std::to_string(i)).c_str(), i % 2 ? Arm::kTreatment : Arm::kHoldout, 4, i % 4);
     a.income_pattern = i < 20 ? "biweekly" : "weekly";
     a.balance_band = i == 1 ? "2k+" : "0-500";  // 2k+ has one treatment account only: skipped
     a.variant = i % 2 ? (i % 4 == 1 ? "plain" : "friendly") : "";
@@ -412,13 +412,13 @@ TEST(Analysis, SegmentsVariantsAndTheTargetedComparisonAreEstimatedWherePossible
 }
 
 TEST(AnalysisErrors, AnEmptyHoldoutArmIsNamed) {
-  std::vector<AccountOutcome> accounts{account("t1", Arm::treatment, 4, 1), account("t2", Arm::treatment, 4, 0)};
+  std::vector<AccountOutcome> accounts{account("t1", Arm::kTreatment, 4, 1), account("t2", Arm::kTreatment, 4, 0)};
   EXPECT_THAT([&] { analyze_experiment("x", accounts, {}, four_weeks()); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("no accounts in the holdout arm")));
 }
 
 TEST(AnalysisErrors, AnEmptyTreatmentArmIsNamed) {
-  std::vector<AccountOutcome> accounts{account("h1", Arm::holdout, 4, 1), account("h2", Arm::holdout, 4, 0)};
+  std::vector<AccountOutcome> accounts{account("h1", Arm::kHoldout, 4, 1), account("h2", Arm::kHoldout, 4, 0)};
   EXPECT_THAT([&] { analyze_experiment("x", accounts, {}, four_weeks()); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("no accounts in the treatment arm")));
 }
@@ -433,7 +433,7 @@ TEST(AnalysisErrors, AnEmptyPeriodIsRefused) {
 TEST(AnalysisErrors, AnArmWithoutObservedWeeksIsNamed) {
   std::vector<AccountOutcome> accounts = four_accounts();
   for (AccountOutcome& a : accounts)
-    if (a.arm == Arm::holdout) a = account(a.account_id.c_str(), Arm::holdout, 0, 0);
+    if (a.arm == Arm::kHoldout) a = account(a.account_id.c_str(), Arm::kHoldout, 0, 0);
   EXPECT_THAT([&] { analyze_experiment("x", accounts, {}, four_weeks()); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("no account-weeks observed in the holdout")));
 }

@@ -16,7 +16,7 @@ EmailContent sample() {
   m.subject = "Heads-up: your balance may run low on Friday, March 13";
   m.text_body = "Hello,\nline two\n";
   m.html_body = "<p>Hello</p>\n";
-  m.message_id = message_id_for(dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 13), Channel::email),
+  m.message_id = message_id_for(dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 13), Channel::kEmail),
                                 m.from);
   m.unsubscribe_url = "https://bank.example/v1/unsubscribe?token=abc.def";
   m.date = sys_seconds{sys_days{forecast::make_date(2026, 3, 10)}} + std::chrono::seconds{14 * 3600 + 5 * 60 + 9};
@@ -26,12 +26,12 @@ EmailContent sample() {
 std::string headers_of(const std::string& message) { return message.substr(0, message.find("\r\n\r\n") + 2); }
 
 TEST(MessageId, IsDerivedFromTheDedupeKeyAndTheSendersDomain) {
-  const std::string key = dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 13), Channel::email);
+  const std::string key = dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 13), Channel::kEmail);
   const std::string id = message_id_for(key, "alerts@bank.example");
   EXPECT_EQ(id, message_id_for(key, "alerts@bank.example"));
   EXPECT_EQ(id.size(), 1 + 32 + 1 + 12 + 1);
   EXPECT_EQ(id.substr(33), "@bank.example>");
-  EXPECT_NE(id, message_id_for(dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 14), Channel::email),
+  EXPECT_NE(id, message_id_for(dedupe_key("acct-1", "default", forecast::make_date(2026, 3, 14), Channel::kEmail),
                                "alerts@bank.example"));
   EXPECT_EQ(message_id_for(key, "no-domain").substr(33), "@headroom.local>");
   // The first 32 hex digits of SHA-256 of the key (Python: hashlib.sha256), so a

@@ -36,10 +36,10 @@ TEST(ForecastSummary, TakesTheFirstRiskDayItsShortfallAndItsBillsAndIncome) {
   EXPECT_EQ(*s.first_risky_day, make_date(2026, 3, 13));
   EXPECT_EQ(s.expected_shortfall.cents(), 8450);
   ASSERT_EQ(s.drivers.size(), 2u);
-  EXPECT_EQ(s.drivers[0].kind, Driver::Kind::bill);
+  EXPECT_EQ(s.drivers[0].kind, Driver::Kind::kBill);
   EXPECT_EQ(s.drivers[0].label, "Rent");
   EXPECT_EQ(s.drivers[0].amount.cents(), -120000);
-  EXPECT_EQ(s.drivers[1].kind, Driver::Kind::income);
+  EXPECT_EQ(s.drivers[1].kind, Driver::Kind::kIncome);
   ASSERT_TRUE(s.next_income_date);
   EXPECT_EQ(*s.next_income_date, make_date(2026, 3, 15));
   EXPECT_EQ(s.next_income_amount.cents(), 210000);

@@ -31,7 +31,7 @@ const date::time_zone* zone(const char* name) {
 std::string account_in(Arm arm) {
   for (int i = 0;; ++i) {
     std::string id = "acct-" + std::to_string(i);
-    if (in_holdout("default", id, 0.10) == (arm == Arm::holdout)) return id;
+    if (in_holdout("default", id, 0.10) == (arm == Arm::kHoldout)) return id;
   }
 }
 
@@ -52,7 +52,7 @@ struct PlannerTest : ::testing::Test {
   }();
   AccountContact account = [] {
     AccountContact a;
-    a.account_id = account_in(Arm::treatment);
+    a.account_id = account_in(Arm::kTreatment);
     a.time_zone = find_time_zone("America/New_York");
     a.email = "someone@example.com";
     a.email_consent = true;
@@ -68,9 +68,9 @@ struct PlannerTest : ::testing::Test {
   // others one decision per channel, in the policy's order.
   void expect_all(Outcome outcome, Reason reason) {
     const auto decisions = run();
-    const bool before_channels = reason == Reason::policy_inactive || reason == Reason::buffer_mismatch ||
-                                 reason == Reason::below_threshold || reason == Reason::low_confidence ||
-                                 reason == Reason::outside_lead_time || reason == Reason::opted_out;
+    const bool before_channels = reason == Reason::kPolicyInactive || reason == Reason::kBufferMismatch ||
+                                 reason == Reason::kBelowThreshold || reason == Reason::kLowConfidence ||
+                                 reason == Reason::kOutsideLeadTime || reason == Reason::kOptedOut;
     ASSERT_EQ(decisions.size(), before_channels ? 1u : policy.channels.size());
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
@@ -86,12 +86,12 @@ struct PlannerTest : ::testing::Test {
 TEST_F(PlannerTest, SendsOnEveryChannelWhenTheRiskyDayIsWithinTheLeadTime) {
   const auto decisions = run();
   ASSERT_EQ(decisions.size(), 2u);
-  EXPECT_EQ(decisions[0].channel, Channel::in_app);
-  EXPECT_EQ(decisions[1].channel, Channel::email);
+  EXPECT_EQ(decisions[0].channel, Channel::kInApp);
+  EXPECT_EQ(decisions[1].channel, Channel::kEmail);
   for (const auto& d : decisions) {
-    EXPECT_EQ(d.outcome, Outcome::send);
-    EXPECT_EQ(d.reason, Reason::none);
-    EXPECT_EQ(d.arm, Arm::treatment);
+    EXPECT_EQ(d.outcome, Outcome::kSend);
+    EXPECT_EQ(d.reason, Reason::kNone);
+    EXPECT_EQ(d.arm, Arm::kTreatment);
     EXPECT_EQ(d.risky_day, make_date(2026, 3, 13));
     EXPECT_EQ(d.lead_time_days, 3);
     EXPECT_FALSE(d.deferred_until.has_value());
@@ -100,17 +100,17 @@ TEST_F(PlannerTest, SendsOnEveryChannelWhenTheRiskyDayIsWithinTheLeadTime) {
 
 TEST_F(PlannerTest, SuppressesBelowTheRiskThresholdAndSendsAtIt) {
   forecast.window_probability = 0.4999;
-  expect_all(Outcome::suppressed, Reason::below_threshold);
+  expect_all(Outcome::kSuppressed, Reason::kBelowThreshold);
   forecast.window_probability = 0.5;
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
   policy.risk_threshold = 0.9;
   forecast.window_probability = 0.85;
-  expect_all(Outcome::suppressed, Reason::below_threshold);
+  expect_all(Outcome::kSuppressed, Reason::kBelowThreshold);
 }
 
 TEST_F(PlannerTest, TreatsAForecastWithoutARiskyDayAsBelowThreshold) {
   forecast.first_risky_day.reset();
-  expect_all(Outcome::suppressed, Reason::below_threshold);
+  expect_all(Outcome::kSuppressed, Reason::kBelowThreshold);
 }
 
 TEST_F(PlannerTest, SendsOnlyWhenTheRiskyDayIsOneToFiveDaysAhead) {
@@ -119,11 +119,11 @@ TEST_F(PlannerTest, SendsOnlyWhenTheRiskyDayIsOneToFiveDaysAhead) {
     Reason expected;
   };
   const Case cases[] = {
-      {make_date(2026, 3, 9), Reason::outside_lead_time},   // already past
-      {make_date(2026, 3, 10), Reason::outside_lead_time},  // today: too late for lead time 1
-      {make_date(2026, 3, 11), Reason::none},               // 1 day
-      {make_date(2026, 3, 15), Reason::none},               // 5 days
-      {make_date(2026, 3, 16), Reason::outside_lead_time},  // 6 days: too early
+      {make_date(2026, 3, 9), Reason::kOutsideLeadTime},   // already past
+      {make_date(2026, 3, 10), Reason::kOutsideLeadTime},  // today: too late for lead time 1
+      {make_date(2026, 3, 11), Reason::kNone},               // 1 day
+      {make_date(2026, 3, 15), Reason::kNone},               // 5 days
+      {make_date(2026, 3, 16), Reason::kOutsideLeadTime},  // 6 days: too early
   };
   for (const auto& c : cases) {
     forecast.first_risky_day = c.risky_day;
@@ -139,137 +139,137 @@ TEST_F(PlannerTest, CountsLeadTimeFromTheAccountsLocalDate) {
   forecast.first_risky_day = make_date(2026, 3, 11);
   auto decisions = run();
   EXPECT_EQ(decisions[0].lead_time_days, 1);
-  EXPECT_EQ(decisions[0].outcome, Outcome::send);
+  EXPECT_EQ(decisions[0].outcome, Outcome::kSend);
   // In Tokyo it is already 2026-03-11 10:00: the risky day is today.
   account.time_zone = zone("Asia/Tokyo");
   decisions = run();
   EXPECT_EQ(decisions[0].lead_time_days, 0);
-  EXPECT_EQ(decisions[0].reason, Reason::outside_lead_time);
+  EXPECT_EQ(decisions[0].reason, Reason::kOutsideLeadTime);
 }
 
 TEST_F(PlannerTest, SuppressesAnInactivePolicyAndOneOutsideItsActiveWindow) {
   policy.active = false;
-  expect_all(Outcome::suppressed, Reason::policy_inactive);
+  expect_all(Outcome::kSuppressed, Reason::kPolicyInactive);
   policy.active = true;
   policy.active_from = now + hours{1};
-  expect_all(Outcome::suppressed, Reason::policy_inactive);
+  expect_all(Outcome::kSuppressed, Reason::kPolicyInactive);
   policy.active_from = now;
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
   policy.active_to = now;  // [from, to): the end is exclusive
-  expect_all(Outcome::suppressed, Reason::policy_inactive);
+  expect_all(Outcome::kSuppressed, Reason::kPolicyInactive);
 }
 
 TEST_F(PlannerTest, SuppressesAForecastComputedForAnotherBuffer) {
   policy.buffer = Money::from_cents(5000);
-  expect_all(Outcome::suppressed, Reason::buffer_mismatch);
+  expect_all(Outcome::kSuppressed, Reason::kBufferMismatch);
   forecast.buffer = Money::from_cents(5000);
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
 }
 
 TEST_F(PlannerTest, SuppressesColdStartAndLowConfidenceModelsUnlessAllowed) {
   forecast.cold_start = true;
-  expect_all(Outcome::suppressed, Reason::low_confidence);
+  expect_all(Outcome::kSuppressed, Reason::kLowConfidence);
   forecast.cold_start = false;
   forecast.low_confidence = true;
-  expect_all(Outcome::suppressed, Reason::low_confidence);
+  expect_all(Outcome::kSuppressed, Reason::kLowConfidence);
   policy.allow_low_confidence = true;
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
 }
 
 TEST_F(PlannerTest, SuppressesEveryChannelForAnAccountThatOptedOut) {
   account.opted_out_at = now - hours{24};
-  expect_all(Outcome::suppressed, Reason::opted_out);
+  expect_all(Outcome::kSuppressed, Reason::kOptedOut);
 }
 
 TEST_F(PlannerTest, SuppressesEmailWithoutAnAddressOrConsentButStillSendsInApp) {
   account.email_consent = false;
   auto decisions = run();
-  EXPECT_EQ(decisions[0].outcome, Outcome::send);
-  EXPECT_EQ(decisions[1].reason, Reason::no_contact);
+  EXPECT_EQ(decisions[0].outcome, Outcome::kSend);
+  EXPECT_EQ(decisions[1].reason, Reason::kNoContact);
   account.email_consent = true;
   account.email.clear();
   decisions = run();
-  EXPECT_EQ(decisions[0].outcome, Outcome::send);
-  EXPECT_EQ(decisions[1].reason, Reason::no_contact);
+  EXPECT_EQ(decisions[0].outcome, Outcome::kSend);
+  EXPECT_EQ(decisions[1].reason, Reason::kNoContact);
 }
 
 TEST_F(PlannerTest, SuppressesAChannelAlreadyNudgedForThisRiskyDay) {
-  past.push_back({"default", make_date(2026, 3, 13), Channel::email, now - hours{24}, true});
+  past.push_back({"default", make_date(2026, 3, 13), Channel::kEmail, now - hours{24}, true});
   const auto decisions = run();
-  EXPECT_EQ(decisions[0].outcome, Outcome::send);  // in-app not yet: same episode, not capped
-  EXPECT_EQ(decisions[1].reason, Reason::already_nudged);
+  EXPECT_EQ(decisions[0].outcome, Outcome::kSend);  // in-app not yet: same episode, not capped
+  EXPECT_EQ(decisions[1].reason, Reason::kAlreadyNudged);
 }
 
 TEST_F(PlannerTest, AnotherPolicysNudgeForTheSameDayIsNotAlreadyNudged) {
   policy.global_cap.max_nudges = 5;
-  past.push_back({"payday", make_date(2026, 3, 13), Channel::email, now - hours{24}, true});
-  expect_all(Outcome::send, Reason::none);
+  past.push_back({"payday", make_date(2026, 3, 13), Channel::kEmail, now - hours{24}, true});
+  expect_all(Outcome::kSend, Reason::kNone);
 }
 
 TEST_F(PlannerTest, CapsOneEpisodePerSevenDaysPerPolicy) {
   // An episode for an earlier risky day, on both channels: counts once.
-  past.push_back({"default", make_date(2026, 3, 6), Channel::in_app, now - hours{24 * 6}, true});
-  past.push_back({"default", make_date(2026, 3, 6), Channel::email, now - hours{24 * 6}, true});
-  expect_all(Outcome::suppressed, Reason::frequency_cap);
+  past.push_back({"default", make_date(2026, 3, 6), Channel::kInApp, now - hours{24 * 6}, true});
+  past.push_back({"default", make_date(2026, 3, 6), Channel::kEmail, now - hours{24 * 6}, true});
+  expect_all(Outcome::kSuppressed, Reason::kFrequencyCap);
   // Seven full days later the window has passed (the window is (now - 7d, now]).
   past[0].decided_at = past[1].decided_at = now - hours{24 * 7};
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
 }
 
 TEST_F(PlannerTest, CountsEpisodesAcrossRiskyDaysAgainstAHigherCap) {
   policy.frequency_cap = {2, 14};
   policy.global_cap = {5, 14};
-  past.push_back({"default", make_date(2026, 3, 2), Channel::email, now - hours{24 * 10}, true});
-  past.push_back({"default", make_date(2026, 3, 2), Channel::in_app, now - hours{24 * 10}, true});
-  expect_all(Outcome::send, Reason::none);  // one episode of two allowed
-  past.push_back({"default", make_date(2026, 3, 7), Channel::in_app, now - hours{24 * 4}, true});
-  expect_all(Outcome::suppressed, Reason::frequency_cap);
+  past.push_back({"default", make_date(2026, 3, 2), Channel::kEmail, now - hours{24 * 10}, true});
+  past.push_back({"default", make_date(2026, 3, 2), Channel::kInApp, now - hours{24 * 10}, true});
+  expect_all(Outcome::kSend, Reason::kNone);  // one episode of two allowed
+  past.push_back({"default", make_date(2026, 3, 7), Channel::kInApp, now - hours{24 * 4}, true});
+  expect_all(Outcome::kSuppressed, Reason::kFrequencyCap);
 }
 
 TEST_F(PlannerTest, CountsHoldoutWouldHaveSentAgainstThePolicysOwnCap) {
   // Keeps both arms under the same rules, so the holdout comparison is fair.
-  past.push_back({"default", make_date(2026, 3, 6), Channel::in_app, now - hours{48}, false});
-  expect_all(Outcome::suppressed, Reason::frequency_cap);
+  past.push_back({"default", make_date(2026, 3, 6), Channel::kInApp, now - hours{48}, false});
+  expect_all(Outcome::kSuppressed, Reason::kFrequencyCap);
 }
 
 TEST_F(PlannerTest, AppliesTheGlobalCapToDeliveredNudgesOfAllPolicies) {
-  past.push_back({"payday", make_date(2026, 3, 8), Channel::email, now - hours{48}, true});
-  expect_all(Outcome::send, Reason::none);  // 1 of 2
-  past.push_back({"bill-reminder", make_date(2026, 3, 9), Channel::in_app, now - hours{30}, true});
-  expect_all(Outcome::suppressed, Reason::global_cap);
+  past.push_back({"payday", make_date(2026, 3, 8), Channel::kEmail, now - hours{48}, true});
+  expect_all(Outcome::kSend, Reason::kNone);  // 1 of 2
+  past.push_back({"bill-reminder", make_date(2026, 3, 9), Channel::kInApp, now - hours{30}, true});
+  expect_all(Outcome::kSuppressed, Reason::kGlobalCap);
   // Would-have-sent decisions never reached the customer: not counted globally.
   past.back().delivered = false;
-  expect_all(Outcome::send, Reason::none);
+  expect_all(Outcome::kSend, Reason::kNone);
 }
 
 TEST_F(PlannerTest, FrequencyCapTakesPrecedenceOverGlobalCap) {
-  past.push_back({"default", make_date(2026, 3, 6), Channel::in_app, now - hours{48}, true});
-  past.push_back({"payday", make_date(2026, 3, 8), Channel::email, now - hours{48}, true});
-  expect_all(Outcome::suppressed, Reason::frequency_cap);
+  past.push_back({"default", make_date(2026, 3, 6), Channel::kInApp, now - hours{48}, true});
+  past.push_back({"payday", make_date(2026, 3, 8), Channel::kEmail, now - hours{48}, true});
+  expect_all(Outcome::kSuppressed, Reason::kFrequencyCap);
 }
 
 TEST_F(PlannerTest, ShadowPolicyDecidesButSendsNothing) {
   policy.shadow = true;
-  expect_all(Outcome::suppressed, Reason::shadow);
+  expect_all(Outcome::kSuppressed, Reason::kShadow);
 }
 
 TEST_F(PlannerTest, HoldoutAccountsGetWouldHaveSentAfterTheSameSuppressions) {
-  account.account_id = account_in(Arm::holdout);
-  expect_all(Outcome::holdout, Reason::none);
-  for (const auto& d : run()) EXPECT_EQ(d.arm, Arm::holdout);
+  account.account_id = account_in(Arm::kHoldout);
+  expect_all(Outcome::kHoldout, Reason::kNone);
+  for (const auto& d : run()) EXPECT_EQ(d.arm, Arm::kHoldout);
   account.email_consent = false;
   const auto decisions = run();
-  EXPECT_EQ(decisions[0].outcome, Outcome::holdout);
-  EXPECT_EQ(decisions[1].reason, Reason::no_contact);
-  EXPECT_EQ(decisions[1].arm, Arm::holdout);
+  EXPECT_EQ(decisions[0].outcome, Outcome::kHoldout);
+  EXPECT_EQ(decisions[1].reason, Reason::kNoContact);
+  EXPECT_EQ(decisions[1].arm, Arm::kHoldout);
 }
 
 TEST_F(PlannerTest, RecordsTheArmEvenOnSuppressedDecisions) {
-  account.account_id = account_in(Arm::holdout);
+  account.account_id = account_in(Arm::kHoldout);
   forecast.window_probability = 0.1;
   for (const auto& d : run()) {
-    EXPECT_EQ(d.arm, Arm::holdout);
-    EXPECT_EQ(d.reason, Reason::below_threshold);
+    EXPECT_EQ(d.arm, Arm::kHoldout);
+    EXPECT_EQ(d.reason, Reason::kBelowThreshold);
   }
 }
 
@@ -277,8 +277,8 @@ TEST_F(PlannerTest, DefersANudgeDueInQuietHoursUntilTheyEnd) {
   now = at(2026, 3, 11, 2);  // 22:00 EDT on 2026-03-10
   const auto decisions = run();
   for (const auto& d : decisions) {
-    EXPECT_EQ(d.outcome, Outcome::suppressed);
-    EXPECT_EQ(d.reason, Reason::quiet_hours);
+    EXPECT_EQ(d.outcome, Outcome::kSuppressed);
+    EXPECT_EQ(d.reason, Reason::kQuietHours);
     ASSERT_TRUE(d.deferred_until.has_value());
     EXPECT_EQ(*d.deferred_until, at(2026, 3, 11, 12));  // 08:00 EDT
   }
@@ -303,7 +303,7 @@ TEST_F(PlannerTest, QuietHoursFollowEachAccountsTimeZone) {
     account.time_zone = zone(c.zone);
     const auto d = run()[0];
     EXPECT_EQ(d.deferred_until, c.deferred_until) << c.zone;
-    EXPECT_EQ(d.reason, c.deferred_until ? Reason::quiet_hours : Reason::none) << c.zone;
+    EXPECT_EQ(d.reason, c.deferred_until ? Reason::kQuietHours : Reason::kNone) << c.zone;
   }
 }
 
@@ -418,12 +418,12 @@ TEST_F(PlannerTest, PicksTheSameVariantForAnAccountEveryTime) {
 }
 
 TEST(DedupeKey, JoinsAccountPolicyRiskyDayAndChannelWithUnitSeparators) {
-  EXPECT_EQ(dedupe_key("acct-1", "default", make_date(2026, 3, 13), Channel::email),
+  EXPECT_EQ(dedupe_key("acct-1", "default", make_date(2026, 3, 13), Channel::kEmail),
             std::string("acct-1\x1f" "default\x1f" "2026-03-13\x1f" "email"));
 }
 
 TEST_F(PlannerTest, ExplainsTheDecisionWithTheNumbersItUsed) {
-  past.push_back({"default", make_date(2026, 3, 6), Channel::in_app, now - hours{48}, true});
+  past.push_back({"default", make_date(2026, 3, 6), Channel::kInApp, now - hours{48}, true});
   const auto d = run()[0];
   const std::string text = explain(d, forecast, policy);
   EXPECT_NE(text.find("P(below 0.00) = 0.800 vs threshold 0.500"), std::string::npos) << text;

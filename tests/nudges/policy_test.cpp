@@ -26,7 +26,7 @@ TEST(PolicyJson, AMinimalPolicyGetsTheDocumentedDefaults) {
   EXPECT_EQ(p.buffer.cents(), 0);
   EXPECT_EQ(p.lead_time_min_days, 1);
   EXPECT_EQ(p.lead_time_max_days, 5);
-  EXPECT_EQ(p.channels, (std::vector<Channel>{Channel::in_app, Channel::email}));
+  EXPECT_EQ(p.channels, (std::vector<Channel>{Channel::kInApp, Channel::kEmail}));
   ASSERT_EQ(p.variants.size(), 1u);
   EXPECT_EQ(p.variants[0].name, "default");
   EXPECT_EQ(p.frequency_cap.max_nudges, 1);
@@ -57,7 +57,7 @@ TEST(PolicyJson, ReadsEveryField) {
   EXPECT_EQ(p.buffer.cents(), 5025);
   EXPECT_EQ(p.lead_time_min_days, 2);
   EXPECT_EQ(p.lead_time_max_days, 4);
-  EXPECT_EQ(p.channels, std::vector<Channel>{Channel::email});
+  EXPECT_EQ(p.channels, std::vector<Channel>{Channel::kEmail});
   ASSERT_EQ(p.variants.size(), 2u);
   EXPECT_DOUBLE_EQ(p.variants[0].weight, 2);
   EXPECT_EQ(p.variants[0].subject, "S {{shortfall}}");
@@ -167,7 +167,7 @@ in_app = "Low balance likely {{first_risky_day}}"
   EXPECT_DOUBLE_EQ(p.risk_threshold, 0.3);
   EXPECT_EQ(p.buffer.cents(), 2500);
   EXPECT_EQ(p.lead_time_max_days, 3);
-  EXPECT_EQ(p.channels, std::vector<Channel>{Channel::in_app});
+  EXPECT_EQ(p.channels, std::vector<Channel>{Channel::kInApp});
   EXPECT_EQ(p.quiet_hours->end, minutes{7 * 60});
   EXPECT_TRUE(p.shadow);
   ASSERT_TRUE(p.active_from.has_value());

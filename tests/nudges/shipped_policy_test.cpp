@@ -40,7 +40,7 @@ TEST(ShippedPolicy, TheCurrentDefaultPolicyIsValidAndNudgesUpToTwoWeeksAhead) {
   ASSERT_TRUE(j.is_object()) << "could not find the default policy in migration 0010";
   const Policy p = parse_policy_json(j, "0010_update_default_policy_reach.sql");
   EXPECT_TRUE(p.active);
-  EXPECT_EQ(p.channels, (std::vector<Channel>{Channel::in_app, Channel::email}));
+  EXPECT_EQ(p.channels, (std::vector<Channel>{Channel::kInApp, Channel::kEmail}));
   EXPECT_DOUBLE_EQ(p.risk_threshold, 0.2);
   EXPECT_EQ(p.lead_time_min_days, 1);
   EXPECT_EQ(p.lead_time_max_days, 14);

@@ -63,10 +63,10 @@ struct CopyTest : ::testing::Test {
     f.first_risky_day = make_date(2026, 3, 13);
     f.expected_shortfall = Money::from_cents(8450);
     f.drivers = {
-        {Driver::Kind::bill, "Phone", Money::from_cents(-4500), make_date(2026, 3, 12)},
-        {Driver::Kind::bill, "Rent & <utilities>", Money::from_cents(-120000), make_date(2026, 3, 13)},
-        {Driver::Kind::bill, "Gym", Money::from_cents(-3000), make_date(2026, 3, 20)},  // after the risky day
-        {Driver::Kind::income, "Payroll", Money::from_cents(210000), make_date(2026, 3, 15)},
+        {Driver::Kind::kBill, "Phone", Money::from_cents(-4500), make_date(2026, 3, 12)},
+        {Driver::Kind::kBill, "Rent & <utilities>", Money::from_cents(-120000), make_date(2026, 3, 13)},
+        {Driver::Kind::kBill, "Gym", Money::from_cents(-3000), make_date(2026, 3, 20)},  // after the risky day
+        {Driver::Kind::kIncome, "Payroll", Money::from_cents(210000), make_date(2026, 3, 15)},
     };
     f.next_income_date = make_date(2026, 3, 15);
     f.next_income_amount = Money::from_cents(210000);

@@ -45,7 +45,7 @@ class StoreBackend : public edge::ApiBackend {
   std::optional<edge::AckOutcome> ack_nudge(std::string_view, std::int64_t, edge::AckStatus) override {
     return std::nullopt;
   }
-  edge::UnsubscribeOutcome unsubscribe(std::string_view) override { return edge::UnsubscribeOutcome::invalid_token; }
+  edge::UnsubscribeOutcome unsubscribe(std::string_view) override { return edge::UnsubscribeOutcome::kInvalidToken; }
 
  private:
   pqxx::transaction_base& tx_;

@@ -284,12 +284,12 @@ TEST_F(NudgeCycle, ReleasedInAppNudgesAppearInTheFeedAndAcksChangeTheirStatus) {
   const auto feed = db::read_nudge_feed_json(tx, account);
   ASSERT_TRUE(feed);
   EXPECT_NE(feed->find("\"nudge_id\" : " + std::to_string(nudge_id)), std::string::npos) << *feed;
-  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id, "dismissed"), db::AckResult::updated);
-  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id, "seen"), db::AckResult::updated);
+  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id, "dismissed"), db::AckResult::kUpdated);
+  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id, "seen"), db::AckResult::kUpdated);
   EXPECT_EQ(tx.exec_params1("SELECT status FROM headroom.nudges WHERE nudge_id = $1", nudge_id)[0].as<std::string>(),
             "dismissed");
-  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id + 100000, "seen"), db::AckResult::unknown_nudge);
-  EXPECT_EQ(db::ack_nudge(tx, "acct-999", nudge_id, "seen"), db::AckResult::unknown_nudge);
+  EXPECT_EQ(db::ack_nudge(tx, account, nudge_id + 100000, "seen"), db::AckResult::kUnknownNudge);
+  EXPECT_EQ(db::ack_nudge(tx, "acct-999", nudge_id, "seen"), db::AckResult::kUnknownNudge);
   EXPECT_FALSE(db::read_nudge_feed_json(tx, "nobody"));
   const auto empty = db::read_nudge_feed_json(tx, "acct-000");
   ASSERT_TRUE(empty);
