@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,14 +35,24 @@ enum class AckStatus { kSeen, kDismissed };
 enum class AckOutcome { kUpdated, kUnknownNudge };
 enum class UnsubscribeOutcome { kRecorded, kInvalidToken };
 
+// Thrown by a backend when the database cannot answer now (unreachable,
+// restarting, out of connections or disk, statement timed out): the route
+// answers 503 with Retry-After. Any other exception out of a backend is a 500.
+class BackendUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct Readiness {
   bool database_reachable = false;
   std::optional<double> last_cycle_age_seconds;  // none before the first cycle
   double max_cycle_age_seconds = 0;              // older than this = not ready; 0 = no limit
 };
 
-// What the routes need from the rest of the daemon. Implementations may block
-// (they run on the HTTP threads, never on the scoring pool).
+// What the routes need from the rest of the daemon. readiness() and
+// metrics_text() answer from memory, on the I/O thread; the other methods may
+// block on the database and run on the server's backend threads, several at
+// once (http_server.hpp).
 class ApiBackend {
  public:
   virtual ~ApiBackend() = default;

@@ -93,10 +93,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ApiAuth auth;
 };
 
-HttpServer::HttpServer(asio::io_context& io, const std::string& address, unsigned short port, ApiBackend& backend,
-                       ApiAuth auth)
+HttpServer::HttpServer(asio::io_context& io, const HttpServerSettings& settings, ApiBackend& backend, ApiAuth auth)
     : impl_(std::make_shared<Impl>(io, backend, std::move(auth))) {
-  const tcp::endpoint endpoint{asio::ip::make_address(address), port};
+  const tcp::endpoint endpoint{asio::ip::make_address(settings.address), settings.port};
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
   impl_->acceptor.bind(endpoint);

@@ -390,7 +390,10 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   Stopper stopper;
   boost::asio::io_context io;
   DatabaseBackend backend{settings, metrics, db_ok};
-  edge::HttpServer http{io, settings.http_address, settings.http_port, backend, edge::ApiAuth{settings.api_token}};
+  edge::HttpServerSettings http_settings;
+  http_settings.address = settings.http_address;
+  http_settings.port = settings.http_port;
+  edge::HttpServer http{io, http_settings, backend, edge::ApiAuth{settings.api_token}};
   spdlog::info("[daemon] replica {} listening on {}:{}", settings.scoring.replica_id, settings.http_address, http.port());
 
   boost::asio::signal_set hangup{io, SIGHUP};
