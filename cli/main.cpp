@@ -11,6 +11,7 @@
 #include "cli/command.hpp"
 #include "cli/config.hpp"
 #include "cli/logging.hpp"
+#include "edge/build_info.hpp"
 
 using namespace headroom::cli;
 
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Headroom: forecasts overdraft risk per account and nudges customers before it happens."};
   app.require_subcommand(1, 1);
   app.set_help_all_flag("--help-all", "Describe every verb and flag");
+  // The same version and commit as /metrics' headroom_build_info.
+  app.set_version_flag("--version", headroom::edge::build_description());
 
   Verbs verbs;
   auto add = [&](CommandRunner (*adder)(CLI::App&)) {
@@ -72,6 +75,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (const auto unknown = unknown_command(app, argc, argv)) {

@@ -1,9 +1,16 @@
 #include "edge/http_api.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
+#include <random>
 #include <vector>
 
+#include <boost/core/demangle.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "edge/forecast_json.hpp"
 #include "nudges/sha256.hpp"
@@ -150,7 +157,10 @@ const std::vector<ApiRoute>& api_routes() {
   return routes;
 }
 
-HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
+namespace {
+
+// The routes proper: may throw whatever the backend throws (handle_request catches).
+HttpResponse route_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
   const std::string_view target{req.target().data(), req.target().size()};
   if (target.size() > kMaxTargetBytes)
     return error_response(req, http::status::uri_too_long, "uri_too_long", "request target too long");
@@ -201,4 +211,121 @@ HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const A
   return error_response(req, http::status::not_found, "not_found", "no such route");
 }
 
+}  // namespace
+
+namespace {
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A random per-process prefix and a counter: unique here without a lock, and
+// two replicas collide only when their 32-bit prefixes do.
+std::string new_request_id() {
+  static const std::uint32_t prefix = [] {
+    try {
+      return static_cast<std::uint32_t>(std::random_device{}());
+    } catch (const std::exception&) {
+      // No entropy source (say, at the file-descriptor limit): still unique here.
+      return static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{:08x}-{:012x}", prefix, ++counter);
+}
+
+// The first line of an exception's message, capped: a database error's
+// detail lines can quote row values (customer data); its first line names
+// the failure.
+std::string first_line(const char* what) {
+  constexpr std::size_t kMaxLogged = 200;
+  std::string_view text{what};
+  text = text.substr(0, std::min(text.find('\n'), kMaxLogged));
+  return std::string(text);
+}
+
+void log_failure(spdlog::level::level_enum level, const HttpRequest& req, std::string_view id, unsigned status,
+                 std::string_view kind, std::string_view what) {
+  spdlog::log(level, "[http] request {} {} {}: {} ({}: {})", id, method_label(req.method()),
+              route_template({req.target().data(), req.target().size()}), status, kind, what);
+}
+
+// Added after routing, so every error the routes build carries the id
+// without each being handed it.
+void stamp_request_id(HttpResponse& res, const std::string& id) {
+  res.set("X-Request-Id", id);
+  if (res.result_int() < 400 || res[http::field::content_type] != "application/json") return;
+  auto body = nlohmann::json::parse(res.body(), nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("error")) return;
+  body["request_id"] = id;
+  res.body() = body.dump();
+  res.prepare_payload();
+}
+
+}  // namespace
+
+std::string request_id(const HttpRequest& req) {
+  const auto raw = req["X-Request-Id"];
+  const std::string_view presented{raw.data(), raw.size()};
+  return valid_request_id(presented) ? std::string(presented) : new_request_id();
+}
+
+HttpResponse error_response(const HttpRequest& req, http::status status, std::string_view code,
+                            std::string_view message, std::string_view id) {
+  auto res = error_response(req, status, code, message);
+  stamp_request_id(res, std::string(id));
+  return res;
+}
+
+HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
+  const std::string id = request_id(req);
+  HttpResponse res;
+  try {
+    res = route_request(req, backend, auth);
+  } catch (const BackendUnavailable& e) {
+    log_failure(spdlog::level::warn, req, id, 503, "database unavailable", first_line(e.what()));
+    res = error_response(req, http::status::service_unavailable, "database_unavailable",
+                         "the database cannot answer now; retry later");
+    res.set(http::field::retry_after, std::to_string(kDatabaseRetryAfterSeconds));
+  } catch (const std::exception& e) {
+    log_failure(spdlog::level::err, req, id, 500, boost::core::demangle(typeid(e).name()), first_line(e.what()));
+    res = error_response(req, http::status::internal_server_error, "internal", "internal error");
+  } catch (...) {
+    log_failure(spdlog::level::err, req, id, 500, "exception", "not a std::exception");
+    res = error_response(req, http::status::internal_server_error, "internal", "internal error");
+  }
+  stamp_request_id(res, id);
+  return res;
+}
+
+std::string_view route_template(std::string_view target) {
+  const auto path = split_path(target.substr(0, target.find('?')));
+  for (const auto& route : api_routes()) {
+    const auto pattern = split_path(route.path);
+    if (pattern.size() != path.size()) continue;
+    bool match = true;
+    for (std::size_t i = 0; i < path.size() && match; ++i)
+      match = pattern[i].starts_with('{') ? !path[i].empty() : pattern[i] == path[i];
+    if (match) return route.path;
+  }
+  return "other";
+}
+
+RouteThread route_thread(std::string_view route) {
+  // Exactly the routes whose handlers call stored_forecast, nudge_feed_json,
+  // ack_nudge or unsubscribe.
+  return route.starts_with("/v1/") || route == "/unsubscribe" ? RouteThread::kBackendThread : RouteThread::kIoThread;
+}
+
+std::string_view method_label(http::verb method) {
+  if (method == http::verb::unknown) return "other";
+  const auto name = http::to_string(method);
+  return {name.data(), name.size()};
+}
 }  // namespace headroom::edge

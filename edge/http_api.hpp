@@ -8,7 +8,8 @@
 //   GET  /v1/accounts/{id}/nudges                  in-app feed (bearer token)
 //   POST /v1/accounts/{id}/nudges/{nudge_id}/ack   body {"status":"seen"|"dismissed"} (bearer token)
 //   GET|POST /unsubscribe?token=…                  one-click opt-out from the email link (RFC 8058)
-// Errors are JSON bodies {"error": code, "message": text}.
+// Errors are JSON bodies {"error": code, "message": text, "request_id": id};
+// every response carries X-Request-Id.
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,13 @@ using HttpResponse = http::response<http::string_body>;
 inline constexpr std::size_t kMaxRequestBodyBytes = 16 * 1024;
 inline constexpr std::size_t kMaxTargetBytes = 2048;
 inline constexpr std::size_t kMaxAccountIdBytes = 128;
+inline constexpr std::size_t kMaxRequestIdBytes = 64;
+// Retry-After of a 503 for an unreachable database: a restart or failover
+// takes seconds, and clients retrying sooner only add to the reconnect storm.
+inline constexpr int kDatabaseRetryAfterSeconds = 5;
+// Retry-After of a 503 for a full backend queue or connection table: load
+// passes in well under a second.
+inline constexpr int kBusyRetryAfterSeconds = 1;
 
 enum class AckStatus { kSeen, kDismissed };
 enum class AckOutcome { kUpdated, kUnknownNudge };
@@ -71,7 +79,25 @@ struct ApiAuth {
   std::string bearer_token;
 };
 
+// Maps a request to its response; never throws. A BackendUnavailable out of
+// the backend is answered 503 {"error":"database_unavailable"} with
+// Retry-After (kDatabaseRetryAfterSeconds), any other exception 500
+// {"error":"internal"}; each is logged once ([http], with the request id,
+// method and route template: never the path, which holds account ids, nor a
+// token). The response carries X-Request-Id (request_id()) and an error body
+// its "request_id". Safe to call from several threads at once when the
+// backend is.
 HttpResponse handle_request(const HttpRequest& request, ApiBackend& backend, const ApiAuth& auth);
+
+// The client's X-Request-Id when it is 1-64 characters of [A-Za-z0-9._-];
+// otherwise a new id, unique within this process and, by a random
+// per-process prefix, very likely across replicas. Thread-safe.
+std::string request_id(const HttpRequest& request);
+
+// A JSON error as handle_request() writes it, for the answers the server
+// gives without routing (queue full, connection cap, size limits).
+HttpResponse error_response(const HttpRequest& request, http::status status, std::string_view code,
+                            std::string_view message, std::string_view request_id);
 
 // Every route handle_request() serves, as in docs/openapi.yaml (a test keeps
 // the two in step). Path templates use {account_id} and {nudge_id}.
@@ -80,5 +106,21 @@ struct ApiRoute {
   std::string_view path;
 };
 const std::vector<ApiRoute>& api_routes();
+
+// The path template of api_routes() that the target's path matches
+// ("/v1/accounts/{account_id}/forecast"; a {name} matches one non-empty
+// segment, whatever the method), or "other". The label of the request
+// metrics and of the log lines: a handful of values, and no customer data.
+std::string_view route_template(std::string_view target);
+
+// Where a route is answered: on the I/O thread when it never waits (health,
+// readiness and metrics answer from memory; refusals need no backend), on a
+// backend thread when it calls a blocking ApiBackend method.
+enum class RouteThread { kIoThread, kBackendThread };
+RouteThread route_thread(std::string_view route_template);
+
+// The method as a metric label: the verb's name, "other" for a method Beast
+// does not know (a label value the client could otherwise choose).
+std::string_view method_label(http::verb method);
 
 }  // namespace headroom::edge

@@ -2,6 +2,15 @@
 // HTTP/1.1 listener for the API (Boost.Beast). Sessions own their sockets;
 // each request is mapped by handle_request() (http_api.hpp). Requests larger
 // than the limits are refused by the parser before the body is buffered.
+// Routes that call a blocking backend method (route_thread(): /v1,
+// /unsubscribe) run on the server's own backend threads and their responses
+// are written back on the session's strand; /healthz, /readyz and /metrics
+// are answered on the I/O thread and never wait for them. A request finding
+// the backend threads and queue full is answered 503 "busy" (Retry-After: 1)
+// at once. The server counts its requests and connections (HttpMetrics,
+// metrics.hpp) and adds them to every /metrics it serves. Failed accepts
+// (EMFILE, ENFILE, ...) are retried with a backoff of 50 ms doubling to 1 s,
+// logged once per episode. Nothing thrown reaches io.run().
 // Thread safety: run the io_context on any number of threads; the backend
 // must be safe to call concurrently.
 
@@ -35,9 +44,12 @@ class HttpServer {
  public:
   // Binds and listens immediately; throws boost::system::system_error when it cannot.
   HttpServer(boost::asio::io_context& io, const HttpServerSettings& settings, ApiBackend& backend, ApiAuth auth);
-  ~HttpServer();
+  ~HttpServer();  // stop()
   // The bound port (useful when constructed with port 0).
   unsigned short port() const;
+  // Stops accepting and joins the backend threads: waits for the requests
+  // they are running, drops those waiting (their connections close).
+  // Idempotent; call it from any thread but a backend thread.
   void stop();
 
  private:

@@ -36,13 +36,47 @@
 // follows the accounts it scored. Across replicas, sum the counts and compare
 // (or count-weight) the Brier scores; an account scored by several replicas
 // (chunks are leased anew each cycle) counts at each, from its own forecasts.
+//
+// Process, in the Prometheus client convention, read from /proc/self at each
+// scrape (a series is left out when it cannot be read, say at the
+// file-descriptor limit): process_resident_memory_bytes,
+// process_virtual_memory_bytes, process_open_fds, process_max_fds (the soft
+// RLIMIT_NOFILE), process_cpu_seconds_total (user + system),
+// process_start_time_seconds (Unix time). And headroom_build_info{version,
+// commit} 1: the CMake project version and the git commit at configure time
+// (edge/build_info.hpp).
+//
+// HTTP, counted by the server (HttpMetrics below) and added by it to the
+// text of every /metrics it serves, so a process without a listener has none:
+//   headroom_http_requests_total{route,method,status}  responses given.
+//              route is the template of api_routes()
+//              ("/v1/accounts/{account_id}/forecast") or "other"; method the
+//              verb or "other"; so the label set stays small and holds no
+//              account id. Refusals by the server itself (queue full: 503
+//              "busy"; size limits: 413, 431) count under their route too.
+//   headroom_http_request_duration_seconds{route}  histogram, buckets
+//              .001 .0025 .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10: from the
+//              request read in full to its response ready, waiting for a
+//              backend thread included, writing to the client not.
+//   headroom_http_connections_open     gauge: connections being served.
+//   headroom_http_backend_requests     gauge: requests admitted to the
+//              backend threads, running or waiting for one (at most
+//              backend_threads + backend_queue; beyond: 503 "busy").
+//   headroom_http_connections_refused_total  connections beyond
+//              max_connections, answered 503 and closed.
+//   headroom_http_accept_errors_total{reason}  failed accepts, each followed
+//              by a backoff: reason="fd_limit" (EMFILE, ENFILE) or "other".
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "measurement/calibration.hpp"
 #include "nudges/policy.hpp"
@@ -94,6 +128,45 @@ struct Metrics {
  private:
   mutable std::mutex calibration_mutex_;
   std::optional<measurement::CalibrationSummary> calibration_;
+};
+
+enum class AcceptError { kFdLimit, kOther };
+
+// The HTTP server's series (see above). Thread-safe: counters are atomics,
+// the per-route series a small map under a mutex held only to add a sample
+// or copy it out.
+class HttpMetrics {
+ public:
+  static constexpr std::array<double, 13> kDurationBucketsSeconds{.001, .0025, .005, .01, .025, .05, .1,
+                                                                 .25,  .5,    1,    2.5, 5,    10};
+
+  void count_request(std::string_view route, std::string_view method, unsigned status, double seconds);
+  void connection_opened() { ++connections_open_; }
+  void connection_closed() { --connections_open_; }
+  void connection_refused() { ++connections_refused_; }
+  void backend_request_started() { ++backend_requests_; }
+  void backend_request_finished() { --backend_requests_; }
+  void accept_failed(AcceptError reason);
+  std::int64_t connections_open() const { return connections_open_.load(); }
+
+  std::string render() const;
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kDurationBucketsSeconds.size()> in_bucket{};  // not cumulative; beyond the last: +Inf only
+    std::uint64_t count = 0;
+    double sum_seconds = 0;
+  };
+  using RequestKey = std::tuple<std::string, std::string, unsigned>;  // route, method, status
+
+  mutable std::mutex mutex_;
+  std::map<RequestKey, std::uint64_t> requests_;
+  std::map<std::string, Histogram, std::less<>> durations_;
+  std::atomic<std::int64_t> connections_open_{0};
+  std::atomic<std::uint64_t> connections_refused_{0};
+  std::atomic<std::int64_t> backend_requests_{0};
+  std::atomic<std::uint64_t> accept_errors_fd_limit_{0};
+  std::atomic<std::uint64_t> accept_errors_other_{0};
 };
 
 }  // namespace headroom::edge
