@@ -1,8 +1,12 @@
 // docs/openapi.yaml and the router describe the same routes, and every
 // documented route is really served.
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +18,37 @@ using namespace headroom::edge;
 namespace {
 
 using RouteKey = std::pair<std::string, std::string>;  // method, path template
+
+std::string spec_text() {
+  std::ifstream in(std::string(HEADROOM_SOURCE_DIR) + "/docs/openapi.yaml");
+  EXPECT_TRUE(in) << "docs/openapi.yaml not readable";
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Each documented operation's response lines ("        '503': {$ref: ...}"
+// or "        '200':"), as written, keyed by method and path.
+std::map<RouteKey, std::vector<std::string>> documented_responses() {
+  std::istringstream in(spec_text());
+  std::map<RouteKey, std::vector<std::string>> responses;
+  std::string line, path, method;
+  bool in_paths = false;
+  while (std::getline(in, line)) {
+    if (line == "paths:") in_paths = true;
+    if (!in_paths || line == "paths:") continue;
+    if (!line.empty() && line[0] != ' ') break;
+    if (line.rfind("  /", 0) == 0 && line.back() == ':') path = line.substr(2, line.size() - 3);
+    else if (line.rfind("    ", 0) == 0 && line.size() > 4 && line[4] != ' ') method = line.substr(4, line.find(':') - 4);
+    else if (line.rfind("        '", 0) == 0) responses[{method, path}].push_back(line.substr(8));
+  }
+  return responses;
+}
+
+bool has_response(const std::vector<std::string>& lines, const std::string& code, const std::string& ref) {
+  for (const auto& line : lines)
+    if (line.rfind("'" + code + "':", 0) == 0 && (ref.empty() || line.find("#/components/responses/" + ref) != std::string::npos))
+      return true;
+  return false;
+}
 
 // The paths section of the document: "  /path:" then "    get:" lines.
 std::set<RouteKey> documented_routes() {
@@ -85,4 +120,31 @@ TEST(OpenApi, EveryDocumentedRouteAnswersWithSuccess) {
     const auto res = handle_request(req, backend, auth);
     EXPECT_EQ(res.result_int(), 200u) << method << " " << path << ": " << res.body();
   }
+}
+
+// handle_request() turns any exception into a 500 on every route; the
+// routes that wait on the database also answer 503 (unreachable, or the
+// backend threads full), with Retry-After.
+TEST(OpenApi, DocumentsTheErrorsEachRouteCanGive) {
+  const auto responses = documented_responses();
+  for (const auto& r : api_routes()) {
+    const RouteKey key{method_name(r.method), std::string(r.path)};
+    ASSERT_TRUE(responses.count(key)) << key.first << " " << key.second;
+    const auto& lines = responses.at(key);
+    EXPECT_TRUE(has_response(lines, "500", "Internal")) << key.second;
+    if (route_thread(r.path) == RouteThread::kBackendThread)
+      EXPECT_TRUE(has_response(lines, "503", "Unavailable")) << key.first << " " << key.second;
+    else
+      EXPECT_FALSE(has_response(lines, "503", "Unavailable")) << key.second << " never waits for the database";
+  }
+}
+
+TEST(OpenApi, DocumentsRetryAfterRequestIdAndTheErrorCodesOfA503) {
+  const std::string spec = spec_text();
+  const auto unavailable = spec.find("\n    Unavailable:\n");
+  ASSERT_NE(unavailable, std::string::npos);
+  const std::string block = spec.substr(unavailable, spec.find("\n    Internal:\n") - unavailable);
+  for (const char* needle : {"Retry-After:", "X-Request-Id:", "database_unavailable", "busy", "too_many_connections"})
+    EXPECT_NE(block.find(needle), std::string::npos) << needle;
+  EXPECT_NE(spec.find("request_id: {type: string"), std::string::npos) << "Error schema lacks request_id";
 }
