@@ -125,3 +125,9 @@ TEST(CliSettings, ASecretInBothTheVariableAndItsFileIsAUsageError) {
 }
 
 }  // namespace
+
+TEST(CliVersion, PrintsTheVersionAndCommitOfBuildInfoAndExitsZero) {
+  const Result r = headroom("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::MatchesRegex("headroom [0-9.]+ \\(commit ([0-9a-f]+|unknown)\\)\n"));
+}
