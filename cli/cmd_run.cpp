@@ -80,7 +80,11 @@ service::DaemonSettings daemon_settings(const RunOptions& o, const Config& confi
   d.http_address = config.http.address;
   d.http_port = config.http.port;
   d.api_token = config.http.api_token;
+  d.api_threads = config.http.api_threads;
+  d.http_max_connections = config.http.max_connections;
+  d.statement_timeout = config.database.statement_timeout;
   d.cycle_interval = std::chrono::seconds(o.interval_seconds);
+  d.max_cycle_age = config.http.ready_max_cycle_age;
   d.listen = config.incremental.listen;
   d.poll_interval = config.incremental.poll_interval;
   d.scoring = std::move(scoring);

@@ -35,6 +35,20 @@ bool url_has_password(const std::string& url) {
   return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
 }
 
+constexpr WholeNumberRange kPort{0, 65'535, "a port"};
+constexpr WholeNumberRange kPollSeconds{0, 86'400, "whole seconds", "0 = off"};
+constexpr WholeNumberRange kRetryDeadlineSeconds{1, 30 * 86'400, "whole seconds", "30 days"};
+constexpr WholeNumberRange kStatementTimeoutMs{0, 3'600'000, "whole milliseconds", "0 = no limit"};
+constexpr WholeNumberRange kApiThreads{0, 256, "threads", "0 = one per core"};
+constexpr WholeNumberRange kMaxConnections{1, 65'536, "connections"};
+constexpr WholeNumberRange kCycleAgeSeconds{0, 30 * 86'400, "whole seconds", "0 = twice the cycle interval"};
+
+// A TOML integer in `range`: the same check and message as a variable's.
+long long whole_number(const toml::node& value, const std::string& where, const WholeNumberRange& range) {
+  if (!value.is_integer()) throw UsageError(where + ": expected an integer");
+  return check_whole_number(*value.value<long long>(), where, range);
+}
+
 void read_database_table(const toml::table& t, const std::string& file, DatabaseSettings& s) {
   for (const auto& [key, value] : t) {
     const std::string k(key.str());
@@ -54,24 +68,18 @@ void read_database_table(const toml::table& t, const std::string& file, Database
     } else if (k == "pg_bindir") {
       if (!value.is_string()) throw UsageError(where + ": expected a string");
       s.pg_bindir = *value.value<std::string>();
+    } else if (k == "statement_timeout_ms") {
+      s.statement_timeout = std::chrono::milliseconds(whole_number(value, where, kStatementTimeoutMs));
     } else if (k == "password") {
       throw UsageError(where + ": secrets come only from the environment: set HEADROOM_DATABASE_PASSWORD or "
                                "HEADROOM_DATABASE_PASSWORD_FILE");
     } else {
-      throw UsageError(where + ": unknown key (known: url, embedded_dir, keep_embedded, pg_bindir)");
+      throw UsageError(where + ": unknown key (known: url, embedded_dir, keep_embedded, pg_bindir, "
+                               "statement_timeout_ms)");
     }
   }
 }
 
-constexpr WholeNumberRange kPort{0, 65'535, "a port"};
-constexpr WholeNumberRange kPollSeconds{0, 86'400, "whole seconds", "0 = off"};
-constexpr WholeNumberRange kRetryDeadlineSeconds{1, 30 * 86'400, "whole seconds", "30 days"};
-
-// A TOML integer in `range`: the same check and message as a variable's.
-long long whole_number(const toml::node& value, const std::string& where, const WholeNumberRange& range) {
-  if (!value.is_integer()) throw UsageError(where + ": expected an integer");
-  return check_whole_number(*value.value<long long>(), where, range);
-}
 
 void read_http_table(const toml::table& t, const std::string& file, HttpSettings& s) {
   for (const auto& [key, value] : t) {
@@ -82,11 +90,18 @@ void read_http_table(const toml::table& t, const std::string& file, HttpSettings
       s.address = *value.value<std::string>();
     } else if (k == "port") {
       s.port = static_cast<unsigned short>(whole_number(value, where, kPort));
+    } else if (k == "api_threads") {
+      s.api_threads = static_cast<unsigned>(whole_number(value, where, kApiThreads));
+    } else if (k == "max_connections") {
+      s.max_connections = static_cast<unsigned>(whole_number(value, where, kMaxConnections));
+    } else if (k == "ready_max_cycle_age_seconds") {
+      s.ready_max_cycle_age = std::chrono::seconds(whole_number(value, where, kCycleAgeSeconds));
     } else if (k == "api_token" || k == "unsubscribe_secret") {
       throw UsageError(where + ": secrets come only from the environment (HEADROOM_API_TOKEN[_FILE], "
                                "HEADROOM_UNSUBSCRIBE_SECRET[_FILE])");
     } else {
-      throw UsageError(where + ": unknown key (known: address, port)");
+      throw UsageError(where + ": unknown key (known: address, port, api_threads, max_connections, "
+                               "ready_max_cycle_age_seconds)");
     }
   }
 }
@@ -171,12 +186,22 @@ void read_database_environment(DatabaseSettings& d) {
   if (std::string v = env_value("HEADROOM_DATABASE_EMBEDDED_DIR"); !v.empty()) d.embedded_dir = v;
   if (std::string v = env_value("HEADROOM_DATABASE_KEEP"); !v.empty()) d.keep_embedded = parse_bool(v, "HEADROOM_DATABASE_KEEP");
   if (std::string v = env_value("HEADROOM_PG_BINDIR"); !v.empty()) d.pg_bindir = v;
+  if (std::string v = env_value("HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS"); !v.empty())
+    d.statement_timeout = std::chrono::milliseconds(
+        parse_whole_number(v, "HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS", kStatementTimeoutMs));
 }
 
 void read_http_environment(HttpSettings& h) {
   if (std::string v = env_value("HEADROOM_HTTP_ADDRESS"); !v.empty()) h.address = v;
   if (std::string v = env_value("HEADROOM_HTTP_PORT"); !v.empty())
     h.port = static_cast<unsigned short>(parse_whole_number(v, "HEADROOM_HTTP_PORT", kPort));
+  if (std::string v = env_value("HEADROOM_API_THREADS"); !v.empty())
+    h.api_threads = static_cast<unsigned>(parse_whole_number(v, "HEADROOM_API_THREADS", kApiThreads));
+  if (std::string v = env_value("HEADROOM_HTTP_MAX_CONNECTIONS"); !v.empty())
+    h.max_connections = static_cast<unsigned>(parse_whole_number(v, "HEADROOM_HTTP_MAX_CONNECTIONS", kMaxConnections));
+  if (std::string v = env_value("HEADROOM_READY_MAX_CYCLE_AGE_SECONDS"); !v.empty())
+    h.ready_max_cycle_age =
+        std::chrono::seconds(parse_whole_number(v, "HEADROOM_READY_MAX_CYCLE_AGE_SECONDS", kCycleAgeSeconds));
   h.api_token = secret_from_env("HEADROOM_API_TOKEN");
   h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
   h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");

@@ -65,6 +65,12 @@ struct DatabaseSettings {
   // Folder of the PostgreSQL server binaries (initdb, pg_ctl). Default: the
   // newest /usr/lib/postgresql/*/bin. Env HEADROOM_PG_BINDIR; TOML pg_bindir.
   std::string pg_bindir;
+  // statement_timeout of the API's pooled connections (`run`): a statement
+  // running longer is cancelled and the request answered 503. Whole
+  // milliseconds 0-3600000; 0 = no limit. Default 5000. The scoring and
+  // delivery threads have none (a cycle's reads run for minutes). Env
+  // HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS; TOML statement_timeout_ms.
+  std::chrono::milliseconds statement_timeout{5000};
 };
 
 struct HttpSettings {
@@ -81,6 +87,18 @@ struct HttpSettings {
   // Public URL of /unsubscribe put in the links of emails. Default
   // http://<address>:<port>/unsubscribe. Env HEADROOM_UNSUBSCRIBE_BASE_URL only.
   std::string unsubscribe_base_url;
+  // Threads running the API's database work, and connections in its pool
+  // (one each); 0 = one per core, 1-256 otherwise. Default 0. Env
+  // HEADROOM_API_THREADS; TOML [http] api_threads.
+  unsigned api_threads = 0;
+  // Open HTTP connections at most; those beyond are answered 503 and closed.
+  // 1-65536. Default 512. Env HEADROOM_HTTP_MAX_CONNECTIONS; TOML [http] max_connections.
+  unsigned max_connections = 512;
+  // /readyz fails when this process's last full cycle finished longer ago;
+  // whole seconds 0-2592000 (30 days), 0 = twice `run --interval-seconds`.
+  // Default 0. Env HEADROOM_READY_MAX_CYCLE_AGE_SECONDS; TOML [http]
+  // ready_max_cycle_age_seconds.
+  std::chrono::seconds ready_max_cycle_age{0};
 };
 
 // How `headroom run` hears of new transactions between full cycles. With both

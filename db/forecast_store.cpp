@@ -200,14 +200,19 @@ std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx
   // Dates as days since 1970-01-01 and the instant as microseconds since the
   // epoch, whatever the session's DateStyle; the session zone's offset at
   // computed_at, in which the API shows it.
-  const auto r = tx.exec_params(
+  // A prepared statement (the API's hottest route): libpqxx 6.4 takes a
+  // repeated prepare() with the same text as a no-op and prepares on the
+  // connection at the first exec_prepared, so every caller declares it here
+  // and a new connection prepares it once (tests/db/connection_pool_test.cpp).
+  constexpr const char* kStatement = "headroom_read_forecast";
+  tx.conn().prepare(kStatement,
       "SELECT account_id, as_of - DATE '1970-01-01', horizon_days, start_balance_cents, buffer_cents,"
       " p_overdraft_window, p_below_buffer_window, first_risky_day - DATE '1970-01-01', model_kind, fallback_reason,"
       " summary, drivers::text, anomalies::text, (extract(epoch FROM computed_at) * 1000000)::bigint,"
       " extract(timezone FROM computed_at)::integer, day_p_below_zero, day_p_below_buffer, day_p10_cents,"
       " day_p50_cents, day_p90_cents "
-      "FROM headroom.forecasts WHERE account_id = $1",
-      std::string(account_id));
+      "FROM headroom.forecasts WHERE account_id = $1");
+  const auto r = tx.exec_prepared(kStatement, std::string(account_id));
   if (r.empty()) return std::nullopt;
   const auto row = r[0];
   forecast::StoredForecast f;

@@ -377,8 +377,9 @@ std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double
 }
 
 std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id) {
-  const std::string id(account_id);
-  const auto r = tx.exec_params(
+  // Prepared, as read_forecast's statement (db/forecast_store.cpp says how).
+  constexpr const char* kStatement = "headroom_read_nudge_feed";
+  tx.conn().prepare(kStatement,
       "SELECT json_build_object('account_id', $1::text, 'nudges', coalesce((SELECT json_agg(json_build_object("
       "  'nudge_id', n.nudge_id, 'policy', n.policy, 'risky_day', n.risky_day, 'body', n.body, 'status', n.status,"
       "  'available_at', n.available_at, 'expires_at', n.expires_at) ORDER BY n.available_at DESC, n.nudge_id DESC)"
@@ -386,8 +387,8 @@ std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std:
       "  '[]'::json))::text "
       "WHERE EXISTS (SELECT 1 FROM headroom.forecasts WHERE account_id = $1)"
       "   OR EXISTS (SELECT 1 FROM headroom.accounts WHERE account_id = $1)"
-      "   OR EXISTS (SELECT 1 FROM headroom.nudges WHERE account_id = $1)",
-      id);
+      "   OR EXISTS (SELECT 1 FROM headroom.nudges WHERE account_id = $1)");
+  const auto r = tx.exec_prepared(kStatement, std::string(account_id));
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }

@@ -186,6 +186,10 @@ HttpResponse route_request(const HttpRequest& req, ApiBackend& backend, const Ap
     nlohmann::json body{{"ready", ready}, {"database_reachable", r.database_reachable}};
     body["last_cycle_age_seconds"] =
         r.last_cycle_age_seconds ? nlohmann::json(*r.last_cycle_age_seconds) : nlohmann::json(nullptr);
+    // Which checks failed, so a probe's log says why without a second look.
+    body["failed_checks"] = nlohmann::json::array();
+    if (!r.database_reachable) body["failed_checks"].push_back("database");
+    if (!fresh) body["failed_checks"].push_back("last_cycle_age");
     return json_response(req, ready ? http::status::ok : http::status::service_unavailable, body.dump());
   }
   if (path == "/metrics") {

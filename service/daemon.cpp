@@ -18,12 +18,13 @@
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
 
-#include "db/forecast_store.hpp"
-#include "db/nudge_store.hpp"
+#include "db/connection_pool.hpp"
+#include "db/reconnect_backoff.hpp"
 #include "db/transaction_watermark.hpp"
-#include "nudges/unsubscribe.hpp"
 #include "edge/http_server.hpp"
 #include "edge/metrics.hpp"
+#include "service/api_backend.hpp"
+#include "service/readiness_probe.hpp"
 
 namespace headroom::service {
 namespace {
@@ -32,13 +33,6 @@ forecast::Date today_utc(const DaemonSettings& s) { return std::chrono::floor<st
 
 double unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
-// Exponential backoff with full jitter (AWS architecture blog, "Exponential
-// Backoff And Jitter"): spreads reconnects of many replicas after an outage.
-std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds cap, std::mt19937_64& rng) {
-  const auto ceiling = std::min<long long>(cap.count(), 100LL << std::min(attempt, 16));
-  return std::chrono::milliseconds(std::uniform_int_distribution<long long>(ceiling / 2, ceiling)(rng));
 }
 
 // The calibration gauges follow the tracker (a copy: scrapes never wait on it).
@@ -89,118 +83,44 @@ void run_reconnecting(const char* name, const DaemonSettings& s, edge::Metrics& 
       session([&] { failures = 0; });
     } catch (const std::exception& e) {
       ++metrics.database_errors;
-      const auto wait = backoff(failures++, s.max_backoff, rng);
+      const auto wait = db::reconnect_backoff(failures++, s.max_backoff, rng);
       spdlog::warn("[daemon] {}: database error ({}); retrying in {} ms", name, e.what(), wait.count());
       if (sleep(wait)) return;
     }
   }
 }
 
-class DatabaseBackend : public edge::ApiBackend {
- public:
-  DatabaseBackend(const DaemonSettings& s, edge::Metrics& m, std::atomic<bool>& db_ok) : s_(s), metrics_(m), db_ok_(db_ok) {}
-
-  edge::Readiness readiness() override {
-    edge::Readiness r;
-    r.database_reachable = db_ok_.load();
-    const double finished = metrics_.last_cycle_finished_unix.load();
-    if (finished > 0) r.last_cycle_age_seconds = unix_seconds(wall_now(s_.now)) - finished;
-    const auto max_age = s_.max_cycle_age.count() > 0 ? s_.max_cycle_age : 2 * s_.cycle_interval;
-    r.max_cycle_age_seconds = static_cast<double>(max_age.count());
-    // Before the first cycle completes the daemon is starting, not stale.
-    if (!r.last_cycle_age_seconds) r.max_cycle_age_seconds = 0;
-    return r;
-  }
-  std::string metrics_text() override { return metrics_.render(); }
-  std::optional<forecast::StoredForecast> stored_forecast(std::string_view account_id) override {
-    return with_db([&](pqxx::connection& c) {
-      pqxx::read_transaction tx{c};
-      return db::read_forecast(tx, account_id);
-    });
-  }
-  std::optional<std::string> nudge_feed_json(std::string_view account_id) override {
-    return with_db([&](pqxx::connection& c) {
-      pqxx::read_transaction tx{c};
-      return db::read_nudge_feed_json(tx, account_id);
-    });
-  }
-  std::optional<edge::AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, edge::AckStatus status) override {
-    return with_db([&](pqxx::connection& c) -> std::optional<edge::AckOutcome> {
-      pqxx::work tx{c};
-      const auto r = db::ack_nudge(tx, account_id, nudge_id, status == edge::AckStatus::kSeen ? "seen" : "dismissed");
-      if (r == db::AckResult::kUnknownNudge && !db::read_nudge_feed_json(tx, account_id)) return std::nullopt;
-      tx.commit();
-      return r == db::AckResult::kUpdated ? edge::AckOutcome::kUpdated : edge::AckOutcome::kUnknownNudge;
-    });
-  }
-  // One-click opt-out (RFC 8058): the signed token names the account.
-  edge::UnsubscribeOutcome unsubscribe(std::string_view token) override {
-    const std::string& secret = s_.scoring.nudges.unsubscribe_secret;
-    if (secret.empty()) return edge::UnsubscribeOutcome::kInvalidToken;
-    const auto account = nudges::verify_unsubscribe_token(secret, token);
-    if (!account) return edge::UnsubscribeOutcome::kInvalidToken;
-    with_db([&](pqxx::connection& c) {
-      pqxx::work tx{c};
-      db::record_opt_out(tx, *account);
-      tx.commit();
-      return 0;
-    });
-    spdlog::info("[daemon] account {} opted out of nudges", *account);
-    return edge::UnsubscribeOutcome::kRecorded;
-  }
-
- private:
-  template <class F> auto with_db(F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
-    try {
-      pqxx::connection conn{s_.database_url};
-      return f(conn);
-    } catch (const pqxx::broken_connection&) {
-      ++metrics_.database_errors;
-      throw;
-    }
-  }
-  const DaemonSettings& s_;
-  edge::Metrics& metrics_;
-  std::atomic<bool>& db_ok_;
-};
-
-void scoring_loop(const DaemonSettings& s, edge::Metrics& metrics, std::atomic<bool>& db_ok, Stopper& stopper,
+void scoring_loop(const DaemonSettings& s, edge::Metrics& metrics, Stopper& stopper,
                   std::atomic<bool>& reload_requested) {
   const auto sleep = [&](std::chrono::milliseconds d) { return stopper.wait_for(d); };
   run_reconnecting("scoring", s, metrics, stopper, sleep, [&](const auto& connected) {
-    try {
-      pqxx::connection conn{s.database_url};
-      db_ok = true;
-      connected();
-      while (!stopper.flag().load()) {
-        if (reload_requested.exchange(false) && s.reload) {
-          // A bad file is reported and the policies in force stay.
-          try {
-            s.reload(conn);
-          } catch (const pqxx::broken_connection&) {
-            throw;
-          } catch (const std::exception& e) {
-            spdlog::error("[daemon] SIGHUP: configuration not reloaded: {}", e.what());
-          }
+    pqxx::connection conn{s.database_url};
+    connected();
+    while (!stopper.flag().load()) {
+      if (reload_requested.exchange(false) && s.reload) {
+        // A bad file is reported and the policies in force stay.
+        try {
+          s.reload(conn);
+        } catch (const pqxx::broken_connection&) {
+          throw;
+        } catch (const std::exception& e) {
+          spdlog::error("[daemon] SIGHUP: configuration not reloaded: {}", e.what());
         }
-        const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
-        publish_calibration(s, metrics);
-        metrics.accounts_scored += result.accounts_scored;
-        metrics.chunks_lost += result.chunks_lost;
-        metrics.undecodable_rows += result.undecodable_rows;
-        if (result.finished) {
-          metrics.cycle_seconds_sum += result.seconds;
-          ++metrics.cycles_completed;
-          metrics.last_cycle_seconds = result.seconds;
-          metrics.last_cycle_finished_unix = unix_seconds(wall_now(s.now));
-          spdlog::info("[daemon] cycle {} done: {} accounts scored here in {:.2f} s", result.cycle_id,
-                       result.accounts_scored, result.seconds);
-        }
-        if (stopper.wait_for(s.cycle_interval)) return;
       }
-    } catch (...) {
-      db_ok = false;  // /readyz reports not ready until the next connection
-      throw;
+      const auto result = run_scoring_cycle(conn, today_utc(s), s.scoring, stopper.flag());
+      publish_calibration(s, metrics);
+      metrics.accounts_scored += result.accounts_scored;
+      metrics.chunks_lost += result.chunks_lost;
+      metrics.undecodable_rows += result.undecodable_rows;
+      if (result.finished) {
+        metrics.cycle_seconds_sum += result.seconds;
+        ++metrics.cycles_completed;
+        metrics.last_cycle_seconds = result.seconds;
+        metrics.last_cycle_finished_unix = unix_seconds(wall_now(s.now));
+        spdlog::info("[daemon] cycle {} done: {} accounts scored here in {:.2f} s", result.cycle_id,
+                     result.accounts_scored, result.seconds);
+      }
+      if (stopper.wait_for(s.cycle_interval)) return;
     }
   });
 }
@@ -369,13 +289,118 @@ void delivery_loop(const DaemonSettings& s, edge::Metrics& metrics, Stopper& sto
   });
 }
 
-}  // namespace
+// The worker threads of run_daemon, stopped and joined when this guard ends,
+// on every path out of it (a return, an exception). A worker whose loop
+// throws (none should: each catches its database errors) is logged and
+// stops the whole daemon with exit code 1, so a supervisor restarts it
+// rather than keeping a process that no longer scores or delivers.
+class WorkerThreads {
+ public:
+  WorkerThreads(Stopper& stopper, ReadinessProbe& probe, boost::asio::io_context& io)
+      : stopper_(stopper), probe_(probe), io_(io) {}
+  ~WorkerThreads() {
+    stopper_.stop();
+    probe_.stop();
+    for (auto& t : threads_) t.join();
+  }
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
 
-int run_daemon(const DaemonSettings& daemon_settings) {
-  edge::Metrics metrics;
+  template <class F> void spawn(const char* name, F body) {
+    threads_.emplace_back([this, name, body = std::move(body)]() mutable {
+      try {
+        body();
+      } catch (const std::exception& e) {
+        fail(name, e.what());
+      } catch (...) {
+        fail(name, "unknown exception");
+      }
+    });
+  }
+  int exit_code() const { return failed_.load() ? 1 : 0; }
+
+ private:
+  void fail(const char* name, const char* what) {
+    spdlog::critical("[daemon] {} thread ended: {}; stopping", name, what);
+    failed_ = true;
+    stopper_.stop();
+    io_.stop();
+  }
+  Stopper& stopper_;
+  ReadinessProbe& probe_;
+  boost::asio::io_context& io_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> failed_{false};
+};
+
+// Boost.Asio's pattern for a server that must not die of one handler: an
+// exception out of a handler ends run(), which is then called again; run()
+// returns normally only once the context is stopped.
+void run_io(boost::asio::io_context& io) {
+  while (true) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("[daemon] HTTP handler failed: {}; serving on", e.what());
+    } catch (...) {
+      spdlog::error("[daemon] HTTP handler failed with an unknown exception; serving on");
+    }
+  }
+}
+
+unsigned api_thread_count(const DaemonSettings& s) {
+  return s.api_threads > 0 ? s.api_threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// One connection per backend thread: a request never waits for another's.
+db::ConnectionPoolSettings api_pool_settings(const DaemonSettings& s) {
+  db::ConnectionPoolSettings p;
+  p.url = s.database_url;
+  p.size = api_thread_count(s);
+  p.statement_timeout = s.statement_timeout;
+  p.connect_timeout = std::chrono::seconds(2);  // a request waits at most this for a new connection
+  p.application_name = "headroom-api";
+  p.max_backoff = s.max_backoff;
+  return p;
+}
+
+edge::HttpServerSettings http_server_settings(const DaemonSettings& s) {
+  edge::HttpServerSettings h;
+  h.address = s.http_address;
+  h.port = s.http_port;
+  h.backend_threads = api_thread_count(s);
+  h.max_connections = s.http_max_connections;
+  return h;
+}
+
+ApiBackendSettings api_backend_settings(const DaemonSettings& s) {
+  ApiBackendSettings b;
+  b.unsubscribe_secret = s.scoring.nudges.unsubscribe_secret;
+  b.max_cycle_age = s.max_cycle_age.count() > 0 ? s.max_cycle_age : 2 * s.cycle_interval;
+  b.now = s.now;
+  return b;
+}
+
+// The polling mark comes before the first cycle (see daemon.hpp); if the
+// database is unreachable now, the first successful poll takes it.
+std::optional<db::TransactionWatermark> initial_mark(const DaemonSettings& s, edge::Metrics& metrics) {
+  if (s.poll_interval.count() <= 0) return std::nullopt;
+  try {
+    pqxx::connection conn{s.database_url};
+    return db::current_watermark(conn);
+  } catch (const std::exception& e) {
+    ++metrics.database_errors;
+    spdlog::warn("[daemon] polling mark not read at start ({}); it starts at the first poll", e.what());
+    return std::nullopt;
+  }
+}
+
+// The settings as the daemon's parts use them: one wall clock (daemon.hpp),
+// the metrics the planner counts into, the calibration tracker.
+DaemonSettings resolved(const DaemonSettings& daemon_settings, edge::Metrics& metrics) {
   DaemonSettings settings = daemon_settings;
   settings.scoring.nudges.metrics = &metrics;  // nudges decided, counted by the planner
-  // One wall clock for the whole daemon (daemon.hpp).
   if (!settings.scoring.clock) settings.scoring.clock = settings.now;
   if (!settings.delivery.clock) settings.delivery.clock = settings.now;
   // Forecast calibration on /metrics: every forecast this process makes is
@@ -385,16 +410,24 @@ int run_daemon(const DaemonSettings& daemon_settings) {
     calibration.horizon_days = std::clamp(settings.scoring.forecast.projection.horizon_days, 1, 366);
     settings.scoring.calibration = std::make_shared<measurement::CalibrationTracker>(calibration);
   }
+  return settings;
+}
+
+}  // namespace
+
+int run_daemon(const DaemonSettings& daemon_settings) {
+  edge::Metrics metrics;
+  const DaemonSettings settings = resolved(daemon_settings, metrics);
   publish_calibration(settings, metrics);  // resolved 0 from the first scrape
-  std::atomic<bool> db_ok{false};
+  // Declared before the server, so they outlive its backend threads.
+  db::ConnectionPool pool{api_pool_settings(settings)};
+  ReadinessProbe probe{ReadinessProbeSettings{.database_url = settings.database_url}};
+  DatabaseBackend backend{api_backend_settings(settings), metrics, pool, probe};
   Stopper stopper;
   boost::asio::io_context io;
-  DatabaseBackend backend{settings, metrics, db_ok};
-  edge::HttpServerSettings http_settings;
-  http_settings.address = settings.http_address;
-  http_settings.port = settings.http_port;
-  edge::HttpServer http{io, http_settings, backend, edge::ApiAuth{settings.api_token}};
-  spdlog::info("[daemon] replica {} listening on {}:{}", settings.scoring.replica_id, settings.http_address, http.port());
+  edge::HttpServer http{io, http_server_settings(settings), backend, edge::ApiAuth{settings.api_token}};
+  spdlog::info("[daemon] replica {} listening on {}:{} ({} API threads)", settings.scoring.replica_id,
+               settings.http_address, http.port(), api_thread_count(settings));
 
   boost::asio::signal_set hangup{io, SIGHUP};
   boost::asio::signal_set signals{io, SIGINT, SIGTERM};
@@ -421,28 +454,21 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   };
   await_hangup();
 
-  // The polling mark comes before the first cycle (see daemon.hpp); if the
-  // database is unreachable now, the first successful poll takes it.
-  std::optional<db::TransactionWatermark> mark;
-  if (settings.poll_interval.count() > 0) {
-    try {
-      pqxx::connection conn{settings.database_url};
-      mark = db::current_watermark(conn);
-    } catch (const std::exception& e) {
-      ++metrics.database_errors;
-      spdlog::warn("[daemon] polling mark not read at start ({}); it starts at the first poll", e.what());
-    }
-  }
-  std::thread scorer([&] { scoring_loop(settings, metrics, db_ok, stopper, reload_requested); });
-  std::thread incremental([&] { incremental_loop(settings, metrics, stopper, std::move(mark)); });
-  std::thread deliverer([&] { delivery_loop(settings, metrics, stopper); });
-  io.run();
-  stopper.stop();
-  scorer.join();
-  incremental.join();
-  deliverer.join();
+  int exit_code = 0;
+  {
+    auto mark = initial_mark(settings, metrics);  // before the scorer starts its first cycle
+    WorkerThreads workers{stopper, probe, io};
+    probe.start();
+    workers.spawn("scoring", [&] { scoring_loop(settings, metrics, stopper, reload_requested); });
+    workers.spawn("incremental", [&, mark = std::move(mark)]() mutable {
+      incremental_loop(settings, metrics, stopper, std::move(mark));
+    });
+    workers.spawn("delivery", [&] { delivery_loop(settings, metrics, stopper); });
+    run_io(io);
+    exit_code = workers.exit_code();
+  }  // stops and joins the workers
   spdlog::info("[daemon] stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace headroom::service

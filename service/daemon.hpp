@@ -5,9 +5,14 @@
 // of by LISTEN headroom_transactions and/or found by polling a high-water
 // mark (db/transaction_watermark.hpp); a delivery thread that releases in-app
 // nudges and sends due emails from the outbox (service/nudge_delivery.hpp).
+// The API's database work runs on the HTTP server's backend threads through
+// a bounded connection pool (db/connection_pool.hpp, one connection per
+// thread, statement_timeout on each); /readyz follows a probe thread's
+// SELECT 1 every second on a connection of its own (service/readiness_probe.hpp).
 // SIGINT/SIGTERM finish the chunk in flight and exit cleanly; a lost database
 // connection is retried with exponential backoff and jitter while /readyz
-// reports not ready.
+// reports not ready. Every way out of run_daemon stops and joins the
+// threads; a handler's exception never ends the I/O loop.
 //
 // The polling mark is taken before the first full cycle starts, so a
 // transaction committed at any time after start-up is either read by that
@@ -34,9 +39,13 @@ struct DaemonSettings {
   std::string http_address = "127.0.0.1";          // HEADROOM_HTTP_ADDRESS
   unsigned short http_port = 8080;                 // HEADROOM_HTTP_PORT; 0 = any free port
   std::string api_token;                           // HEADROOM_API_TOKEN(_FILE); empty: /v1 refuses all
+  unsigned api_threads = 0;                        // HEADROOM_API_THREADS: backend threads = pooled connections; 0 = one per core
+  unsigned http_max_connections = 512;             // HEADROOM_HTTP_MAX_CONNECTIONS: open HTTP connections at most
+  std::chrono::milliseconds statement_timeout{5000};  // HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS: the API's statements; 0 = none
   std::chrono::seconds cycle_interval{3600};       // time between full cycles
-  std::chrono::seconds max_cycle_age{0};           // /readyz fails when the last cycle is older; 0 = 2 × interval
-  std::chrono::milliseconds max_backoff{30000};    // cap of the reconnect backoff
+  std::chrono::seconds max_cycle_age{0};           // HEADROOM_READY_MAX_CYCLE_AGE_SECONDS: /readyz fails when the
+                                                   // last cycle is older; 0 = 2 × interval
+  std::chrono::milliseconds max_backoff{30000};    // cap of the reconnect backoff (the loops' and the pool's)
   bool listen = true;                              // LISTEN headroom_transactions (HEADROOM_LISTEN)
   std::chrono::seconds poll_interval{0};           // HEADROOM_POLL_INTERVAL_SECONDS; 0 = no polling
   ScoringSettings scoring;                         // also nudge planning (scoring.nudges: unsubscribe secret)

@@ -31,6 +31,10 @@ constexpr const char* kVariables[] = {
     "HEADROOM_UNSUBSCRIBE_BASE_URL",
     "HEADROOM_HTTP_ADDRESS",
     "HEADROOM_HTTP_PORT",
+    "HEADROOM_API_THREADS",
+    "HEADROOM_HTTP_MAX_CONNECTIONS",
+    "HEADROOM_READY_MAX_CYCLE_AGE_SECONDS",
+    "HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS",
 };
 
 struct ConfigTest : ::testing::Test {
@@ -88,6 +92,8 @@ TEST_F(ConfigTest, AKnownNameThatIsNotATableIsRefused) {
 TEST_F(ConfigTest, TheSampleConfigurationLoads) {
   const Config config = load_config(std::string(HEADROOM_SOURCE_DIR) + "/docs/headroom.example.toml");
   EXPECT_EQ(config.database.url, "host=/var/run/postgresql dbname=bank user=headroom");
+  EXPECT_EQ(config.database.statement_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(config.http.max_connections, 512u);
 }
 
 TEST_F(ConfigTest, AMissingFileNamedByHeadroomConfigNamesTheVariableAndTheReason) {
@@ -198,6 +204,59 @@ TEST_F(ConfigTest, TheHttpPortIsAWholeNumberUpTo65535InTheFileAndTheVariable) {
   EXPECT_EQ(usage_error(), "HEADROOM_HTTP_PORT: expected a port 0-65535, got '80x'");
   ::setenv("HEADROOM_HTTP_PORT", "65536", 1);
   EXPECT_EQ(usage_error(), "HEADROOM_HTTP_PORT: expected a port 0-65535, got 65536");
+}
+
+TEST_F(ConfigTest, TheApiSettingsHaveTheirDefaultsWithoutFileOrVariables) {
+  const Config config = load_config("");
+  EXPECT_EQ(config.http.api_threads, 0u);  // one per core
+  EXPECT_EQ(config.http.max_connections, 512u);
+  EXPECT_EQ(config.http.ready_max_cycle_age, std::chrono::seconds(0));  // twice the cycle interval
+  EXPECT_EQ(config.database.statement_timeout, std::chrono::milliseconds(5000));
+}
+
+TEST_F(ConfigTest, TheApiSettingsComeFromTheFileAndTheVariablesWinOverIt) {
+  const std::string path = file("h.toml",
+                                "[http]\napi_threads = 8\nmax_connections = 100\nready_max_cycle_age_seconds = 7200\n"
+                                "[database]\nstatement_timeout_ms = 1500\n");
+  Config config = load_config(path);
+  EXPECT_EQ(config.http.api_threads, 8u);
+  EXPECT_EQ(config.http.max_connections, 100u);
+  EXPECT_EQ(config.http.ready_max_cycle_age, std::chrono::seconds(7200));
+  EXPECT_EQ(config.database.statement_timeout, std::chrono::milliseconds(1500));
+  ::setenv("HEADROOM_API_THREADS", "3", 1);
+  ::setenv("HEADROOM_HTTP_MAX_CONNECTIONS", "64", 1);
+  ::setenv("HEADROOM_READY_MAX_CYCLE_AGE_SECONDS", "0", 1);
+  ::setenv("HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS", "0", 1);
+  config = load_config(path);
+  EXPECT_EQ(config.http.api_threads, 3u);
+  EXPECT_EQ(config.http.max_connections, 64u);
+  EXPECT_EQ(config.http.ready_max_cycle_age, std::chrono::seconds(0));
+  EXPECT_EQ(config.database.statement_timeout, std::chrono::milliseconds(0));
+}
+
+TEST_F(ConfigTest, TheApiSettingsOutOfRangeAreRefusedNamingTheSettingAndTheRange) {
+  const struct {
+    const char* variable;
+    const char* value;
+    const char* message;
+  } refused[] = {
+      {"HEADROOM_API_THREADS", "257", "HEADROOM_API_THREADS: expected threads 0-256 (0 = one per core), got 257"},
+      {"HEADROOM_HTTP_MAX_CONNECTIONS", "0", "HEADROOM_HTTP_MAX_CONNECTIONS: expected connections 1-65536, got 0"},
+      {"HEADROOM_READY_MAX_CYCLE_AGE_SECONDS", "-1",
+       "HEADROOM_READY_MAX_CYCLE_AGE_SECONDS: expected whole seconds 0-2592000 (0 = twice the cycle interval), got -1"},
+      {"HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS", "5s",
+       "HEADROOM_DATABASE_STATEMENT_TIMEOUT_MS: expected whole milliseconds 0-3600000 (0 = no limit), got '5s'"},
+  };
+  for (const auto& r : refused) {
+    ::setenv(r.variable, r.value, 1);
+    EXPECT_EQ(usage_error(), r.message);
+    ::unsetenv(r.variable);
+  }
+  const std::string path = file("h.toml", "[database]\nstatement_timeout_ms = 3600001\n");
+  EXPECT_EQ(usage_error(path),
+            path + ": [database] statement_timeout_ms: expected whole milliseconds 0-3600000 (0 = no limit), got 3600001");
+  const std::string text = file("t.toml", "[http]\napi_threads = \"4\"\n");
+  EXPECT_EQ(usage_error(text), text + ": [http] api_threads: expected an integer");
 }
 
 TEST_F(ConfigTest, AReloadReadsTheFileFoundAtStartAndNamesItTheSameWay) {
