@@ -124,10 +124,10 @@ TEST(CliSettings, ASecretInBothTheVariableAndItsFileIsAUsageError) {
   EXPECT_THAT(r.output, HasSubstr("set only one of HEADROOM_API_TOKEN and HEADROOM_API_TOKEN_FILE"));
 }
 
-}  // namespace
-
 TEST(CliVersion, PrintsTheVersionAndCommitOfBuildInfoAndExitsZero) {
   const Result r = headroom("--version");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, ::testing::MatchesRegex("headroom [0-9.]+ \\(commit ([0-9a-f]+|unknown)\\)\n"));
 }
+
+}  // namespace
