@@ -114,8 +114,8 @@ bool has_migration_table(pqxx::transaction_base& tx) {
     return !tx.exec1("SELECT to_regclass('headroom.schema_migrations') IS NULL")[0].as<bool>();
   } catch (const pqxx::insufficient_privilege&) {
     // to_regclass() still needs USAGE on the schema it looks in.
-    throw SchemaNotCurrent("this role may not use schema headroom (no USAGE): grant the service role's rights "
-                           "(docs/deployment.md)");
+    throw SchemaNotCurrent("this role may not use schema headroom (no USAGE): connect as a role with the "
+                           "rights docs/deployment.md lists");
   }
 }
 
@@ -123,8 +123,8 @@ AppliedMigrations read_applied_as_reader(pqxx::transaction_base& tx) {
   try {
     return read_applied(tx);
   } catch (const pqxx::insufficient_privilege&) {
-    throw SchemaNotCurrent("this role may not read headroom.schema_migrations: grant the service role's rights "
-                           "(docs/deployment.md)");
+    throw SchemaNotCurrent("this role may not read headroom.schema_migrations (no SELECT): connect as a role with "
+                           "the rights docs/deployment.md lists");
   }
 }
 
