@@ -180,7 +180,8 @@ void require_current_schema(pqxx::connection& conn) { require_schema(conn, embed
 void require_schema(pqxx::connection& conn, std::vector<Migration> migrations) {
   sort_by_version(migrations);
   pqxx::read_transaction tx(conn, "schema_check");
-  if (!has_migration_table(tx)) throw SchemaNotCurrent(std::string("the database has no Headroom schema: ") + kRunMigrate);
+  if (!has_migration_table(tx))
+    throw SchemaNotCurrent(std::string("the database has no Headroom schema: ") + kRunMigrate);
   const AppliedMigrations applied = read_applied_as_reader(tx);
   const std::vector<std::string> checksums = server_checksums(tx, migrations);
   const std::size_t current = refuse_unknown_or_edited<SchemaNotCurrent>(applied, migrations, checksums);
