@@ -104,10 +104,10 @@ void refuse_unwritable_truth_out(const std::string& truth_out) {
     throw UsageError("experiment: cannot write --truth-out " + truth_out + ": " + std::strerror(errno));
 }
 
-// Migrates; a database that already holds transactions is refused unless
-// --reset empties it.
+// Checks the schema (created by `headroom migrate` only); a database that
+// already holds transactions is refused unless --reset empties it.
 void prepare_database(pqxx::connection& conn, bool reset) {
-  db::migrate(conn);
+  db::require_current_schema(conn);
   {
     pqxx::read_transaction tx(conn);
     const bool empty = tx.exec1("SELECT NOT EXISTS (SELECT 1 FROM headroom.transactions)")[0].as<bool>();

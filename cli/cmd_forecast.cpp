@@ -5,6 +5,7 @@
 
 #include "db/database.hpp"
 #include "db/forecast_store.hpp"
+#include "db/migrations.hpp"
 #include "db/scoring_cycle.hpp"
 #include "cli/command.hpp"
 #include "cli/config.hpp"
@@ -31,6 +32,7 @@ CommandRunner add_forecast_command(CLI::App& app) {
     const Config config = load_config(o->config_path);
     db::DatabaseSession session{database_options(config.database)};
     auto conn = session.connect();
+    db::require_current_schema(*conn);
     forecast::ForecastParams params;
     params.projection.horizon_days = o->horizon_days;
     std::optional<forecast::AccountForecast> result;

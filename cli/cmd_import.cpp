@@ -2,10 +2,9 @@
 #include <cstdio>
 #include <memory>
 
-#include <pqxx/pqxx>
-
 #include "db/database.hpp"
 #include "db/import.hpp"
+#include "db/migrations.hpp"
 #include "cli/command.hpp"
 #include "cli/config.hpp"
 
@@ -38,11 +37,7 @@ CommandRunner add_import_command(CLI::App& app) {
     const Config config = load_config(args->config_path);
     db::DatabaseSession session(database_options(config.database));
     auto conn = session.connect();
-    {
-      pqxx::read_transaction tx(*conn);
-      if (tx.exec1("SELECT to_regclass('headroom.transactions') IS NULL")[0].as<bool>())
-        throw std::runtime_error("the database has no Headroom tables yet: run 'headroom migrate' first");
-    }
+    db::require_current_schema(*conn);
     const auto summary = db::import_transactions_csv(*conn, args->file, args->options);
     std::printf("import: %s\n", db::format_summary(args->file, summary).c_str());
     return kExitOk;

@@ -12,7 +12,9 @@ namespace headroom::cli {
 CommandRunner add_migrate_command(CLI::App& app) {
   auto config_path = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
-      "migrate", "Apply the database migrations this headroom carries (forward-only; re-running is a no-op)");
+      "migrate",
+      "Apply the database migrations this headroom carries (forward-only; re-running is a no-op). The only verb "
+      "that changes the schema: run it first, as the owner role (docs/deployment.md)");
   add_config_option(*cmd, *config_path);
   return [=] {
     const Config config = load_config(*config_path);

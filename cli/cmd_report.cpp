@@ -15,6 +15,7 @@
 
 #include "db/database.hpp"
 #include "db/experiment_store.hpp"
+#include "db/migrations.hpp"
 #include "measurement/experiment.hpp"
 #include "measurement/outcomes.hpp"
 #include "measurement/report_csv.hpp"
@@ -116,6 +117,7 @@ CommandRunner add_report_command(CLI::App& app) {
     const Config config = load_config(f->config_path);
     db::DatabaseSession session{database_options(config.database)};
     auto conn = session.connect();
+    db::require_current_schema(*conn);
     measurement::ExperimentInputs inputs;
     try {
       inputs = load_experiment_inputs(*conn, query);

@@ -131,7 +131,7 @@ CommandRunner add_run_command(CLI::App& app) {
     db::DatabaseSession session{database_options(config.database)};
     {
       auto conn = session.connect();
-      db::migrate(*conn);
+      db::require_current_schema(*conn);
       if (!config.policies.empty()) {
         const std::size_t changed = db::store_policies(*conn, config.policies);
         spdlog::info("[config] {} policies from the configuration file, {} stored or changed", config.policies.size(),

@@ -10,11 +10,10 @@
 
 #include <unistd.h>
 
-#include <pqxx/pqxx>
-
 #include "db/accounts.hpp"
 #include "db/database.hpp"
 #include "db/import.hpp"
+#include "db/migrations.hpp"
 #include "forecast/date.hpp"
 #include "cli/command.hpp"
 #include "cli/config.hpp"
@@ -200,11 +199,7 @@ CommandRunner add_simulate_command(CLI::App& app) {
     const Config config = load_config(f.config_path);
     db::DatabaseSession session(database_options(config.database));
     auto conn = session.connect();
-    {
-      pqxx::read_transaction tx(*conn);
-      if (tx.exec1("SELECT to_regclass('headroom.transactions') IS NULL")[0].as<bool>())
-        throw std::runtime_error("the database has no Headroom tables yet: run 'headroom migrate' first");
-    }
+    db::require_current_schema(*conn);
     const auto temp = std::filesystem::temp_directory_path() /
                       ("headroom-simulate-" + std::to_string(f.seed) + "-" + std::to_string(::getpid()) + ".csv");
     effective.csv = temp.string();

@@ -1,6 +1,7 @@
 #pragma once
 // A CLI verb: registers its flags on a CLI11 subcommand and returns the code
-// that runs it. Exit codes (docs/DESIGN.md): 0 success, 1 runtime failure, 2 usage error.
+// that runs it. Exit codes (docs/DESIGN.md): 0 success, 1 runtime failure, 2 usage
+// error, 3 schema not current (db::SchemaNotCurrent: run `headroom migrate`).
 
 #include <chrono>
 #include <functional>
@@ -16,6 +17,9 @@ namespace headroom::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeFailure = 1;
 inline constexpr int kExitUsage = 2;
+// The database has no Headroom schema or another version of it: not a fault of
+// the command line, and a supervisor can tell it from a crash.
+inline constexpr int kExitSchemaNotCurrent = 3;
 
 // Thrown by a verb for a usage problem found after parsing (e.g. a flag value
 // that parses but makes no sense); main turns it into exit code 2.

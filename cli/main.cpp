@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "db/migrations.hpp"
 #include "cli/command.hpp"
 #include "cli/config.hpp"
 #include "cli/logging.hpp"
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Describe every verb and flag");
   // The same version and commit as /metrics' headroom_build_info.
   app.set_version_flag("--version", headroom::edge::build_description());
+  app.footer(
+      "'headroom migrate' comes first: it is the only verb that creates or changes the schema, the embedded "
+      "cluster's included; every other verb that touches the database checks the schema version and exits 3 "
+      "when it is not this binary's (docs/deployment.md).");
 
   Verbs verbs;
   auto add = [&](CommandRunner (*adder)(CLI::App&)) {
@@ -100,6 +105,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::fprintf(stderr, "headroom: %s\nRun 'headroom --help' for usage.\n", e.what());
     code = kExitUsage;
+  } catch (const headroom::db::SchemaNotCurrent& e) {
+    std::fprintf(stderr, "headroom: error: %s\n", e.what());
+    code = kExitSchemaNotCurrent;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "headroom: error: %s\n", e.what());
     code = kExitRuntimeFailure;

@@ -36,17 +36,14 @@ struct Applied {
   std::string name;
   std::string checksum;
 };
+using AppliedMigrations = std::map<int, Applied>;
 
 std::string pad_version(int version) {
   std::string s = std::to_string(version);
   return std::string(s.size() < 4 ? 4 - s.size() : 0, '0') + s;
 }
 
-}  // namespace
-
-void migrate(pqxx::connection& conn) { apply_migrations(conn, embedded_migrations()); }
-
-MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> migrations) {
+void sort_by_version(std::vector<Migration>& migrations) {
   std::sort(migrations.begin(), migrations.end(),
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (std::size_t i = 1; i < migrations.size(); ++i) {
@@ -54,7 +51,89 @@ MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> 
       throw MigrationError("two migrations share version " + pad_version(migrations[i].version) + ": " +
                            migrations[i - 1].name + " and " + migrations[i].name);
   }
+}
 
+AppliedMigrations read_applied(pqxx::transaction_base& tx) {
+  AppliedMigrations applied;
+  for (const auto& row : tx.exec("SELECT version, name, checksum FROM headroom.schema_migrations"))
+    applied[row[0].as<int>()] = Applied{row[1].as<std::string>(), row[2].as<std::string>()};
+  return applied;
+}
+
+// The server computes the checksums so that client and record agree on the
+// exact bytes hashed (the database encoding); one query for all of them, the
+// texts as parameters. Same order as `migrations`.
+std::vector<std::string> server_checksums(pqxx::transaction_base& tx, const std::vector<Migration>& migrations) {
+  if (migrations.empty()) return {};
+  std::vector<std::string> texts;
+  std::string placeholders;
+  for (const auto& m : migrations) {
+    texts.push_back(m.sql);
+    placeholders += (placeholders.empty() ? "$" : ", $") + std::to_string(texts.size()) + "::text";
+  }
+  std::vector<std::string> checksums;
+  for (const auto& row : tx.exec_params("SELECT encode(sha256(convert_to(sql, 'UTF8')), 'hex') FROM unnest(ARRAY[" +
+                                            placeholders + "]) WITH ORDINALITY AS t(sql, ord) ORDER BY ord",
+                                        pqxx::prepare::make_dynamic_params(texts)))
+    checksums.push_back(row[0].as<std::string>());
+  return checksums;
+}
+
+// What migrate and require_schema both refuse: a migration this binary does
+// not know, or an applied one whose text changed. Returns how many of
+// `migrations` are applied. Error is MigrationError or SchemaNotCurrent.
+template <class Error>
+std::size_t refuse_unknown_or_edited(const AppliedMigrations& applied, const std::vector<Migration>& migrations,
+                                     const std::vector<std::string>& checksums) {
+  for (const auto& [version, record] : applied) {
+    const bool known = std::any_of(migrations.begin(), migrations.end(),
+                                   [&, v = version](const Migration& m) { return m.version == v; });
+    if (!known)
+      throw Error("the database has migration " + record.name +
+                  " which this headroom does not know; it was migrated by a newer version: "
+                  "use that version (migrations are forward-only)");
+  }
+  std::size_t already_applied = 0;
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    const auto it = applied.find(migrations[i].version);
+    if (it == applied.end()) continue;
+    if (it->second.checksum != checksums[i])
+      throw Error("migration " + migrations[i].name + " was edited after it was applied (checksum in database " +
+                  it->second.checksum.substr(0, 12) + "…, in this build " + checksums[i].substr(0, 12) +
+                  "…): restore the file and put the change in a new migration");
+    ++already_applied;
+  }
+  return already_applied;
+}
+
+constexpr const char* kRunMigrate = "run 'headroom migrate' (as the owner role, docs/deployment.md)";
+
+// The schema_migrations table, or the refusal that says why it cannot be read.
+bool has_migration_table(pqxx::transaction_base& tx) {
+  try {
+    return !tx.exec1("SELECT to_regclass('headroom.schema_migrations') IS NULL")[0].as<bool>();
+  } catch (const pqxx::insufficient_privilege&) {
+    // to_regclass() still needs USAGE on the schema it looks in.
+    throw SchemaNotCurrent("this role may not use schema headroom (no USAGE): connect as a role with the "
+                           "rights docs/deployment.md lists");
+  }
+}
+
+AppliedMigrations read_applied_as_reader(pqxx::transaction_base& tx) {
+  try {
+    return read_applied(tx);
+  } catch (const pqxx::insufficient_privilege&) {
+    throw SchemaNotCurrent("this role may not read headroom.schema_migrations (no SELECT): connect as a role with "
+                           "the rights docs/deployment.md lists");
+  }
+}
+
+}  // namespace
+
+void migrate(pqxx::connection& conn) { apply_migrations(conn, embedded_migrations()); }
+
+MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> migrations) {
+  sort_by_version(migrations);
   AdvisoryLock lock(conn);
   {
     pqxx::work tx(conn, "migrate_bootstrap");
@@ -68,38 +147,15 @@ MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> 
     tx.commit();
   }
 
-  std::map<int, Applied> applied;
+  AppliedMigrations applied;
   std::vector<std::string> checksums;
   {
     pqxx::read_transaction tx(conn, "migrate_read");
-    for (const auto& row : tx.exec("SELECT version, name, checksum FROM headroom.schema_migrations"))
-      applied[row[0].as<int>()] = Applied{row[1].as<std::string>(), row[2].as<std::string>()};
-    // The server computes the checksums so that client and record agree on
-    // the exact bytes hashed (the database encoding).
-    for (const auto& m : migrations)
-      checksums.push_back(
-          tx.exec_params1("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", m.sql)[0].as<std::string>());
-  }
-
-  for (const auto& [version, record] : applied) {
-    const bool known = std::any_of(migrations.begin(), migrations.end(),
-                                   [&, v = version](const Migration& m) { return m.version == v; });
-    if (!known)
-      throw MigrationError("the database has migration " + record.name +
-                           " which this headroom does not know; it was migrated by a newer version: "
-                           "use that version (migrations are forward-only)");
+    applied = read_applied(tx);
+    checksums = server_checksums(tx, migrations);
   }
   MigrationReport report;
-  for (std::size_t i = 0; i < migrations.size(); ++i) {
-    const auto it = applied.find(migrations[i].version);
-    if (it == applied.end()) continue;
-    if (it->second.checksum != checksums[i])
-      throw MigrationError("migration " + migrations[i].name +
-                           " was edited after it was applied (checksum in database " +
-                           it->second.checksum.substr(0, 12) + "…, in this build " + checksums[i].substr(0, 12) +
-                           "…): restore the file and put the change in a new migration");
-    ++report.already_applied;
-  }
+  report.already_applied = refuse_unknown_or_edited<MigrationError>(applied, migrations, checksums);
 
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     const Migration& m = migrations[i];
@@ -117,6 +173,25 @@ MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> 
     report.applied.push_back(m.name);
   }
   return report;
+}
+
+void require_current_schema(pqxx::connection& conn) { require_schema(conn, embedded_migrations()); }
+
+void require_schema(pqxx::connection& conn, std::vector<Migration> migrations) {
+  sort_by_version(migrations);
+  pqxx::read_transaction tx(conn, "schema_check");
+  if (!has_migration_table(tx))
+    throw SchemaNotCurrent(std::string("the database has no Headroom schema: ") + kRunMigrate);
+  const AppliedMigrations applied = read_applied_as_reader(tx);
+  const std::vector<std::string> checksums = server_checksums(tx, migrations);
+  const std::size_t current = refuse_unknown_or_edited<SchemaNotCurrent>(applied, migrations, checksums);
+  if (current == migrations.size()) return;
+  std::string missing;
+  for (const auto& m : migrations)
+    if (applied.count(m.version) == 0) missing += (missing.empty() ? "" : ", ") + m.name;
+  const std::string at = applied.empty() ? "empty" : "at " + pad_version(applied.rbegin()->first);
+  throw SchemaNotCurrent("schema " + at + ", this headroom needs " + pad_version(migrations.back().version) + " (" +
+                         missing + " not applied): " + kRunMigrate);
 }
 
 }  // namespace headroom::db

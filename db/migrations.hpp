@@ -12,6 +12,10 @@
 //     migrated by a newer headroom).
 // Safe to call from several processes at once: a session-level advisory lock
 // serialises them, and the later ones find nothing left to do.
+//
+// Only `headroom migrate` changes the schema. Every other verb calls
+// require_current_schema(), which reads and never creates, so the daemon runs
+// under a role with data rights only (docs/deployment.md).
 
 #include <stdexcept>
 #include <string>
@@ -37,6 +41,14 @@ class MigrationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The database's schema is not the one this binary was built for (none yet,
+// behind, ahead, or an applied file edited); the message names the command
+// that fixes it. The CLI exits 3 on it.
+class SchemaNotCurrent : public MigrationError {
+ public:
+  using MigrationError::MigrationError;
+};
+
 // The migrations compiled into this binary, ascending by version.
 const std::vector<Migration>& embedded_migrations();
 
@@ -46,6 +58,20 @@ void migrate(pqxx::connection& conn);
 // Applies `migrations` (any order; sorted by version here). Tests use it to
 // feed edited or extra migrations.
 MigrationReport apply_migrations(pqxx::connection& conn, std::vector<Migration> migrations);
+
+// Refuses, with SchemaNotCurrent, a database whose applied migrations are not
+// exactly embedded_migrations(): no schema_migrations table ("run headroom
+// migrate"), fewer applied ("schema at 0011, this headroom needs 0012"), one
+// this binary lacks, or one whose recorded checksum differs from this build's
+// (the same refusals as migrate). Versions, names and checksums are compared;
+// the checksums of this build are computed by the server in one query, as
+// migrate computes them. Changes nothing and takes no lock: it needs only
+// USAGE on schema headroom and SELECT on headroom.schema_migrations. A role
+// without those is refused with a message naming the missing grant.
+void require_current_schema(pqxx::connection& conn);
+
+// require_current_schema() against `migrations` (any order). For tests.
+void require_schema(pqxx::connection& conn, std::vector<Migration> migrations);
 
 // Key of the advisory lock held while migrating ("headroom" in ASCII).
 inline constexpr long long kMigrationLockKey = 0x68656164726f6f6dLL;

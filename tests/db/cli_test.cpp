@@ -89,7 +89,9 @@ class CommandLine : public ::testing::Test {
 };
 
 TEST_F(CommandLine, MigratesImportsAndPrintsTheSummary) {
-  EXPECT_THAT(run("import " + dir_.file("early.csv", kCsvHeader)).output, HasSubstr("run 'headroom migrate' first"));
+  const auto early = run("import " + dir_.file("early.csv", kCsvHeader));
+  EXPECT_EQ(early.exit_code, 3);
+  EXPECT_THAT(early.output, HasSubstr("the database has no Headroom schema: run 'headroom migrate'"));
   const auto m = run("migrate");
   EXPECT_EQ(m.exit_code, 0) << m.output;
   EXPECT_THAT(m.output, HasSubstr("applied 0001_create_core_tables.sql"));

@@ -117,11 +117,54 @@ TEST_F(Migrations, ConcurrentMigratorsApplyEachFileOnce) {
   EXPECT_EQ(recorded().size(), 3u);
 }
 
+// The read-only check every verb but migrate runs: each refusal names the
+// command that fixes it, and nothing is created.
+std::string refusal(pqxx::connection& conn, const std::vector<Migration>& migrations) {
+  try {
+    require_schema(conn, migrations);
+  } catch (const SchemaNotCurrent& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(Migrations, CheckRefusesADatabaseWithoutTheSchemaAndCreatesNothing) {
+  EXPECT_EQ(refusal(*conn_, {kFirst}),
+            "the database has no Headroom schema: run 'headroom migrate' (as the owner role, docs/deployment.md)");
+  pqxx::read_transaction tx(*conn_);
+  EXPECT_TRUE(tx.exec1("SELECT to_regnamespace('headroom') IS NULL")[0].as<bool>());
+}
+
+TEST_F(Migrations, CheckRefusesASchemaBehindThisBinaryNamingBothVersions) {
+  apply_migrations(*conn_, {kFirst, kSecond});
+  EXPECT_EQ(refusal(*conn_, {kFirst, kSecond, kThird}),
+            "schema at 0002, this headroom needs 0010 (0010_fill_a.sql not applied): run 'headroom migrate' (as the "
+            "owner role, docs/deployment.md)");
+  EXPECT_EQ(recorded().size(), 2u);
+  pqxx::read_transaction tx(*conn_);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM headroom.a")[0].as<int>(), 0);
+}
+
+TEST_F(Migrations, CheckRefusesWhatMigrateRefusesWithTheSameWords) {
+  apply_migrations(*conn_, {kFirst, kSecond});
+  EXPECT_THAT(refusal(*conn_, {kFirst}), ::testing::HasSubstr("0002_create_b.sql which this headroom does not know"));
+  Migration edited = kFirst;
+  edited.sql += "\n-- a harmless-looking edit\n";
+  EXPECT_THAT(refusal(*conn_, {edited, kSecond}),
+              ::testing::HasSubstr("0001_create_a.sql was edited after it was applied"));
+}
+
+TEST_F(Migrations, CheckPassesAFullyMigratedDatabase) {
+  apply_migrations(*conn_, {kThird, kFirst, kSecond});
+  EXPECT_NO_THROW(require_schema(*conn_, {kFirst, kSecond, kThird}));
+}
+
 TEST_F(Migrations, EmbeddedMigrationsCreateTheCoreTables) {
   ASSERT_FALSE(embedded_migrations().empty());
   EXPECT_EQ(embedded_migrations().front().name, "0001_create_core_tables.sql");
   migrate(*conn_);
   migrate(*conn_);
+  EXPECT_NO_THROW(require_current_schema(*conn_));
   for (const char* table : {"headroom.transactions", "headroom.accounts", "headroom.quarantined_transactions",
                             "headroom.schema_migrations"})
     EXPECT_TRUE(table_exists(table)) << table;
