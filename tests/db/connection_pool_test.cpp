@@ -206,7 +206,7 @@ TEST_F(ConnectionPoolTest, ThePreparedReadsWorkTwiceOnOneConnectionAndAgainAfter
       EXPECT_EQ(forecast->start_balance.cents(), 1500);
       EXPECT_EQ(forecast->days.size(), 2u);
       EXPECT_EQ(*feed, R"({"account_id" : "acct-1", "nudges" : []})");
-      return backend_pid(c);
+      return tx.exec("SELECT pg_backend_pid()")[0][0].as<int>();
     });
   };
   const auto prepared_here = [&] {

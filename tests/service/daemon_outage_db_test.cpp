@@ -131,7 +131,12 @@ TEST(DaemonOutage, DatabaseRoutesAnswer503WhileTheDatabaseIsDownAndEverythingRec
   const std::string forecast = "/v1/accounts/acct-001/forecast";
   const std::string feed = "/v1/accounts/acct-001/nudges";
   const std::string unsubscribe = "/unsubscribe?token=" + headroom::nudges::sign_unsubscribe_token(kSecret, "acct-002");
-  ASSERT_TRUE(eventually([&] { return status_of(request(port, http::verb::get, "/readyz")) == 200; }, 120s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return holds(cluster.url(), "SELECT count(*) FROM headroom.scoring_cycles WHERE finished_at IS NOT NULL") &&
+               status_of(request(port, http::verb::get, "/readyz")) == 200;
+      },
+      120s))
       << slurp(log);
   EXPECT_EQ(status_of(request(port, http::verb::get, forecast, true)), 200);
 
