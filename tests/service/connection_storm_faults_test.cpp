@@ -64,11 +64,11 @@ TEST(ConnectionStormFaults, AtTheFileLimitTheOpenConnectionIsStillAnsweredAndNew
   EXPECT_TRUE(eventually(
       [&] {
         const HttpReply metrics = kept.connected() ? kept.request(boost::beast::http::verb::get, "/metrics") : HttpReply{};
-        accept_errors = prometheus_series(metrics.body, "headroom_http_accept_errors_total");
+        accept_errors = prometheus_series(metrics.body, "headroom_http_accept_errors_total{reason=\"fd_limit\"}");
         return accept_errors > 0;
       },
       20s))
-      << "headroom_http_accept_errors_total = " << accept_errors << " (-1: absent)";
+      << "headroom_http_accept_errors_total{reason=\"fd_limit\"} = " << accept_errors << " (-1: absent)";
 
   // The storm is gone: new connections are answered again.
   storm.clear();
