@@ -6,6 +6,11 @@ Behaviour is steered per recipient so tests need no side channel:
   tempfail-N-<anything>@...  answer 451 to the first N attempts of a message
                              (keyed by Message-ID), then accept it;
   permfail-<anything>@...    answer 550 always.
+Fault tests steer one more thing through --hold-dir DIR: while the file
+DIR/hold exists, a message is stored and then its 250 is held back; the sink
+writes the message's Message-ID to DIR/held (atomically) while it holds, and
+removes DIR/held when it answers. The wait polls: it is the server's own,
+never the test's synchronisation.
 Runs until SIGTERM/SIGINT.
 """
 import argparse
@@ -22,9 +27,25 @@ TEMPFAIL = re.compile(r"^tempfail-(\d+)-")
 
 
 class Sink:
-    def __init__(self, maildir):
+    def __init__(self, maildir, hold_dir=None):
         self.maildir = maildir
+        self.hold_dir = hold_dir
         self.attempts = {}
+
+    async def hold_reply(self, msgid):
+        """Hold the 250 while DIR/hold exists (the message is already stored)."""
+        if not self.hold_dir:
+            return
+        hold = os.path.join(self.hold_dir, "hold")
+        held = os.path.join(self.hold_dir, "held")
+        if not os.path.exists(hold):
+            return
+        with open(held + ".tmp", "wb") as f:
+            f.write(msgid)
+        os.rename(held + ".tmp", held)
+        while os.path.exists(hold):
+            await asyncio.sleep(0.02)
+        os.remove(held)
 
     async def handle_DATA(self, server, session, envelope):
         content = envelope.content
@@ -52,6 +73,7 @@ class Sink:
             f.write(content)
         # Rename so a reader never sees half a message.
         os.rename(tmp, os.path.join(self.maildir, name + ".eml"))
+        await self.hold_reply(msgid)
         return "250 OK"
 
 
@@ -60,6 +82,7 @@ def main():
     ap.add_argument("--maildir", required=True)
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--port-file", required=True)
+    ap.add_argument("--hold-dir", help="hold the 250 after storing while HOLD_DIR/hold exists")
     args = ap.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
     port = args.port
@@ -67,7 +90,7 @@ def main():
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    controller = Controller(Sink(args.maildir), hostname="127.0.0.1", port=port)
+    controller = Controller(Sink(args.maildir, args.hold_dir), hostname="127.0.0.1", port=port)
     controller.start()
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(port))

@@ -19,6 +19,7 @@
 #include "tests/db/db_test_support.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/prometheus_text.hpp"
+#include "tests/support/running_low.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace std::chrono_literals;
@@ -59,33 +60,6 @@ std::string http_get(unsigned short port, const std::string& target) {
   return response.body();
 }
 
-// Twenty accounts, 150 days up to yesterday: card spending of $30-34 a day
-// and $400 pay every 14 days, the last 4 days ago; $100 left now, so each runs
-// out days before the next pay and the default policy (risk >= 0.2, 1-14 days
-// ahead) decides to nudge. Every account has an address and consent; the
-// first kBouncing addresses bounce. Quiet hours off: the test may run at night.
-void seed(pqxx::connection& conn) {
-  pqxx::work tx{conn};
-  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false}'");
-  tx.exec_params(
-      "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
-      "SELECT account_id, txn_id, posted_at, amount, 100 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at,"
-      "  txn_id) - sum(amount) OVER (PARTITION BY account_id), description, '' FROM ("
-      "  SELECT 'acct-' || lpad(a::text, 3, '0') AS account_id, kind || k AS txn_id,"
-      "         (now() AT TIME ZONE 'UTC')::date - k AS posted_at,"
-      "         CASE kind WHEN 'pay' THEN 400.00 ELSE -(30 + a % 5)::numeric END AS amount,"
-      "         CASE kind WHEN 'pay' THEN 'ACME PAYROLL' ELSE 'CARD SHOP ' || (k % 7) END AS description"
-      "  FROM generate_series(0, $1 - 1) a, generate_series(1, 150) k, unnest(ARRAY['pay', 'card']) kind"
-      "  WHERE kind = 'card' OR k % 14 = 4) s",
-      kAccounts);
-  tx.exec_params(
-      "INSERT INTO headroom.accounts (account_id, email, email_consent) "
-      "SELECT 'acct-' || lpad(a::text, 3, '0'), CASE WHEN a < $2 THEN 'permfail-' ELSE 'customer' END || a"
-      "  || '@example.com', true FROM generate_series(0, $1 - 1) a",
-      kAccounts, kBouncing);
-  tx.commit();
-}
-
 }  // namespace
 
 TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycleAndDelivery) {
@@ -97,7 +71,7 @@ TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycl
   {
     pqxx::connection c{db.url()};
     headroom::db::migrate(c);
-    seed(c);
+    headroom::testing::seed_accounts_running_low(c, kAccounts, kBouncing);
   }
   ChildProcess sink{{"/usr/bin/python3", sink_script, "--maildir", (dir.path() / "mail").string(), "--port-file",
                      (dir.path() / "port").string()},
