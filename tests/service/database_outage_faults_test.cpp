@@ -215,6 +215,8 @@ TEST_F(DatabaseOutageFaults, WithPostgresStoppedMidCycleTheApiAnswers503AndAfter
   ASSERT_TRUE(daemon_alive()) << "one request ended the daemon\n" << slurp(log_);
   EXPECT_TRUE(eventually([&] { return http_get(port_, "/readyz").status == 503; }, 10s))
       << "/readyz still says ready with the database stopped: " << http_get(port_, "/readyz").body;
+  EXPECT_NE(http_get(port_, "/readyz").body.find(R"("failed_checks":["database")"), std::string::npos)
+      << "/readyz does not name the database as the failed check";
 
   // The issue's acceptance: 1,000 requests over every route while it is down.
   const Tally tally = call_every_route(port_, 1000);
