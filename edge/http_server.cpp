@@ -124,7 +124,7 @@ unsigned backend_thread_count(const HttpServerSettings& s) {
 }
 
 unsigned backend_queue_length(const HttpServerSettings& s) {
-  return s.backend_queue > 0 ? s.backend_queue : 4 * backend_thread_count(s);
+  return s.backend_queue > 0 ? s.backend_queue : 64 * backend_thread_count(s);
 }
 
 bool at_descriptor_limit(const beast::error_code& ec) {

@@ -32,7 +32,10 @@ struct HttpServerSettings {
   // backend's connection pool has as many connections. 0 = one per core.
   unsigned backend_threads = 0;
   // Requests waiting for a backend thread beyond those running; a request
-  // finding the queue full is answered 503 at once. 0 = 4 per backend thread.
+  // finding the queue full is answered 503 at once. 0 = 64 per backend
+  // thread: 64 busy client connections wait rather than fail (4 per thread
+  // turned most of scripts/bench.sh api's requests into 503s), and the wait
+  // stays bounded.
   unsigned backend_queue = 0;
   // Open connections beyond this are answered 503 and closed.
   unsigned max_connections = 512;
