@@ -21,11 +21,16 @@
 #include "tests/db/db_test_support.hpp"
 #include "tests/service/least_privilege.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/running_low.hpp"
+#include "tests/support/smtp_sink.hpp"
 
 using namespace std::chrono_literals;
 using headroom::testing::ChildProcess;
 using headroom::testing::eventually;
 using headroom::testing::headroom_as;
+using headroom::testing::HttpReply;
+using headroom::testing::slurp;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
@@ -34,68 +39,18 @@ namespace {
 constexpr int kAccounts = 20;
 constexpr const char* kApiToken = "least-privilege-token";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 long long count(const std::string& url, const std::string& sql) {
   pqxx::connection c{url};
   pqxx::nontransaction tx{c};
   return tx.exec(sql)[0][0].as<long long>();
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
-
-Reply http_call(unsigned short port, boost::beast::http::verb verb, const std::string& target,
-                const std::string& body = "") {
-  namespace http = boost::beast::http;
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket{io};
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  http::request<http::string_body> request{verb, target, 11};
-  request.set(http::field::host, "127.0.0.1");
-  request.set(http::field::authorization, std::string("Bearer ") + kApiToken);
-  if (!body.empty()) request.set(http::field::content_type, "application/json");
-  request.body() = body;
-  request.prepare_payload();
-  http::write(socket, request);
-  boost::beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(socket, buffer, response);
-  return {static_cast<int>(response.result_int()), response.body()};
+// A request to the daemon's API with the test's bearer token.
+HttpReply http_call(unsigned short port, boost::beast::http::verb verb, const std::string& target,
+                    const std::string& body = "") {
+  return headroom::testing::http_call(port, verb, target, body, kApiToken);
 }
 
-// As the bank's feed: twenty accounts, 150 days up to yesterday of card
-// spending ($30-34 a day) and $400 pay every 14 days, the last 4 days ago,
-// $100 left now, so each runs out days before its next pay; every account
-// has an address and consent.
-void feed(pqxx::connection& conn) {
-  pqxx::work tx{conn};
-  tx.exec_params(
-      "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
-      "SELECT account_id, txn_id, posted_at, amount,"
-      "  100 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at, txn_id)"
-      "  - sum(amount) OVER (PARTITION BY account_id), description, '' FROM ("
-      "  SELECT 'acct-' || lpad(a::text, 3, '0') AS account_id, kind || k AS txn_id,"
-      "         (now() AT TIME ZONE 'UTC')::date - k AS posted_at,"
-      "         CASE kind WHEN 'pay' THEN 400.00 ELSE -(30 + a % 5)::numeric END AS amount,"
-      "         CASE kind WHEN 'pay' THEN 'ACME PAYROLL' ELSE 'CARD SHOP ' || (k % 7) END AS description"
-      "  FROM generate_series(0, $1 - 1) a, generate_series(1, 150) k, unnest(ARRAY['pay', 'card']) kind"
-      "  WHERE kind = 'card' OR k % 14 = 4) s",
-      kAccounts);
-  tx.exec_params(
-      "INSERT INTO headroom.accounts (account_id, email, email_consent) "
-      "SELECT 'acct-' || lpad(a::text, 3, '0'), 'customer' || a || '@example.com', true"
-      "  FROM generate_series(0, $1 - 1) a",
-      kAccounts);
-  tx.commit();
-}
 
 // The shipped policy's reach, without quiet hours (the test may run at
 // night) and with half the accounts held out, so that `report` has both arms
@@ -120,25 +75,11 @@ std::string unsubscribe_target(const fs::path& maildir) {
   return "";
 }
 
-unsigned short listening_port(const std::string& log) {
-  unsigned short port = 0;
-  eventually(
-      [&] {
-        std::smatch m;
-        const std::string text = slurp(log);
-        if (!std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)"))) return false;
-        port = static_cast<unsigned short>(std::stoi(m[1]));
-        return true;
-      },
-      60s);
-  return port;
-}
-
 // The API as an app and an email recipient use it, every route backed by the
 // service role's connection.
 void expect_api_answers(unsigned short port, const std::string& admin, const fs::path& maildir) {
   namespace http = boost::beast::http;
-  const Reply forecast = http_call(port, http::verb::get, "/v1/accounts/acct-005/forecast");
+  const HttpReply forecast = http_call(port, http::verb::get, "/v1/accounts/acct-005/forecast");
   EXPECT_EQ(forecast.status, 200) << forecast.body;
   EXPECT_THAT(forecast.body, HasSubstr("acct-005"));
 
@@ -148,17 +89,17 @@ void expect_api_answers(unsigned short port, const std::string& admin, const fs:
   ASSERT_EQ(available.size(), 1u) << "no in-app nudge was made available";
   const std::string account = available[0][0].as<std::string>();
   const std::string nudge = available[0][1].as<std::string>();
-  const Reply nudges = http_call(port, http::verb::get, "/v1/accounts/" + account + "/nudges");
+  const HttpReply nudges = http_call(port, http::verb::get, "/v1/accounts/" + account + "/nudges");
   EXPECT_EQ(nudges.status, 200) << nudges.body;
   EXPECT_THAT(nudges.body, HasSubstr(nudge));
   const std::string ack_target = "/v1/accounts/" + account + "/nudges/" + nudge + "/ack";
-  const Reply ack = http_call(port, http::verb::post, ack_target, R"({"status":"seen"})");
+  const HttpReply ack = http_call(port, http::verb::post, ack_target, R"({"status":"seen"})");
   EXPECT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.nudges WHERE status = 'seen' AND nudge_id = " + nudge), 1);
 
   const std::string target = unsubscribe_target(maildir);
   ASSERT_FALSE(target.empty()) << "no email with a List-Unsubscribe link";
-  const Reply unsubscribe = http_call(port, http::verb::post, target);
+  const HttpReply unsubscribe = http_call(port, http::verb::post, target);
   EXPECT_EQ(unsubscribe.status, 200) << unsubscribe.body;
   EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.accounts WHERE opted_out_at IS NOT NULL"), 1);
 }
@@ -178,7 +119,7 @@ TEST(LeastPrivilege, TheWholeDaemonRunsAsTheServiceRoleWithOnlyTheDocumentedGran
   ASSERT_NO_THROW(cluster.run_documented("grants", "headroom_owner"));
   {
     pqxx::connection c{cluster.url("headroom_feed")};
-    feed(c);
+    headroom::testing::feed_accounts_running_low(c, kAccounts);
   }
 
   headroom::testing::TempDir dir;
@@ -195,7 +136,7 @@ TEST(LeastPrivilege, TheWholeDaemonRunsAsTheServiceRoleWithOnlyTheDocumentedGran
       "HEADROOM_UNSUBSCRIBE_SECRET=least-privilege-secret", "HEADROOM_POLL_INTERVAL_SECONDS=1"};
   const std::string log = (dir.path() / "daemon.log").string();
   ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "7"}, env, log};
-  const unsigned short port = listening_port(log);
+  const unsigned short port = headroom::testing::wait_listening_port(log, 60s).value_or(0);
   ASSERT_NE(port, 0) << slurp(log);
 
   // A full cycle, its nudges planned and everything due delivered.

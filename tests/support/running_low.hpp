@@ -13,10 +13,10 @@ namespace headroom::testing {
 // now, so each runs out days before the next pay and the default policy
 // (risk >= 0.2, 1-14 days ahead) decides to nudge. Every account has an
 // address and consent; the first `bouncing` addresses bounce at the sink
-// (permfail-). Quiet hours off: the test may run at night.
-inline void seed_accounts_running_low(pqxx::connection& conn, int accounts, int bouncing = 0) {
+// (permfail-). These are the rows a bank's feed writes (its role may write
+// nothing else: docs/deployment.md).
+inline void feed_accounts_running_low(pqxx::connection& conn, int accounts, int bouncing = 0) {
   pqxx::work tx{conn};
-  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false}'");
   tx.exec_params(
       "INSERT INTO headroom.transactions (account_id, txn_id, posted_at, amount, balance_after, description, kind) "
       "SELECT account_id, txn_id, posted_at, amount, 100 + sum(amount) OVER (PARTITION BY account_id ORDER BY posted_at,"
@@ -34,6 +34,15 @@ inline void seed_accounts_running_low(pqxx::connection& conn, int accounts, int 
       "  || '@example.com', true FROM generate_series(0, $1 - 1) a",
       accounts, bouncing);
   tx.commit();
+}
+
+// The same accounts, with quiet hours off in every policy: the test may run
+// at night.
+inline void seed_accounts_running_low(pqxx::connection& conn, int accounts, int bouncing = 0) {
+  pqxx::work tx{conn};
+  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false}'");
+  tx.commit();
+  feed_accounts_running_low(conn, accounts, bouncing);
 }
 
 }  // namespace headroom::testing
