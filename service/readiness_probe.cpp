@@ -27,7 +27,8 @@ void ReadinessProbe::stop() {
 
 bool ReadinessProbe::database_reachable() const {
   const auto last = SteadyClock::time_point(SteadyClock::duration(last_success_.load()));
-  return last != SteadyClock::time_point::min() && SteadyClock::now() - last <= settings_.max_age;
+  return last_check_ok_.load() && last != SteadyClock::time_point::min() &&
+         SteadyClock::now() - last <= settings_.max_age;
 }
 
 void ReadinessProbe::run() {
@@ -40,6 +41,7 @@ void ReadinessProbe::run() {
       lock.unlock();
       const bool ok = probe.check();
       if (ok) last_success_ = SteadyClock::now().time_since_epoch().count();
+      last_check_ok_ = ok;
       if (ok && !was_ok) spdlog::info("[readiness] database reachable again");
       if (!ok && was_ok) spdlog::warn("[readiness] database probe failed: {}", probe.last_error());
       was_ok = ok;

@@ -3,9 +3,10 @@
 // of its own runs db::DatabaseProbe (SELECT 1 on its own connection, bounded
 // on the client side) every `interval`, and records the steady-clock time of
 // the last success. database_reachable() reads that from memory, so /readyz
-// never waits on the database; it holds only while the last success is at
-// most `max_age` old, which is also what turns it false when a check hangs
-// (a stopped or unreachable server): within max_age of the last success.
+// never waits on the database; it holds only while the last check succeeded
+// (a refused connection or a failed query turns it false at once, within one
+// interval of a stop) and that success is at most `max_age` old, which is
+// what turns it false when a check hangs (a server that does not answer).
 // Changes of state are logged once each, with libpq's reason.
 
 #include <atomic>
@@ -43,6 +44,7 @@ class ReadinessProbe {
 
   const ReadinessProbeSettings settings_;
   // steady_clock::time_point::rep of the last success; min(): none yet.
+  std::atomic<bool> last_check_ok_{false};
   std::atomic<std::chrono::steady_clock::rep> last_success_{std::chrono::steady_clock::time_point::min().time_since_epoch().count()};
   std::mutex mutex_;
   std::condition_variable stop_requested_;
