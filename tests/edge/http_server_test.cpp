@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/http_server.hpp"
-#include "tests/edge/http_client.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/edge/log_capture.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/prometheus_text.hpp"

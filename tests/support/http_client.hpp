@@ -1,18 +1,18 @@
 #pragma once
-// A small blocking HTTP/1.1 client for process-level tests of the daemon's
-// API: every read and write is bounded by a socket timeout, so a daemon that
-// stops answering fails the test instead of hanging it. Errors come back as
-// an unanswered reply, never as an exception.
+// Small HTTP/1.1 clients for tests of the real server on loopback: HttpClient
+// (one connection, deadlines, raw bytes, closes) and, on it, HttpConnection
+// and http_call()/http_get() for process-level tests of the daemon's API,
+// whose errors come back as an unanswered reply, never as an exception.
 
-#include <sys/socket.h>
-#include <sys/time.h>
-
+#include <array>
 #include <chrono>
 #include <optional>
 #include <regex>
 #include <string>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -30,55 +30,124 @@ struct HttpReply {
   std::string retry_after;  // the Retry-After header, empty when absent
 };
 
-// One keep-alive connection to 127.0.0.1:`port`.
+// One connection with its own io_context, every operation bounded by a
+// deadline (kBound), so a server that never answers fails the test instead
+// of hanging it; for tests of the server's own behaviour (raw bytes, closes).
+class HttpClient {
+ public:
+  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+  static constexpr std::chrono::seconds kBound{10};
+
+  HttpClient() : stream_(io_) {}
+  explicit HttpClient(unsigned short port) : HttpClient() { connect(port); }
+
+  // Opens the socket (a descriptor taken now) without connecting.
+  void open() { stream_.socket().open(boost::asio::ip::tcp::v4()); }
+  void connect(unsigned short port) {
+    stream_.socket().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  void connect(unsigned short port, boost::system::error_code& ec) {
+    stream_.socket().connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  }
+
+  // Sends a request without waiting for the answer; false if it could not
+  // be written within kBound. `bearer` empty: no Authorization header.
+  bool send(boost::beast::http::verb method, const std::string& target, const std::string& body = "",
+            const std::string& bearer = "token") {
+    namespace http = boost::beast::http;
+    request_ = {method, target, 11};
+    request_.set(http::field::host, "127.0.0.1");
+    if (!bearer.empty()) request_.set(http::field::authorization, "Bearer " + bearer);
+    if (!body.empty()) request_.set(http::field::content_type, "application/json");
+    request_.body() = body;
+    request_.prepare_payload();
+    return run([&](auto done) {
+      http::async_write(stream_, request_, [done](auto ec, std::size_t) { done(ec); });
+    });
+  }
+  // The next response, or nullopt if none arrives within kBound.
+  std::optional<Response> receive() {
+    Response res;
+    const bool ok = run([&](auto done) {
+      boost::beast::http::async_read(stream_, buffer_, res, [done](auto ec, std::size_t) { done(ec); });
+    });
+    if (!ok) return std::nullopt;
+    return res;
+  }
+  std::optional<Response> get(const std::string& target) {
+    send(boost::beast::http::verb::get, target);
+    return receive();
+  }
+  // Bytes as they are, for requests no well-behaved client would send.
+  void send_raw(const std::string& bytes) {
+    run([&](auto done) {
+      boost::asio::async_write(stream_, boost::asio::buffer(bytes), [done](auto ec, std::size_t) { done(ec); });
+    });
+  }
+  // True once the server closes the connection (within kBound), reading
+  // and dropping anything it sends first.
+  bool wait_closed() {
+    std::array<char, 1024> scratch{};
+    for (;;) {
+      boost::beast::error_code result = boost::asio::error::timed_out;
+      stream_.expires_after(kBound);
+      stream_.async_read_some(boost::asio::buffer(scratch), [&](auto ec, std::size_t) { result = ec; });
+      io_.restart();
+      io_.run();
+      if (result == boost::asio::error::eof || result == boost::asio::error::connection_reset) return true;
+      if (result) return false;
+    }
+  }
+
+ private:
+  // Starts one operation and runs it to completion or the deadline.
+  template <class Start>
+  bool run(Start&& start) {
+    boost::beast::error_code result = boost::asio::error::timed_out;
+    stream_.expires_after(kBound);
+    start([&result](boost::beast::error_code ec) { result = ec; });
+    io_.restart();
+    io_.run();
+    return !result;
+  }
+
+  boost::asio::io_context io_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  boost::beast::http::request<boost::beast::http::string_body> request_;
+};
+
+// One keep-alive connection to 127.0.0.1:`port`, its failures folded into
+// an unanswered reply: for tests that count answers rather than expect them.
 class HttpConnection {
  public:
-  explicit HttpConnection(unsigned short port, std::chrono::seconds timeout = std::chrono::seconds(10))
-      : socket_(io_) {
+  explicit HttpConnection(unsigned short port) {
     boost::system::error_code ec;
-    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    client_.connect(port, ec);
     connected_ = !ec;
-    if (!connected_) return;
-    timeval tv{static_cast<time_t>(timeout.count()), 0};
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
   bool connected() const { return connected_; }
 
   HttpReply request(boost::beast::http::verb method, const std::string& target, const std::string& body = "",
                     const std::string& bearer = "") {
-    namespace http = boost::beast::http;
     HttpReply reply;
     if (!connected_) return reply;
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    boost::system::error_code ec;
-    http::write(socket_, req, ec);
-    if (ec) return fail(reply);
-    http::response<http::string_body> res;
-    http::read(socket_, buffer_, res, ec);
-    if (ec) return fail(reply);
+    const auto res = client_.send(method, target, body, bearer) ? client_.receive() : std::nullopt;
+    if (!res) {
+      connected_ = false;
+      return reply;
+    }
     reply.answered = true;
-    reply.status = static_cast<int>(res.result_int());
-    reply.body = res.body();
-    if (const auto it = res.find(http::field::retry_after); it != res.end())
+    reply.status = static_cast<int>(res->result_int());
+    reply.body = res->body();
+    if (const auto it = res->find(boost::beast::http::field::retry_after); it != res->end())
       reply.retry_after.assign(it->value().data(), it->value().size());
-    if (!res.keep_alive()) connected_ = false;
+    if (!res->keep_alive()) connected_ = false;
     return reply;
   }
 
  private:
-  HttpReply& fail(HttpReply& reply) {
-    connected_ = false;
-    return reply;
-  }
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::beast::flat_buffer buffer_;
+  HttpClient client_;
   bool connected_ = false;
 };
 
