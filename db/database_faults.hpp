@@ -5,6 +5,7 @@
 // and anything else 500.
 
 #include <exception>
+#include <string_view>
 
 namespace headroom::db {
 
@@ -17,5 +18,9 @@ namespace headroom::db {
 // doubt (the callers' writes are idempotent, so repeating one is safe); a
 // write refused by a read-only server, 25006 (a standby during failover).
 bool database_unavailable(const std::exception& e);
+
+// The SQLSTATEs of those faults, for a caller reading libpq's replies
+// itself (db/async_connection.hpp).
+bool sqlstate_unavailable(std::string_view sqlstate);
 
 }  // namespace headroom::db

@@ -1,6 +1,7 @@
 #include "db/forecast_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <iterator>
 #include <stdexcept>
@@ -48,22 +49,37 @@ std::string array_literal(const std::vector<forecast::DayForecast>& days, Get ge
 
 forecast::Date date_of(int days_since_epoch) { return forecast::Date(forecast::Days(days_since_epoch)); }
 
-// The elements of a one-dimensional array column, NULL as nullopt (of a
-// nested array, every element in order, as unnest gives them).
+// A number in PostgreSQL's text output, whole or a reason naming the column.
 template <typename T>
-std::vector<std::optional<T>> array_elements(const pqxx::field& field) {
+T parse_number(std::string_view t, const char* column) {
+  T value{};
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+    throw std::runtime_error(fmt::format("headroom.forecasts: {}: unreadable value '{}'", column, t.substr(0, 40)));
+  return value;
+}
+
+// The elements of a numeric array column in its text form ({1,2.5,NULL}),
+// NULL as nullopt; of a nested array, every element in order, as unnest
+// gives them. By hand rather than through pqxx::array_parser, which builds a
+// string per element, on the API's hottest route; numbers are never quoted.
+template <typename T>
+std::vector<std::optional<T>> array_elements(const char* text, const char* column) {
   std::vector<std::optional<T>> out;
-  auto parser = field.as_array();
-  while (true) {
-    const auto [juncture, text] = parser.get_next();
-    if (juncture == pqxx::array_parser::done) break;
-    if (juncture == pqxx::array_parser::null_value) out.emplace_back();
-    if (juncture != pqxx::array_parser::string_value) continue;
-    T value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-      throw std::runtime_error("headroom.forecasts: unreadable array element '" + text + "'");
-    out.emplace_back(value);
+  if (!text) return out;
+  const std::string_view t{text};
+  std::size_t i = 0;
+  while (i < t.size()) {
+    const char c = t[i];
+    if (c == '{' || c == '}' || c == ',' || c == ' ') {
+      ++i;
+      continue;
+    }
+    const std::size_t end = std::min(t.find_first_of(",}", i), t.size());
+    const std::string_view element = t.substr(i, end - i);
+    if (element == "NULL") out.emplace_back();
+    else out.emplace_back(parse_number<T>(element, column));
+    i = end;
   }
   return out;
 }
@@ -80,14 +96,14 @@ std::optional<forecast::Money> cents(std::optional<std::int64_t> value) {
 
 // The view headroom.risk_days in C++: day i is as_of + i, and the shorter
 // arrays are padded with NULL to the longest (unnest's rule).
-std::vector<forecast::StoredForecastDay> stored_days(forecast::Date as_of, const pqxx::field& p_below_zero,
-                                                     const pqxx::field& p_below_buffer, const pqxx::field& p10,
-                                                     const pqxx::field& p50, const pqxx::field& p90) {
-  const auto zero = array_elements<double>(p_below_zero);
-  const auto buffer = array_elements<double>(p_below_buffer);
-  const auto low = array_elements<std::int64_t>(p10);
-  const auto mid = array_elements<std::int64_t>(p50);
-  const auto high = array_elements<std::int64_t>(p90);
+std::vector<forecast::StoredForecastDay> stored_days(forecast::Date as_of, const char* p_below_zero,
+                                                     const char* p_below_buffer, const char* p10, const char* p50,
+                                                     const char* p90) {
+  const auto zero = array_elements<double>(p_below_zero, "day_p_below_zero");
+  const auto buffer = array_elements<double>(p_below_buffer, "day_p_below_buffer");
+  const auto low = array_elements<std::int64_t>(p10, "day_p10_cents");
+  const auto mid = array_elements<std::int64_t>(p50, "day_p50_cents");
+  const auto high = array_elements<std::int64_t>(p90, "day_p90_cents");
   const std::size_t n = std::max({zero.size(), buffer.size(), low.size(), mid.size(), high.size()});
   std::vector<forecast::StoredForecastDay> days(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -100,6 +116,8 @@ std::vector<forecast::StoredForecastDay> stored_days(forecast::Date as_of, const
   }
   return days;
 }
+
+std::string_view text_of(const char* text) { return text ? text : ""; }
 
 }  // namespace
 
@@ -196,43 +214,54 @@ void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::Acc
   tx.exec("TRUNCATE forecast_batch");
 }
 
-std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx, std::string_view account_id) {
-  // Dates as days since 1970-01-01 and the instant as microseconds since the
-  // epoch, whatever the session's DateStyle; the session zone's offset at
-  // computed_at, in which the API shows it.
-  // A prepared statement (the API's hottest route): libpqxx 6.4 takes a
-  // repeated prepare() with the same text as a no-op and prepares on the
-  // connection at the first exec_prepared, so every caller declares it here
-  // and a new connection prepares it once (tests/db/connection_pool_test.cpp).
-  constexpr const char* kStatement = "headroom_read_forecast";
-  tx.conn().prepare(kStatement,
-      "SELECT account_id, as_of - DATE '1970-01-01', horizon_days, start_balance_cents, buffer_cents,"
-      " p_overdraft_window, p_below_buffer_window, first_risky_day - DATE '1970-01-01', model_kind, fallback_reason,"
-      " summary, drivers::text, anomalies::text, (extract(epoch FROM computed_at) * 1000000)::bigint,"
-      " extract(timezone FROM computed_at)::integer, day_p_below_zero, day_p_below_buffer, day_p10_cents,"
-      " day_p50_cents, day_p90_cents "
-      "FROM headroom.forecasts WHERE account_id = $1");
-  const auto r = tx.exec_prepared(kStatement, std::string(account_id));
-  if (r.empty()) return std::nullopt;
-  const auto row = r[0];
+// Dates as days since 1970-01-01 and the instant as microseconds since the
+// epoch, whatever the session's DateStyle; the session zone's offset at
+// computed_at, in which the API shows it.
+const PreparedStatement kReadForecast{
+    "headroom_read_forecast",
+    "SELECT account_id, as_of - DATE '1970-01-01', horizon_days, start_balance_cents, buffer_cents,"
+    " p_overdraft_window, p_below_buffer_window, first_risky_day - DATE '1970-01-01', model_kind, fallback_reason,"
+    " summary, drivers::text, anomalies::text, (extract(epoch FROM computed_at) * 1000000)::bigint,"
+    " extract(timezone FROM computed_at)::integer, day_p_below_zero, day_p_below_buffer, day_p10_cents,"
+    " day_p50_cents, day_p90_cents "
+    "FROM headroom.forecasts WHERE account_id = $1"};
+
+forecast::StoredForecast forecast_from_row(std::span<const char* const> fields) {
+  if (fields.size() != kReadForecastColumns)
+    throw std::runtime_error(fmt::format("headroom.forecasts: {} columns read, {} expected", fields.size(),
+                                         kReadForecastColumns));
   forecast::StoredForecast f;
-  f.account_id = row[0].as<std::string>();
-  f.as_of = date_of(row[1].as<int>());
-  f.horizon_days = row[2].as<int>();
-  f.start_balance = forecast::Money::from_cents(row[3].as<std::int64_t>());
-  f.buffer = forecast::Money::from_cents(row[4].as<std::int64_t>());
-  f.p_overdraft_window = row[5].as<double>();
-  f.p_below_buffer_window = row[6].as<double>();
-  if (!row[7].is_null()) f.first_risky_day = date_of(row[7].as<int>());
-  f.model_kind = row[8].as<std::string>();
-  if (!row[9].is_null()) f.fallback_reason = row[9].as<std::string>();
-  f.summary = row[10].as<std::string>();
-  f.risk_days_json = row[11].as<std::string>();
-  f.anomalies_json = row[12].as<std::string>();
-  f.computed_at = std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(row[13].as<std::int64_t>()));
-  f.computed_at_utc_offset = std::chrono::seconds(row[14].as<int>());
-  f.days = stored_days(f.as_of, row[15], row[16], row[17], row[18], row[19]);
+  f.account_id = std::string(text_of(fields[0]));
+  f.as_of = date_of(parse_number<int>(text_of(fields[1]), "as_of"));
+  f.horizon_days = parse_number<int>(text_of(fields[2]), "horizon_days");
+  f.start_balance = forecast::Money::from_cents(parse_number<std::int64_t>(text_of(fields[3]), "start_balance_cents"));
+  f.buffer = forecast::Money::from_cents(parse_number<std::int64_t>(text_of(fields[4]), "buffer_cents"));
+  f.p_overdraft_window = parse_number<double>(text_of(fields[5]), "p_overdraft_window");
+  f.p_below_buffer_window = parse_number<double>(text_of(fields[6]), "p_below_buffer_window");
+  if (fields[7]) f.first_risky_day = date_of(parse_number<int>(text_of(fields[7]), "first_risky_day"));
+  f.model_kind = std::string(text_of(fields[8]));
+  if (fields[9]) f.fallback_reason = fields[9];
+  f.summary = std::string(text_of(fields[10]));
+  f.risk_days_json = std::string(text_of(fields[11]));
+  f.anomalies_json = std::string(text_of(fields[12]));
+  f.computed_at = std::chrono::sys_time<std::chrono::microseconds>(
+      std::chrono::microseconds(parse_number<std::int64_t>(text_of(fields[13]), "computed_at")));
+  f.computed_at_utc_offset = std::chrono::seconds(parse_number<int>(text_of(fields[14]), "computed_at's zone"));
+  f.days = stored_days(f.as_of, fields[15], fields[16], fields[17], fields[18], fields[19]);
   return f;
+}
+
+std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx, std::string_view account_id) {
+  // Prepared (the API's hottest route): libpqxx 6.4 takes a repeated
+  // prepare() with the same text as a no-op and prepares on the connection
+  // at the first exec_prepared, so every caller declares it here and a new
+  // connection prepares it once (tests/db/connection_pool_test.cpp).
+  tx.conn().prepare(kReadForecast.name, kReadForecast.sql);
+  const auto r = tx.exec_prepared(kReadForecast.name, std::string(account_id));
+  if (r.empty()) return std::nullopt;
+  std::array<const char*, kReadForecastColumns> fields{};
+  for (std::size_t i = 0; i < fields.size(); ++i) fields[i] = r[0][static_cast<int>(i)].is_null() ? nullptr : r[0][static_cast<int>(i)].c_str();
+  return forecast_from_row(fields);
 }
 
 }  // namespace headroom::db

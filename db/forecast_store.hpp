@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <pqxx/transaction_base>
 
+#include "db/async_connection.hpp"
 #include "forecast/forecast.hpp"
 #include "forecast/stored_forecast.hpp"
 
@@ -27,6 +29,14 @@ void write_forecasts(pqxx::transaction_base& tx, const std::vector<forecast::Acc
 // nullopt when the account has none. One statement, so the days and the rest
 // of the row come from the same snapshot.
 std::optional<forecast::StoredForecast> read_forecast(pqxx::transaction_base& tx, std::string_view account_id);
+
+// read_forecast()'s statement ($1: the account id) and the reading of its
+// row, for a caller that runs it itself (the API's asynchronous reads:
+// db/async_connection.hpp). `fields` are the row's columns as text, nullptr
+// for NULL. Throws std::runtime_error naming the column that does not parse.
+extern const PreparedStatement kReadForecast;
+inline constexpr std::size_t kReadForecastColumns = 20;
+forecast::StoredForecast forecast_from_row(std::span<const char* const> fields);
 
 // JSON renderings used both in the table and by the API.
 std::string drivers_json(const forecast::BalanceForecast& forecast);

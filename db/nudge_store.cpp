@@ -376,19 +376,21 @@ std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double
   return out;
 }
 
+const PreparedStatement kReadNudgeFeed{
+    "headroom_read_nudge_feed",
+    "SELECT json_build_object('account_id', $1::text, 'nudges', coalesce((SELECT json_agg(json_build_object("
+    "  'nudge_id', n.nudge_id, 'policy', n.policy, 'risky_day', n.risky_day, 'body', n.body, 'status', n.status,"
+    "  'available_at', n.available_at, 'expires_at', n.expires_at) ORDER BY n.available_at DESC, n.nudge_id DESC)"
+    "  FROM headroom.nudges n WHERE n.account_id = $1 AND n.status IN ('available', 'seen') AND n.expires_at > now()),"
+    "  '[]'::json))::text "
+    "WHERE EXISTS (SELECT 1 FROM headroom.forecasts WHERE account_id = $1)"
+    "   OR EXISTS (SELECT 1 FROM headroom.accounts WHERE account_id = $1)"
+    "   OR EXISTS (SELECT 1 FROM headroom.nudges WHERE account_id = $1)"};
+
 std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id) {
   // Prepared, as read_forecast's statement (db/forecast_store.cpp says how).
-  constexpr const char* kStatement = "headroom_read_nudge_feed";
-  tx.conn().prepare(kStatement,
-      "SELECT json_build_object('account_id', $1::text, 'nudges', coalesce((SELECT json_agg(json_build_object("
-      "  'nudge_id', n.nudge_id, 'policy', n.policy, 'risky_day', n.risky_day, 'body', n.body, 'status', n.status,"
-      "  'available_at', n.available_at, 'expires_at', n.expires_at) ORDER BY n.available_at DESC, n.nudge_id DESC)"
-      "  FROM headroom.nudges n WHERE n.account_id = $1 AND n.status IN ('available', 'seen') AND n.expires_at > now()),"
-      "  '[]'::json))::text "
-      "WHERE EXISTS (SELECT 1 FROM headroom.forecasts WHERE account_id = $1)"
-      "   OR EXISTS (SELECT 1 FROM headroom.accounts WHERE account_id = $1)"
-      "   OR EXISTS (SELECT 1 FROM headroom.nudges WHERE account_id = $1)");
-  const auto r = tx.exec_prepared(kStatement, std::string(account_id));
+  tx.conn().prepare(kReadNudgeFeed.name, kReadNudgeFeed.sql);
+  const auto r = tx.exec_prepared(kReadNudgeFeed.name, std::string(account_id));
   if (r.empty()) return std::nullopt;
   return r[0][0].as<std::string>();
 }

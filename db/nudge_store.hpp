@@ -24,6 +24,7 @@
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
 
+#include "db/async_connection.hpp"
 #include "nudges/planner.hpp"
 #include "nudges/policy.hpp"
 
@@ -175,6 +176,9 @@ std::vector<DeliveredNudge> read_deliveries_since(pqxx::connection& conn, double
 // seen nudges that have not expired. nullopt when the account is unknown (no
 // forecast, no accounts row, no nudge).
 std::optional<std::string> read_nudge_feed_json(pqxx::transaction_base& tx, std::string_view account_id);
+// Its statement ($1: the account id; no row = unknown account, else one
+// text column, the JSON), for a caller that runs it itself.
+extern const PreparedStatement kReadNudgeFeed;
 
 enum class AckResult { kUpdated, kUnknownNudge };
 // seen or dismissed; dismissed is final (a later "seen" leaves it dismissed).

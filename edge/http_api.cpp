@@ -97,7 +97,62 @@ bool authorized(const HttpRequest& req, const ApiAuth& auth) {
   return nudges::constant_time_equal(presented, auth.bearer_token);
 }
 
-HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_view>& parts, ApiBackend& backend) {
+// Where an asynchronous read's continuation sends its answer.
+class Answer {
+ public:
+  Answer(const HttpRequest& req, std::string id, Responder respond)
+      : state_(std::make_shared<State>(State{req, std::move(id), std::move(respond)})) {}
+  const HttpRequest& request() const { return state_->request; }
+  const std::string& id() const { return state_->id; }
+  void send(HttpResponse res) const;          // stamps the request id
+  void fail(std::exception_ptr error) const;  // the error's response, logged
+
+ private:
+  struct State {
+    const HttpRequest& request;
+    std::string id;
+    Responder respond;
+  };
+  std::shared_ptr<State> state_;
+};
+
+HttpResponse unknown_account(const HttpRequest& req) {
+  return error_response(req, http::status::not_found, "unknown_account", "no such account");
+}
+
+// Starts the read; the continuation answers (nullopt: answered later).
+std::optional<HttpResponse> read_route(std::string_view what, std::string_view account_id, ApiBackend& backend,
+                                       const Answer& answer) {
+  auto finish = [answer](std::exception_ptr error, auto&& render) {
+    try {
+      if (error) std::rethrow_exception(error);
+      answer.send(render());
+    } catch (...) {
+      answer.fail(std::current_exception());
+    }
+  };
+  if (what == "forecast") {
+    backend.read_forecast(std::string(account_id),
+                          [answer, finish](std::optional<forecast::StoredForecast> f, std::exception_ptr error) {
+                            finish(error, [&] {
+                              const auto& req = answer.request();
+                              return f ? json_response(req, http::status::ok, forecast_json(*f)) : unknown_account(req);
+                            });
+                          });
+  } else {
+    backend.read_nudge_feed(std::string(account_id), [answer, finish](std::optional<std::string> feed,
+                                                                      std::exception_ptr error) {
+      finish(error, [&] {
+        const auto& req = answer.request();
+        return feed ? json_response(req, http::status::ok, std::move(*feed)) : unknown_account(req);
+      });
+    });
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> handle_v1(const HttpRequest& req, const std::vector<std::string_view>& parts,
+                                      ApiBackend& backend, const Answer& answer) {
   // parts: "", "v1", "accounts", id, …
   if (parts.size() < 5 || parts[2] != "accounts")
     return error_response(req, http::status::not_found, "not_found", "no such route");
@@ -109,14 +164,7 @@ HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_vie
   if (parts.size() == 5 && (parts[4] == "forecast" || parts[4] == "nudges")) {
     if (req.method() != http::verb::get)
       return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
-    std::optional<std::string> body;
-    if (parts[4] == "forecast") {
-      if (const auto stored = backend.stored_forecast(account_id)) body = forecast_json(*stored);
-    } else {
-      body = backend.nudge_feed_json(account_id);
-    }
-    if (!body) return error_response(req, http::status::not_found, "unknown_account", "no such account");
-    return json_response(req, http::status::ok, *body);
+    return read_route(parts[4], account_id, backend, answer);
   }
 
   if (parts.size() == 7 && parts[4] == "nudges" && parts[6] == "ack") {
@@ -133,7 +181,7 @@ HttpResponse handle_v1(const HttpRequest& req, const std::vector<std::string_vie
     else if (status_text == "dismissed") status = AckStatus::kDismissed;
     else return error_response(req, http::status::bad_request, "bad_status", "status must be seen or dismissed");
     const auto outcome = backend.ack_nudge(account_id, *nudge_id, status);
-    if (!outcome) return error_response(req, http::status::not_found, "unknown_account", "no such account");
+    if (!outcome) return unknown_account(req);
     if (*outcome == AckOutcome::kUnknownNudge)
       return error_response(req, http::status::not_found, "unknown_nudge", "no such nudge for this account");
     return json_response(req, http::status::ok, nlohmann::json{{"nudge_id", *nudge_id}, {"status", status_text}}.dump());
@@ -159,8 +207,10 @@ const std::vector<ApiRoute>& api_routes() {
 
 namespace {
 
-// The routes proper: may throw whatever the backend throws (handle_request catches).
-HttpResponse route_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
+// The routes proper: may throw whatever the backend throws (handle_request
+// catches). nullopt: an asynchronous read answers through `answer`.
+std::optional<HttpResponse> route_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth,
+                                          const Answer& answer) {
   const std::string_view target{req.target().data(), req.target().size()};
   if (target.size() > kMaxTargetBytes)
     return error_response(req, http::status::uri_too_long, "uri_too_long", "request target too long");
@@ -210,7 +260,7 @@ HttpResponse route_request(const HttpRequest& req, ApiBackend& backend, const Ap
   if (parts.size() >= 2 && parts[1] == "v1") {
     if (!authorized(req, auth))
       return error_response(req, http::status::unauthorized, "unauthorized", "a valid bearer token is required");
-    return handle_v1(req, parts, backend);
+    return handle_v1(req, parts, backend, answer);
   }
   return error_response(req, http::status::not_found, "not_found", "no such route");
 }
@@ -287,25 +337,53 @@ HttpResponse error_response(const HttpRequest& req, http::status status, std::st
   return res;
 }
 
-HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
-  const std::string id = request_id(req);
+namespace {
+
+void Answer::send(HttpResponse res) const {
+  stamp_request_id(res, state_->id);
+  state_->respond(std::move(res));
+}
+
+void Answer::fail(std::exception_ptr error) const {
+  const auto& req = state_->request;
   HttpResponse res;
   try {
-    res = route_request(req, backend, auth);
+    std::rethrow_exception(error);
   } catch (const BackendUnavailable& e) {
-    log_failure(spdlog::level::warn, req, id, 503, "database unavailable", first_line(e.what()));
+    log_failure(spdlog::level::warn, req, id(), 503, "database unavailable", first_line(e.what()));
     res = error_response(req, http::status::service_unavailable, "database_unavailable",
                          "the database cannot answer now; retry later");
     res.set(http::field::retry_after, std::to_string(kDatabaseRetryAfterSeconds));
+  } catch (const BackendBusy& e) {
+    log_failure(spdlog::level::warn, req, id(), 503, "busy", first_line(e.what()));
+    res = error_response(req, http::status::service_unavailable, "busy", "the server is at capacity; retry shortly");
+    res.set(http::field::retry_after, std::to_string(kBusyRetryAfterSeconds));
   } catch (const std::exception& e) {
-    log_failure(spdlog::level::err, req, id, 500, boost::core::demangle(typeid(e).name()), first_line(e.what()));
+    log_failure(spdlog::level::err, req, id(), 500, boost::core::demangle(typeid(e).name()), first_line(e.what()));
     res = error_response(req, http::status::internal_server_error, "internal", "internal error");
   } catch (...) {
-    log_failure(spdlog::level::err, req, id, 500, "exception", "not a std::exception");
+    log_failure(spdlog::level::err, req, id(), 500, "exception", "not a std::exception");
     res = error_response(req, http::status::internal_server_error, "internal", "internal error");
   }
-  stamp_request_id(res, id);
-  return res;
+  send(std::move(res));
+}
+
+}  // namespace
+
+void handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth, Responder respond) {
+  const Answer answer{req, request_id(req), std::move(respond)};
+  try {
+    if (auto res = route_request(req, backend, auth, answer)) answer.send(std::move(*res));
+  } catch (...) {
+    answer.fail(std::current_exception());
+  }
+}
+
+HttpResponse handle_request(const HttpRequest& req, ApiBackend& backend, const ApiAuth& auth) {
+  std::optional<HttpResponse> answered;
+  handle_request(req, backend, auth, [&](HttpResponse res) { answered = std::move(res); });
+  if (!answered) throw std::logic_error("handle_request: the backend answered later; pass a Responder");
+  return std::move(*answered);
 }
 
 std::string_view route_template(std::string_view target) {
@@ -322,9 +400,10 @@ std::string_view route_template(std::string_view target) {
 }
 
 RouteThread route_thread(std::string_view route) {
-  // Exactly the routes whose handlers call stored_forecast, nudge_feed_json,
-  // ack_nudge or unsubscribe.
-  return route.starts_with("/v1/") || route == "/unsubscribe" ? RouteThread::kBackendThread : RouteThread::kIoThread;
+  // Exactly the routes whose handlers call ack_nudge or unsubscribe.
+  return route == "/v1/accounts/{account_id}/nudges/{nudge_id}/ack" || route == "/unsubscribe"
+             ? RouteThread::kBackendThread
+             : RouteThread::kIoThread;
 }
 
 std::string_view method_label(http::verb method) {

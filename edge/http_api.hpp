@@ -12,6 +12,8 @@
 // every response carries X-Request-Id.
 
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -51,24 +53,42 @@ class BackendUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown (or passed to a read's continuation) when the backend is at
+// capacity: every database connection busy and its queue full. The route
+// answers 503 {"error":"busy"} with Retry-After kBusyRetryAfterSeconds.
+class BackendBusy : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The continuation of an asynchronous read: the value, nullopt for an
+// unknown account, or (error set) why the read failed.
+template <class T>
+using BackendDone = std::function<void(std::optional<T> value, std::exception_ptr error)>;
+
 struct Readiness {
   bool database_reachable = false;
   std::optional<double> last_cycle_age_seconds;  // none before the first cycle
   double max_cycle_age_seconds = 0;              // older than this = not ready; 0 = no limit
 };
 
-// What the routes need from the rest of the daemon. readiness() and
-// metrics_text() answer from memory, on the I/O thread; the other methods may
-// block on the database and run on the server's backend threads, several at
-// once (http_server.hpp).
+// What the routes need from the rest of the daemon, in three kinds:
+// - readiness() and metrics_text() answer from memory, on the I/O thread;
+// - the hot reads, read_forecast() and read_nudge_feed(), are called on the
+//   I/O thread and must not block: they start the read and call `done`
+//   exactly once, later or before they return (a backend answering from
+//   memory), on any thread; if they throw, `done` is never called;
+// - the writes, ack_nudge() and unsubscribe(), may block on the database and
+//   run on the server's backend threads, several at once (http_server.hpp).
 class ApiBackend {
  public:
   virtual ~ApiBackend() = default;
   virtual Readiness readiness() = 0;
   virtual std::string metrics_text() = 0;
-  // nullopt: unknown account. The route renders it (forecast_json.hpp).
-  virtual std::optional<forecast::StoredForecast> stored_forecast(std::string_view account_id) = 0;
-  virtual std::optional<std::string> nudge_feed_json(std::string_view account_id) = 0;
+  // The route renders the forecast (forecast_json.hpp).
+  virtual void read_forecast(std::string account_id, BackendDone<forecast::StoredForecast> done) = 0;
+  // The feed as JSON, ready to send.
+  virtual void read_nudge_feed(std::string account_id, BackendDone<std::string> done) = 0;
   virtual std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id,
                                               AckStatus status) = 0;
   virtual UnsubscribeOutcome unsubscribe(std::string_view token) = 0;
@@ -79,14 +99,22 @@ struct ApiAuth {
   std::string bearer_token;
 };
 
-// Maps a request to its response; never throws. A BackendUnavailable out of
-// the backend is answered 503 {"error":"database_unavailable"} with
-// Retry-After (kDatabaseRetryAfterSeconds), any other exception 500
-// {"error":"internal"}; each is logged once ([http], with the request id,
-// method and route template: never the path, which holds account ids, nor a
-// token). The response carries X-Request-Id (request_id()) and an error body
-// its "request_id". Safe to call from several threads at once when the
-// backend is.
+// Maps a request to its response and hands it to `respond`, exactly once:
+// before handle_request() returns, except on the hot read routes, whose
+// backend continuation answers later (on the thread it runs on). `request`
+// must live until then. Never throws. A BackendUnavailable out of the
+// backend is answered 503 {"error":"database_unavailable"} with Retry-After
+// (kDatabaseRetryAfterSeconds), a BackendBusy 503 {"error":"busy"}, any
+// other exception 500 {"error":"internal"}; each is logged once ([http],
+// with the request id, method and route template: never the path, which
+// holds account ids, nor a token). The response carries X-Request-Id
+// (request_id()) and an error body its "request_id". Safe to call from
+// several threads at once when the backend is.
+using Responder = std::function<void(HttpResponse response)>;
+void handle_request(const HttpRequest& request, ApiBackend& backend, const ApiAuth& auth, Responder respond);
+
+// The same for a backend whose reads answer before they return (tests,
+// fuzzing): the response. Throws std::logic_error if the backend deferred it.
 HttpResponse handle_request(const HttpRequest& request, ApiBackend& backend, const ApiAuth& auth);
 
 // The client's X-Request-Id when it is 1-64 characters of [A-Za-z0-9._-];
@@ -114,8 +142,9 @@ const std::vector<ApiRoute>& api_routes();
 std::string_view route_template(std::string_view target);
 
 // Where a route is answered: on the I/O thread when it never waits (health,
-// readiness and metrics answer from memory; refusals need no backend), on a
-// backend thread when it calls a blocking ApiBackend method.
+// readiness and metrics answer from memory, the hot reads are asynchronous,
+// refusals need no backend), on a backend thread when it calls a blocking
+// ApiBackend method (the writes).
 enum class RouteThread { kIoThread, kBackendThread };
 RouteThread route_thread(std::string_view route_template);
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -52,11 +53,11 @@ class MeteredBackend : public ApiBackend {
   MeteredBackend(ApiBackend& inner, const HttpMetrics& metrics) : inner_(inner), metrics_(metrics) {}
   Readiness readiness() override { return inner_.readiness(); }
   std::string metrics_text() override { return inner_.metrics_text() + metrics_.render(); }
-  std::optional<forecast::StoredForecast> stored_forecast(std::string_view account_id) override {
-    return inner_.stored_forecast(account_id);
+  void read_forecast(std::string account_id, BackendDone<forecast::StoredForecast> done) override {
+    inner_.read_forecast(std::move(account_id), std::move(done));
   }
-  std::optional<std::string> nudge_feed_json(std::string_view account_id) override {
-    return inner_.nudge_feed_json(account_id);
+  void read_nudge_feed(std::string account_id, BackendDone<std::string> done) override {
+    inner_.read_nudge_feed(std::move(account_id), std::move(done));
   }
   std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id, AckStatus status) override {
     return inner_.ack_nudge(account_id, nudge_id, status);
@@ -247,15 +248,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     route_ = route_template({req.target().data(), req.target().size()});
     if (route_thread(route_) == RouteThread::kIoThread)
-      return respond(handle_request(req, server_->backend(), server_->auth()));
+      return handle_request(req, server_->backend(), server_->auth(), responder());
     // The parser holds the request until the response is written: no read
     // is in flight meanwhile, so the backend thread may read it.
     auto job = [self = shared_from_this()] {
-      auto res = handle_request(self->parser_->get(), self->server_->backend(), self->server_->auth());
+      handle_request(self->parser_->get(), self->server_->backend(), self->server_->auth(), self->responder());
       self->server_->metrics().backend_request_finished();
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        contained("respond", [&] { self->respond(std::move(res)); });
-      });
     };
     server_->metrics().backend_request_started();
     const bool admitted = server_->pool().try_post(std::move(job));
@@ -266,6 +264,17 @@ class Session : public std::enable_shared_from_this<Session> {
                               "the server is at capacity; retry shortly", request_id(req));
     res.set(http::field::retry_after, std::to_string(kBusyRetryAfterSeconds));
     respond(std::move(res));
+  }
+
+  // Writes the response on the session's strand: at once when called there
+  // (routes answered from memory), else queued to it (a backend thread, an
+  // asynchronous read's continuation).
+  Responder responder() {
+    return [self = shared_from_this()](HttpResponse res) {
+      asio::dispatch(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        contained("respond", [&] { self->respond(std::move(res)); });
+      });
+    };
   }
 
   void respond(HttpResponse&& res) {

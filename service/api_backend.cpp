@@ -1,8 +1,9 @@
 #include "service/api_backend.hpp"
 
+#include <array>
 #include <exception>
+#include <stdexcept>
 
-#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
 
@@ -13,9 +14,17 @@
 
 namespace headroom::service {
 
-DatabaseBackend::DatabaseBackend(ApiBackendSettings settings, edge::Metrics& metrics, db::ConnectionPool& pool,
-                                 const ReadinessProbe& probe)
-    : settings_(std::move(settings)), metrics_(metrics), pool_(pool), probe_(probe) {}
+namespace {
+
+const std::array<db::PreparedStatement, 2> kReadStatements{db::kReadForecast, db::kReadNudgeFeed};
+
+}  // namespace
+
+DatabaseBackend::DatabaseBackend(ApiBackendSettings settings, edge::Metrics& metrics, AsyncReadPool& reads,
+                                 db::ConnectionPool& pool, const ReadinessProbe& probe)
+    : settings_(std::move(settings)), metrics_(metrics), reads_(reads), pool_(pool), probe_(probe) {}
+
+std::span<const db::PreparedStatement> DatabaseBackend::read_statements() { return kReadStatements; }
 
 edge::Readiness DatabaseBackend::readiness() {
   edge::Readiness r;
@@ -43,20 +52,41 @@ template <class F> decltype(auto) DatabaseBackend::with_db(const char* operation
   }
 }
 
-// Single-statement reads run outside a transaction block: one round trip
-// instead of BEGIN, SELECT, COMMIT; the statement is its own snapshot.
-std::optional<forecast::StoredForecast> DatabaseBackend::stored_forecast(std::string_view account_id) {
-  return with_db("reading a forecast", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx{c};
-    return db::read_forecast(tx, account_id);
-  });
+// Each read is one statement outside a transaction block: one round trip,
+// the statement its own snapshot. A failed read counts as a database error
+// (the pool's error says whether it may pass).
+void DatabaseBackend::read_forecast(std::string account_id, edge::BackendDone<forecast::StoredForecast> done) {
+  reads_.read(db::kReadForecast.name, {std::move(account_id)},
+              [this, done = std::move(done)](db::PqReply reply, std::exception_ptr error) {
+                if (error) {
+                  ++metrics_.database_errors;
+                  return done(std::nullopt, error);
+                }
+                if (reply.rows() == 0) return done(std::nullopt, nullptr);
+                std::optional<forecast::StoredForecast> stored;
+                try {
+                  std::array<const char*, db::kReadForecastColumns> fields{};
+                  if (reply.columns() != static_cast<int>(fields.size()))
+                    throw std::runtime_error("reading a forecast: unexpected columns");
+                  for (std::size_t i = 0; i < fields.size(); ++i) fields[i] = reply.value(0, static_cast<int>(i));
+                  stored = db::forecast_from_row(fields);
+                } catch (...) {
+                  return done(std::nullopt, std::current_exception());
+                }
+                done(std::move(stored), nullptr);
+              });
 }
 
-std::optional<std::string> DatabaseBackend::nudge_feed_json(std::string_view account_id) {
-  return with_db("reading the nudge feed", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx{c};
-    return db::read_nudge_feed_json(tx, account_id);
-  });
+void DatabaseBackend::read_nudge_feed(std::string account_id, edge::BackendDone<std::string> done) {
+  reads_.read(db::kReadNudgeFeed.name, {std::move(account_id)},
+              [this, done = std::move(done)](db::PqReply reply, std::exception_ptr error) {
+                if (error) {
+                  ++metrics_.database_errors;
+                  return done(std::nullopt, error);
+                }
+                if (reply.rows() == 0 || !reply.value(0, 0)) return done(std::nullopt, nullptr);
+                done(std::string(reply.value(0, 0)), nullptr);
+              });
 }
 
 std::optional<edge::AckOutcome> DatabaseBackend::ack_nudge(std::string_view account_id, std::int64_t nudge_id,

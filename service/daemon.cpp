@@ -24,6 +24,7 @@
 #include "edge/http_server.hpp"
 #include "edge/metrics.hpp"
 #include "service/api_backend.hpp"
+#include "service/async_read_pool.hpp"
 #include "service/readiness_probe.hpp"
 
 namespace headroom::service {
@@ -365,6 +366,18 @@ db::ConnectionPoolSettings api_pool_settings(const DaemonSettings& s) {
   return p;
 }
 
+// The reads' connections: as many as the backend threads (statements in
+// flight at once; the I/O thread drives them all).
+AsyncReadPoolSettings api_read_pool_settings(const DaemonSettings& s) {
+  AsyncReadPoolSettings r;
+  r.url = s.database_url;
+  r.connections = api_thread_count(s);
+  r.statement_timeout = s.statement_timeout;
+  r.max_backoff = s.max_backoff;
+  r.application_name = "headroom-api";
+  return r;
+}
+
 edge::HttpServerSettings http_server_settings(const DaemonSettings& s) {
   edge::HttpServerSettings h;
   h.address = s.http_address;
@@ -419,12 +432,14 @@ int run_daemon(const DaemonSettings& daemon_settings) {
   edge::Metrics metrics;
   const DaemonSettings settings = resolved(daemon_settings, metrics);
   publish_calibration(settings, metrics);  // resolved 0 from the first scrape
-  // Declared before the server, so they outlive its backend threads.
+  // The I/O context first: the read pool's sockets and timers belong to it.
+  // The pools before the server, so they outlive its backend threads.
+  boost::asio::io_context io;
+  AsyncReadPool reads{io, api_read_pool_settings(settings), DatabaseBackend::read_statements()};
   db::ConnectionPool pool{api_pool_settings(settings)};
   ReadinessProbe probe{ReadinessProbeSettings{.database_url = settings.database_url}};
-  DatabaseBackend backend{api_backend_settings(settings), metrics, pool, probe};
+  DatabaseBackend backend{api_backend_settings(settings), metrics, reads, pool, probe};
   Stopper stopper;
-  boost::asio::io_context io;
   edge::HttpServer http{io, http_server_settings(settings), backend, edge::ApiAuth{settings.api_token}};
   spdlog::info("[daemon] replica {} listening on {}:{} ({} API threads)", settings.scoring.replica_id,
                settings.http_address, http.port(), api_thread_count(settings));
@@ -436,6 +451,7 @@ int run_daemon(const DaemonSettings& daemon_settings) {
     spdlog::info("[daemon] signal {}: finishing the chunk in flight, then exiting", signo);
     stopper.stop();
     http.stop();
+    reads.stop();
     hangup.cancel();
     io.stop();
   });

@@ -10,13 +10,12 @@
 # written them for a population that size. Then, one after the other:
 #   1. wrk -t2 -cCONNECTIONS -dSECONDS (default 64, 15 s) on
 #      /v1/accounts/ID/forecast, a random account per request; meanwhile a
-#      liveness probe as a kubelet sends it (curl, a new connection each time,
-#      10 a second) on /healthz;
+#      liveness probe as a kubelet sends it (one prober process, a new
+#      connection each time, 10 a second) on /healthz;
 #   2. pgbench with the same concurrency (-cCONNECTIONS -j2 -TSECONDS
 #      -M prepared) running the SELECT of db/forecast_store.cpp read_forecast
-#      for a random account: the database's own floor for that request. It is
-#      the bare statement, without the BEGIN READ ONLY and COMMIT the API
-#      wraps it in.
+#      for a random account: the database's own floor for that request (the
+#      API runs the same prepared statement, outside a transaction block).
 # Prints one table: API 2xx requests/s (a fast 503 is not a served read),
 # p50/p90/p99, timeouts (wrk's 2 s) and non-2xx; /healthz p99 idle and under
 # load; pgbench tps and p99 (from its per-transaction log); the ratio
@@ -63,7 +62,7 @@ DAEMON_PID=""
 PROBE_PID=""
 cleanup() {
   if [[ -n $PROBE_PID ]]; then
-    pkill -P "$PROBE_PID" 2>/dev/null || true  # its curl
+    pkill -P "$PROBE_PID" 2>/dev/null || true  # its prober
     kill "$PROBE_PID" 2>/dev/null || true
     wait "$PROBE_PID" 2>/dev/null || true
   fi
@@ -168,19 +167,32 @@ chmod 600 "$WORK/forecast.lua"
 # probes; one line per probe in OUT: HTTP status and seconds (000 when it
 # failed or had no answer within PROBE_MAX_SECONDS). A probe sent before the
 # end is waited for, so one stuck behind the load counts with its whole wait.
-clock_us() { echo "${EPOCHREALTIME/./}"; }
+# One long-lived prober process, as a kubelet is: a process started per
+# probe (curl) took 6 % of the machine's CPU from the load it measures.
+cat >"$WORK/probe.py" <<'EOF_PROBE'
+import http.client, sys, time
+base_port, seconds, per_second, max_wait, out = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+end = time.monotonic() + seconds
+with open(out, "w") as f:
+    while time.monotonic() < end:
+        due = time.monotonic() + 1.0 / per_second
+        start = time.monotonic()
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", base_port, timeout=max_wait)
+            c.request("GET", "/healthz", headers={"Connection": "close"})
+            r = c.getresponse()
+            r.read()
+            status = r.status
+            c.close()
+        except OSError:
+            status = 0
+        f.write("%03d %.6f\n" % (status, time.monotonic() - start))
+        f.flush()
+        # Pacing of the probes, not synchronization: the next is due then.
+        time.sleep(max(0.0, due - time.monotonic()))
+EOF_PROBE
 probe_healthz() {
-  local seconds=$1 out=$2 end_us next_us wait_us
-  end_us=$(( $(clock_us) + seconds * 1000000 ))
-  : >"$out"
-  while (( $(clock_us) < end_us )); do
-    next_us=$(( $(clock_us) + 1000000 / PROBES_PER_SECOND ))
-    curl -s -o /dev/null -H 'Connection: close' --max-time "$PROBE_MAX_SECONDS" \
-      -w '%{http_code} %{time_total}\n' "$BASE/healthz" >>"$out" || true
-    # Pacing of the probes, not synchronization: the next is due at next_us.
-    wait_us=$(( next_us - $(clock_us) ))
-    if (( wait_us > 0 )); then sleep "$(printf '0.%06d' "$wait_us")"; fi
-  done
+  python3 "$WORK/probe.py" "$PORT" "$1" "$PROBES_PER_SECOND" "$PROBE_MAX_SECONDS" "$2"
 }
 # quantile_ms FILE Q: the Q-quantile (nearest rank) of column 1 of FILE, in
 # microseconds, printed in milliseconds; a value of PROBE_FAILED_US or more
