@@ -1,4 +1,5 @@
 #include "edge/http_api.hpp"
+#include "tests/support/immediate_reads.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +9,7 @@ using namespace headroom::edge;
 
 namespace {
 
-class FakeBackend : public ApiBackend {
+class FakeBackend : public headroom::testing::ImmediateReads {
  public:
   Readiness ready{true, 12.0, 3600.0};
   std::string last_unsubscribe_token;

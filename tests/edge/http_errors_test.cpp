@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/http_api.hpp"
+#include "tests/support/immediate_reads.hpp"
 #include "tests/edge/log_capture.hpp"
 
 using namespace headroom::edge;
@@ -21,7 +22,7 @@ enum class Failure { kNone, kDatabaseDown, kRuntimeError, kNotAnException };
 
 // Fails every blocking call the chosen way, and records which methods the
 // routes called.
-class FailingBackend : public ApiBackend {
+class FailingBackend : public headroom::testing::ImmediateReads {
  public:
   explicit FailingBackend(Failure failure) : failure_(failure) {}
   std::set<std::string> called;

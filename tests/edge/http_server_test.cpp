@@ -1,6 +1,6 @@
 // The real HttpServer on 127.0.0.1 (port 0) with a fake backend whose
-// forecast calls block until the test releases them: slow database work
-// never delays /healthz, a full backend queue and the connection cap answer
+// forecast reads and acks wait until the test releases them: slow database
+// work never delays /healthz, a full backend queue and the connection cap answer
 // 503 at once, and at the descriptor limit the accept loop backs off while
 // open connections are served. Bounded waits on observable effects only.
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -32,48 +33,76 @@ using headroom::testing::prometheus_series;
 namespace {
 
 constexpr const char* kForecast = "/v1/accounts/acct-1/forecast";
+constexpr const char* kAck = "/v1/accounts/acct-1/nudges/7/ack";
 constexpr std::chrono::seconds kBound{10};
 
-// stored_forecast() blocks until release(); nudge_feed_json() fails as if
-// the database were down; the rest answers at once.
+// Forecast reads are answered only at release() (an asynchronous read the
+// database is slow to answer), an ack of nudge 7 blocks its backend thread
+// until release() (a slow write); the feed fails as if the database were
+// down, any other ack with an internal error; the rest answers at once.
 class LatchedBackend : public ApiBackend {
  public:
   Readiness readiness() override { return {true, 1.0, 60.0}; }
   std::string metrics_text() override { return "headroom_up 1\n"; }
-  std::optional<headroom::forecast::StoredForecast> stored_forecast(std::string_view id) override {
+  void read_forecast(std::string id, BackendDone<headroom::forecast::StoredForecast> done) override {
+    auto answer = [id, done = std::move(done)] {
+      headroom::forecast::StoredForecast f;
+      f.account_id = id;
+      f.risk_days_json = f.anomalies_json = "[]";
+      done(std::move(f), nullptr);
+    };
+    {
+      std::lock_guard lock(mutex_);
+      if (!released_) {
+        deferred_.push_back(std::move(answer));
+        changed_.notify_all();
+        return;
+      }
+    }
+    answer();
+  }
+  void read_nudge_feed(std::string, BackendDone<std::string> done) override {
+    done(std::nullopt, std::make_exception_ptr(BackendUnavailable("connection refused")));
+  }
+  std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t nudge_id, AckStatus) override {
+    if (nudge_id != 7) throw std::runtime_error("unexpected");
     std::unique_lock lock(mutex_);
     ++blocked_;
     changed_.notify_all();
     changed_.wait(lock, [&] { return released_; });
     --blocked_;
-    headroom::forecast::StoredForecast f;
-    f.account_id = std::string(id);
-    f.risk_days_json = f.anomalies_json = "[]";
-    return f;
-  }
-  std::optional<std::string> nudge_feed_json(std::string_view) override {
-    throw BackendUnavailable("connection refused");
-  }
-  std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override {
-    throw std::runtime_error("unexpected");
+    return AckOutcome::kUpdated;
   }
   UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::kRecorded; }
 
-  // True once `n` forecast calls are blocked (within kBound).
+  // True once `n` acks are blocked (within kBound).
   bool wait_blocked(int n) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, kBound, [&] { return blocked_ >= n; });
   }
+  // True once `n` forecast reads wait for release() (within kBound).
+  bool wait_deferred(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kBound, [&] { return deferred_.size() >= n; });
+  }
+  // Answers the deferred reads (on this thread, as a database client's
+  // thread would) and unblocks the acks.
   void release() {
-    std::lock_guard lock(mutex_);
-    released_ = true;
-    changed_.notify_all();
+    std::vector<std::function<void()>> deferred;
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+      deferred.swap(deferred_);
+      changed_.notify_all();
+    }
+    for (auto& answer : deferred) answer();
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   int blocked_ = 0;
+  std::vector<std::function<void()>> deferred_;
   bool released_ = false;
 };
 
@@ -137,22 +166,27 @@ class DescriptorLimit {
 
 }  // namespace
 
-TEST_F(HttpServerTest, ABlockedBackendCallDoesNotDelayHealthReadinessOrMetrics) {
+TEST_F(HttpServerTest, SlowDatabaseWorkDoesNotDelayHealthReadinessOrMetrics) {
   start({});
-  HttpClient slow(port());
-  slow.send(http::verb::get, kForecast);
+  HttpClient slow_read(port()), slow_write(port());
+  slow_read.send(http::verb::get, kForecast);
+  slow_write.send(http::verb::post, kAck, R"({"status":"seen"})");
+  ASSERT_TRUE(backend_.wait_deferred(1));
   ASSERT_TRUE(backend_.wait_blocked(1));
   HttpClient probe(port());
   for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
     const auto res = probe.get(path);
-    ASSERT_TRUE(res) << path << " not answered while a backend call is blocked";
+    ASSERT_TRUE(res) << path << " not answered while database work is pending";
     EXPECT_EQ(res->result_int(), 200u) << path;
   }
   backend_.release();
-  const auto res = slow.receive();
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->result_int(), 200u);
-  EXPECT_EQ(nlohmann::json::parse(res->body()).at("account_id"), "acct-1");
+  const auto read = slow_read.receive();
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->result_int(), 200u);
+  EXPECT_EQ(nlohmann::json::parse(read->body()).at("account_id"), "acct-1");
+  const auto write = slow_write.receive();
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->result_int(), 200u);
 }
 
 TEST_F(HttpServerTest, AFullBackendQueueAnswers503BusyAtOnce) {
@@ -161,13 +195,14 @@ TEST_F(HttpServerTest, AFullBackendQueueAnswers503BusyAtOnce) {
   settings.backend_queue = 1;
   start(settings);
   HttpClient running(port()), waiting(port()), probe(port());
-  running.send(http::verb::get, kForecast);
+  running.send(http::verb::post, kAck, R"({"status":"seen"})");
   ASSERT_TRUE(backend_.wait_blocked(1));
-  waiting.send(http::verb::get, kForecast);
+  waiting.send(http::verb::post, kAck, R"({"status":"seen"})");
   ASSERT_TRUE(eventually([&] { return series(probe, "headroom_http_backend_requests") == 2; }, kBound));
 
   HttpClient third(port());
-  const auto busy = third.get(kForecast);
+  third.send(http::verb::post, kAck, R"({"status":"seen"})");
+  const auto busy = third.receive();
   ASSERT_TRUE(busy) << "the third request waited instead of being refused";
   EXPECT_EQ(busy->result_int(), 503u);
   EXPECT_EQ(error_of(*busy), "busy");
@@ -180,10 +215,9 @@ TEST_F(HttpServerTest, AFullBackendQueueAnswers503BusyAtOnce) {
     ASSERT_TRUE(res);
     EXPECT_EQ(res->result_int(), 200u);
   }
-  EXPECT_EQ(series(probe, R"(headroom_http_requests_total{route="/v1/accounts/{account_id}/forecast",method="GET",status="503"})"),
-            1);
-  EXPECT_EQ(series(probe, R"(headroom_http_requests_total{route="/v1/accounts/{account_id}/forecast",method="GET",status="200"})"),
-            2);
+  const std::string ack_route = R"(route="/v1/accounts/{account_id}/nudges/{nudge_id}/ack",method="POST")";
+  EXPECT_EQ(series(probe, "headroom_http_requests_total{" + ack_route + R"(,status="503"})"), 1);
+  EXPECT_EQ(series(probe, "headroom_http_requests_total{" + ack_route + R"(,status="200"})"), 2);
 }
 
 TEST_F(HttpServerTest, BackendFailuresAreAnsweredAndTheConnectionGoesOn) {
@@ -194,7 +228,7 @@ TEST_F(HttpServerTest, BackendFailuresAreAnsweredAndTheConnectionGoesOn) {
   EXPECT_EQ(down->result_int(), 503u);
   EXPECT_EQ(error_of(*down), "database_unavailable");
   EXPECT_FALSE(std::string((*down)["Retry-After"]).empty());
-  client.send(http::verb::post, "/v1/accounts/acct-1/nudges/7/ack", R"({"status":"seen"})");
+  client.send(http::verb::post, "/v1/accounts/acct-1/nudges/8/ack", R"({"status":"seen"})");
   const auto internal = client.receive();
   ASSERT_TRUE(internal);
   EXPECT_EQ(internal->result_int(), 500u);

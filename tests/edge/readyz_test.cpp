@@ -5,12 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/http_api.hpp"
+#include "tests/support/immediate_reads.hpp"
 
 using namespace headroom::edge;
 
 namespace {
 
-class ReadinessOnly : public ApiBackend {
+class ReadinessOnly : public headroom::testing::ImmediateReads {
  public:
   explicit ReadinessOnly(Readiness r) : ready_(r) {}
   Readiness readiness() override { return ready_; }

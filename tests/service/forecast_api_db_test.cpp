@@ -11,6 +11,7 @@
 #include "db/forecast_store.hpp"
 #include "edge/forecast_json.hpp"
 #include "edge/http_api.hpp"
+#include "tests/support/immediate_reads.hpp"
 #include "service/scoring.hpp"
 #include "tests/db/db_test_support.hpp"
 
@@ -33,7 +34,7 @@ constexpr const char* kBodyAsPostgresBuiltIt =
     "FROM headroom.forecasts f WHERE f.account_id = $1";
 
 // The daemon's backend reduced to the route under test, on one transaction.
-class StoreBackend : public edge::ApiBackend {
+class StoreBackend : public headroom::testing::ImmediateReads {
  public:
   explicit StoreBackend(pqxx::transaction_base& tx) : tx_(tx) {}
   edge::Readiness readiness() override { return {}; }
