@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <pqxx/transaction>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "db/database_faults.hpp"
@@ -38,7 +39,23 @@ edge::Readiness DatabaseBackend::readiness() {
   return r;
 }
 
-std::string DatabaseBackend::metrics_text() { return metrics_.render(); }
+std::string DatabaseBackend::metrics_text() {
+  const AsyncReadPoolStats r = reads_.stats();
+  return metrics_.render() +
+         fmt::format(
+             "# HELP headroom_api_read_connections The API's read connections, by state.\n"
+             "# TYPE headroom_api_read_connections gauge\n"
+             "headroom_api_read_connections{{state=\"open\"}} {}\n"
+             "headroom_api_read_connections{{state=\"running\"}} {}\n"
+             "# HELP headroom_api_reads_waiting Reads queued for a busy read connection.\n"
+             "# TYPE headroom_api_reads_waiting gauge\n"
+             "headroom_api_reads_waiting {}\n"
+             "# HELP headroom_api_read_connects_total Connection attempts of the API's read pool, by outcome.\n"
+             "# TYPE headroom_api_read_connects_total counter\n"
+             "headroom_api_read_connects_total{{outcome=\"attempted\"}} {}\n"
+             "headroom_api_read_connects_total{{outcome=\"failed\"}} {}\n",
+             r.open, r.running, r.waiting, r.connects, r.connect_failures);
+}
 
 // Runs f on a pooled connection; a fault that may pass becomes
 // BackendUnavailable naming the operation (the edge logs it with the request id).
