@@ -20,7 +20,12 @@ using forecast::Money;
 // \t, \u00xx for the other control characters, everything else as is.
 void append_string(std::string& out, std::string_view text) {
   out += '"';
-  for (const char c : text) {
+  std::size_t plain = 0;  // start of the run of characters copied as they are
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+    out.append(text, plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -29,16 +34,14 @@ void append_string(std::string& out, std::string_view text) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[7];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        char buf[7];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      }
     }
   }
+  out.append(text, plain, text.size() - plain);
   out += '"';
 }
 
@@ -144,11 +147,12 @@ void append_timestamp(std::string& out, std::chrono::sys_time<std::chrono::micro
 class ObjectText {
  public:
   explicit ObjectText(std::string& out) : out_(out) {}
+  // `name` is one of ours, plain ASCII: nothing to escape.
   std::string& key(std::string_view name) {
-    out_ += first_ ? "{" : ", ";
+    out_ += first_ ? "{\"" : ", \"";
     first_ = false;
-    append_string(out_, name);
-    out_ += " : ";
+    out_ += name;
+    out_ += "\" : ";
     return out_;
   }
   void close() { out_ += first_ ? "{}" : "}"; }
