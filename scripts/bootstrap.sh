@@ -11,7 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libhowardhinnant-date-dev
   postgresql-15 postgresql-client-15
-  python3-aiosmtpd curl ca-certificates bc time
+  python3-aiosmtpd curl ca-certificates bc time systemd
   chromium fonts-dejavu-core
 )
 
