@@ -329,6 +329,7 @@ int run_experiment(const ExperimentFlags& f) {
   delivery.clock = [&simulated_now] { return std::chrono::system_clock::time_point(simulated_now); };
   // Planning reads the same instant: planning_time(as_of, simulated_now) is simulated_now.
   scoring.clock = delivery.clock;
+  scoring.clock_kind = db::CycleClock::simulated;
   service::DeliveryWorker worker{delivery, service::make_mailer(smtp), smtp.from};
 
   const Date from = simulation.current_day() + Date::duration(1);  // the first as_of of the experiment

@@ -142,6 +142,7 @@ CommandRunner add_report_command(CLI::App& app) {
       return kExitRuntimeFailure;
     }
     for (const auto& note : inputs.notes) analysis.caveats.push_back(note);
+    analysis.clocks = inputs.clocks;
 
     const std::filesystem::path dir = f->out;
     std::filesystem::create_directories(dir);

@@ -12,6 +12,7 @@
 #include "cli/config.hpp"
 #include "service/daemon.hpp"
 #include "service/nudge_delivery.hpp"
+#include "service/nudge_planning.hpp"
 #include "service/scoring.hpp"
 
 namespace headroom::cli {
@@ -44,6 +45,21 @@ service::ScoringSettings scoring_settings(const RunOptions& o, const Config& con
   scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
   scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
   return scoring;
+}
+
+// --once --as-of a day other than today (UTC) replays that day: nudges are
+// planned and delivered as of its planning time (16:00 UTC), so in-app
+// nudges expire on the replayed day's clock, not the wall clock's, and are
+// delivered rather than cancelled as long overdue.
+void use_replay_clock(service::ScoringSettings& scoring, service::DeliverySettings& delivery, forecast::Date as_of) {
+  const auto wall = std::chrono::system_clock::now();
+  if (std::chrono::floor<std::chrono::days>(wall) == as_of) return;
+  const std::chrono::system_clock::time_point replayed = service::planning_time(as_of, wall);
+  scoring.clock = [replayed] { return replayed; };
+  delivery.clock = scoring.clock;
+  scoring.clock_kind = db::CycleClock::replay;
+  spdlog::info("[scoring] replaying {} on its own clock: nudges are planned and delivered as of 16:00 UTC that day",
+               forecast::to_iso_string(as_of));
 }
 
 service::DeliverySettings delivery_settings(const service::ScoringSettings& scoring, const Config& config) {
@@ -138,9 +154,12 @@ CommandRunner add_run_command(CLI::App& app) {
                      changed);
       }
     }
-    const service::ScoringSettings scoring = scoring_settings(*o, config);
-    const service::DeliverySettings delivery = delivery_settings(scoring, config);
-    if (o->once) return run_once(session, as_of, scoring, delivery, config);
+    service::ScoringSettings scoring = scoring_settings(*o, config);
+    service::DeliverySettings delivery = delivery_settings(scoring, config);
+    if (o->once) {
+      use_replay_clock(scoring, delivery, as_of);
+      return run_once(session, as_of, scoring, delivery, config);
+    }
     return service::run_daemon(daemon_settings(*o, config, session.url(), scoring, delivery));
   };
 }

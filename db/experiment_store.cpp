@@ -154,4 +154,16 @@ std::vector<measurement::DeliveryRow> read_deliveries(pqxx::connection& conn, co
   return out;
 }
 
+std::vector<std::string> read_cycle_clocks(pqxx::connection& conn, measurement::ExperimentPeriod period) {
+  pqxx::read_transaction tx{conn};
+  std::vector<std::string> clocks;
+  for (const auto& row : tx.exec_params(
+           "SELECT DISTINCT clock FROM headroom.scoring_cycles WHERE as_of >= $1::date AND as_of < $2::date "
+           "ORDER BY clock",
+           forecast::to_iso_string(period.from), forecast::to_iso_string(period.to)))
+    clocks.push_back(row[0].as<std::string>());
+  tx.commit();
+  return clocks;
+}
+
 }  // namespace headroom::db

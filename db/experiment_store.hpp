@@ -57,4 +57,8 @@ std::size_t read_decisions(pqxx::connection& conn, const std::string& experiment
 std::vector<measurement::DeliveryRow> read_deliveries(pqxx::connection& conn, const std::string& experiment,
                                                       measurement::ExperimentPeriod period);
 
+// The clock of every scoring cycle with as_of in [from, to), one per
+// distinct clock, sorted (migration 0013).
+std::vector<std::string> read_cycle_clocks(pqxx::connection& conn, measurement::ExperimentPeriod period);
+
 }  // namespace headroom::db

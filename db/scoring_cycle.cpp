@@ -16,7 +16,17 @@ constexpr long long kCycleLockKey = 0x68726379636c65LL;
 
 }  // namespace
 
-CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, int accounts_per_chunk) {
+std::string_view to_string(CycleClock clock) {
+  switch (clock) {
+    case CycleClock::wall: return "wall";
+    case CycleClock::replay: return "replay";
+    case CycleClock::simulated: return "simulated";
+  }
+  return "wall";
+}
+
+CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, int accounts_per_chunk,
+                                CycleClock clock) {
   if (accounts_per_chunk < 1) accounts_per_chunk = 1;
   const std::string as_of_text = forecast::to_iso_string(as_of);
   pqxx::work tx{conn};
@@ -34,9 +44,9 @@ CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, in
     return handle;
   }
   handle.cycle_id = tx.exec_params1(
-                          "INSERT INTO headroom.scoring_cycles (as_of, chunks, accounts) VALUES ($1::date, 0, 0) "
-                          "RETURNING cycle_id",
-                          as_of_text)[0]
+                          "INSERT INTO headroom.scoring_cycles (as_of, chunks, accounts, clock) "
+                          "VALUES ($1::date, 0, 0, $2) RETURNING cycle_id",
+                          as_of_text, std::string(to_string(clock)))[0]
                         .as<std::int64_t>();
   // Distinct accounts by a skip scan over the (account_id, …) index: one
   // index probe per account instead of reading every transaction.

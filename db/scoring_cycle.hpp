@@ -39,10 +39,18 @@ struct CycleHandle {
   int accounts = 0;
 };
 
+// The clock a cycle's nudges are planned and delivered on (migration 0013):
+// the system clock, a replay of a past or future day (fixed at that day's
+// planning time), or a lockstep simulation's instant.
+enum class CycleClock { wall, replay, simulated };
+std::string_view to_string(CycleClock clock);
+
 // Joins the open cycle for `as_of`, or creates one from the accounts that
-// have transactions, `accounts_per_chunk` per chunk. Serialised among
-// replicas by an advisory lock, so concurrent callers join the same cycle.
-CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, int accounts_per_chunk);
+// have transactions, `accounts_per_chunk` per chunk, recording `clock`.
+// Serialised among replicas by an advisory lock, so concurrent callers join
+// the same cycle.
+CycleHandle start_or_join_cycle(pqxx::connection& conn, forecast::Date as_of, int accounts_per_chunk,
+                                CycleClock clock = CycleClock::wall);
 
 // Leases the next chunk that is neither done nor validly leased; nullopt when
 // none is left to take (the cycle may still have chunks leased by others).

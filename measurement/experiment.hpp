@@ -185,6 +185,7 @@ struct ExperimentAnalysis {
   std::vector<WeeklyRate> weekly;
   ForecastHealth forecast_health;
   std::vector<std::string> caveats;  // plain-language warnings (SRM, small samples, short period, fees moved)
+  std::vector<std::string> clocks;   // ExperimentInputs::clocks: the clocks the period's cycles ran on
 };
 
 // Throws std::invalid_argument for unusable input, naming what is wrong: no

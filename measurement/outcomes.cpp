@@ -325,7 +325,20 @@ ExperimentInputs ExperimentOutcomes::finish() && {
   return std::move(in_);
 }
 
+void ExperimentOutcomes::add_cycle_clocks(const std::vector<std::string>& clocks) {
+  in_.clocks.insert(in_.clocks.end(), clocks.begin(), clocks.end());
+  std::sort(in_.clocks.begin(), in_.clocks.end());
+  in_.clocks.erase(std::unique(in_.clocks.begin(), in_.clocks.end()), in_.clocks.end());
+}
+
 void ExperimentOutcomes::note_data_problems() {
+  if (in_.clocks.size() > 1) {
+    std::string joined;
+    for (const auto& c : in_.clocks) joined += (joined.empty() ? "" : ", ") + c;
+    in_.notes.push_back("The period's scoring cycles ran on different clocks (" + joined +
+                        "): some nudges were planned and delivered in real time and others in a replay or "
+                        "simulation, so the period mixes nudges customers received with nudges they did not.");
+  }
   if (in_.arm_disagreements)
     in_.notes.push_back(std::to_string(in_.arm_disagreements) +
                         " accounts carry an arm that differs from the assignment hash at the policy's holdout share; "

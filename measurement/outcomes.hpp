@@ -125,6 +125,10 @@ struct ExperimentInputs {
   std::size_t accounts_without_history = 0;
   std::size_t forecasts_dropped = 0;   // window not fully observed
   std::size_t undecodable_rows = 0;    // transactions or decisions that could not be read
+  // The clocks the period's scoring cycles ran on ("wall", "replay",
+  // "simulated"; migration 0013), sorted: whether the nudges counted went out
+  // in real time. Empty: no cycle was recorded in the period.
+  std::vector<std::string> clocks;
   std::vector<std::string> notes;
 };
 
@@ -156,6 +160,9 @@ class ExperimentOutcomes {
 
   void add_decision(const DecisionRow& row);
   void add_delivery(const DeliveryRow& row);
+  // The clock of each scoring cycle in the period, in any order and with
+  // repeats; a mixture is noted.
+  void add_cycle_clocks(const std::vector<std::string>& clocks);
   // Throws std::invalid_argument when no decision was added: the period
   // holds none of the experiment's.
   void require_decisions() const;

@@ -407,6 +407,22 @@ void forecast_health_section(std::string& out, const ExperimentAnalysis& a) {
   out += "</section>\n";
 }
 
+// Which clock the period's nudges were planned and delivered on.
+std::string clocks_sentence(const std::vector<std::string>& clocks) {
+  if (clocks.empty()) return "No scoring cycle of this period was recorded.";
+  if (clocks.size() > 1) {
+    std::string joined;
+    for (const auto& c : clocks) joined += (joined.empty() ? "" : ", ") + c;
+    return "Its scoring cycles ran on different clocks (" + html_escape(joined) + ").";
+  }
+  if (clocks[0] == "wall") return "Nudges were planned and delivered in real time (the daemon's wall clock).";
+  if (clocks[0] == "replay")
+    return "Nudges were planned and delivered in a replay of past days (headroom run --once --as-of), each on "
+           "that day's clock.";
+  if (clocks[0] == "simulated") return "Nudges were planned and delivered on a simulation's clock (headroom experiment).";
+  return "Its scoring cycles ran on the " + html_escape(clocks[0]) + " clock.";
+}
+
 }  // namespace
 
 
@@ -420,7 +436,8 @@ std::string render_report_html(const ExperimentAnalysis& a) {
   out += "<header><h1>Experiment <span id=\"experiment\">" + name + "</span></h1>\n<p class=\"period\">Period " +
          iso(a.from) + " up to (not including) " + iso(a.to) + "; " + count(a.sample_ratio.treatment) +
          " treatment and " + count(a.sample_ratio.holdout) +
-         " holdout accounts, every account assigned counted (intention to treat).</p></header>\n";
+         " holdout accounts, every account assigned counted (intention to treat). <span id=\"clocks\">" +
+         clocks_sentence(a.clocks) + "</span></p></header>\n";
   headline_section(out, a);
   sample_ratio_section(out, a);
   caveats_section(out, a);

@@ -39,6 +39,7 @@ json report_json(const ExperimentAnalysis& a) {
   j["experiment"] = a.experiment;
   j["from"] = iso(a.from);
   j["to"] = iso(a.to);
+  j["clocks"] = a.clocks;
   j["confidence_level"] = kConfidenceLevel;
   j["headline"] = headline(a);
 

@@ -140,7 +140,7 @@ CycleResult run_scoring_cycle(pqxx::connection& conn, forecast::Date as_of, cons
   const auto started = std::chrono::steady_clock::now();
   const std::string replica = settings.replica_id.empty() ? default_replica_id() : settings.replica_id;
   CycleResult result;
-  const auto cycle = db::start_or_join_cycle(conn, as_of, settings.accounts_per_chunk);
+  const auto cycle = db::start_or_join_cycle(conn, as_of, settings.accounts_per_chunk, settings.clock_kind);
   result.cycle_id = cycle.cycle_id;
   spdlog::info("[scoring] cycle {} as of {}: {} accounts in {} chunks ({})", cycle.cycle_id,
                forecast::to_iso_string(as_of), cycle.accounts, cycle.chunks, cycle.created ? "started" : "joined");

@@ -15,6 +15,7 @@
 
 #include <pqxx/connection>
 
+#include "db/scoring_cycle.hpp"
 #include "forecast/date.hpp"
 #include "forecast/forecast.hpp"
 #include "measurement/calibration.hpp"
@@ -45,6 +46,9 @@ struct ScoringSettings {
   // cycle's timings (CycleResult seconds) and its wait for other replicas'
   // chunks are durations, measured on steady_clock.
   Clock clock;
+  // What `clock` is, recorded with each cycle this replica creates so the
+  // report can say whether its nudges went out in real time.
+  db::CycleClock clock_kind = db::CycleClock::wall;
 };
 
 struct CycleResult {

@@ -125,7 +125,38 @@ TEST_F(ReportCommand, ReportsOnWhatTheDaemonWrote) {
   // The daemon's arms are the assignment hash's: no disagreement caveat.
   for (const auto& c : j["caveats"]) EXPECT_THAT(c.get<std::string>(), ::testing::Not(HasSubstr("assignment hash")));
   EXPECT_GT(j["forecast_health"]["forecasts"].get<long long>(), 0);
-  EXPECT_THAT(measurement::testing::numbers_missing_from_json(read(out / "index.html"), j), IsEmpty());
+  // Past days run with --once --as-of are replays, and the report says so.
+  EXPECT_EQ(j["clocks"], nlohmann::json::array({"replay"}));
+  const std::string html = read(out / "index.html");
+  EXPECT_THAT(html, HasSubstr("in a replay of past days"));
+  EXPECT_THAT(measurement::testing::numbers_missing_from_json(html, j), IsEmpty());
+}
+
+// Cycles of the period on different clocks: the report names them and warns
+// that the period mixes real deliveries with replayed or simulated ones. A
+// period without cycles says none was recorded.
+TEST_F(ReportCommand, StatesWhichClockThePeriodsCyclesRanOn) {
+  seed();
+  const auto without = dir_.path() / "without";
+  auto r = report("--experiment exp-a --from 2026-03-02 --to 2026-03-16 --horizon 3 --out " + without.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(read(without / "report.json"))["clocks"], nlohmann::json::array());
+  EXPECT_THAT(read(without / "index.html"), HasSubstr("No scoring cycle of this period was recorded."));
+
+  {
+    pqxx::work tx{*conn_};
+    tx.exec(
+        "INSERT INTO headroom.scoring_cycles (as_of, chunks, accounts, clock) VALUES "
+        "('2026-03-02', 0, 0, 'wall'), ('2026-03-09', 0, 0, 'simulated'), ('2026-03-20', 0, 0, 'replay')");
+    tx.commit();
+  }
+  const auto mixed = dir_.path() / "mixed";
+  r = report("--experiment exp-a --from 2026-03-02 --to 2026-03-16 --horizon 3 --out " + mixed.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read(mixed / "report.json"));
+  EXPECT_EQ(j["clocks"], nlohmann::json::array({"simulated", "wall"})) << "a cycle after --to was counted";
+  EXPECT_THAT(j["caveats"].dump(), HasSubstr("different clocks (simulated, wall)"));
+  EXPECT_THAT(read(mixed / "index.html"), HasSubstr("ran on different clocks (simulated, wall)"));
 }
 
 TEST_F(ReportCommand, DefaultPeriodIsTheDecisionsSpan) {
