@@ -14,8 +14,9 @@ constexpr bool is_special(char c) { return c == ',' || c == '\n' || c == '\r' ||
 
 }  // namespace
 
-CsvRecordReader::CsvRecordReader(const std::string& path, std::size_t block_bytes)
-    : path_(path), buf_(std::max<std::size_t>(block_bytes, 64)) {
+CsvRecordReader::CsvRecordReader(const std::string& path, std::size_t block_bytes, std::size_t max_record_bytes)
+    : path_(path), buf_(std::max<std::size_t>(block_bytes, 64)), max_record_bytes_(std::max<std::size_t>(max_record_bytes, 1)) {
+  oversized_error_ = "record longer than " + std::to_string(max_record_bytes_) + " bytes (the limit)";
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
 }
@@ -55,10 +56,44 @@ bool CsvRecordReader::next(CsvRecord& out) {
       if (!refill()) return false;
       continue;
     }
-    if (parse_record(out)) return true;
-    // The record may run past the buffer: read more and parse it again from
-    // its start (only records straddling a block boundary pay for this).
-    refill();
+    const std::size_t start = begin_;
+    const std::size_t start_line = line_;
+    if (parse_record(out)) {
+      if (out.raw.size() <= max_record_bytes_) return true;
+      // Whole in the buffer but over the limit: refused and skipped the same
+      // way, so nothing depends on where a block boundary fell.
+      begin_ = start;
+      line_ = start_line;
+    } else if (end_ - begin_ <= max_record_bytes_) {
+      // The record may run past the buffer: read more and parse it again from
+      // its start (only records straddling a block boundary pay for this).
+      refill();
+      continue;
+    }
+    skip_oversized(out);
+    return true;
+  }
+}
+
+void CsvRecordReader::skip_oversized(CsvRecord& out) {
+  oversized_.assign(buf_.data() + begin_, max_record_bytes_);
+  out.fields.clear();
+  out.line = line_;
+  out.raw = oversized_;
+  out.error = oversized_error_;
+  std::size_t pos = begin_ + max_record_bytes_;
+  line_ += static_cast<std::size_t>(std::count(buf_.data() + begin_, buf_.data() + pos, '\n'));
+  for (;;) {
+    const char* const from = buf_.data() + pos;
+    const auto* nl = static_cast<const char*>(std::memchr(from, '\n', end_ - pos));
+    if (nl != nullptr) {
+      ++line_;
+      begin_ = static_cast<std::size_t>(nl + 1 - buf_.data());
+      return;
+    }
+    begin_ = end_;  // nothing kept of the rest of the record
+    if (!refill()) return;
+    pos = begin_;
   }
 }
 

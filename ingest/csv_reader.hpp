@@ -6,8 +6,12 @@
 // the start of the file; a missing terminator after the last record.
 // Refuses (as a per-record syntax error, see CsvRecord::error): a quote inside
 // an unquoted field, anything but a separator or terminator after a closing
-// quote, a carriage return not followed by a line feed outside quotes, and a
-// quoted field still open at end of file.
+// quote, a carriage return not followed by a line feed outside quotes, a
+// quoted field still open at end of file, and a record longer than the
+// reader's limit (kMaxRecordBytes by default): its first bytes come back as
+// `raw`, and reading resumes after the first line break past the limit
+// (quotes or not), so a runaway quote or a gigabyte field costs one block of
+// memory and one refused record, not the rest of the file.
 //
 // Bytes are passed through unchanged: UTF-8 validation is the caller's job
 // (is_valid_utf8), so that it can name the field at fault.
@@ -22,6 +26,9 @@
 #include <vector>
 
 namespace headroom::ingest {
+
+// The longest record a reader hands over whole (docs/DESIGN.md, "Input limits").
+inline constexpr std::size_t kMaxRecordBytes = 65536;
 
 struct CsvRecord {
   // 1-based physical line on which the record starts; a record whose quoted
@@ -40,7 +47,8 @@ struct CsvRecord {
 class CsvRecordReader {
  public:
   // Opens `path`; throws std::system_error naming the file if it cannot.
-  explicit CsvRecordReader(const std::string& path, std::size_t block_bytes = std::size_t{4} << 20);
+  explicit CsvRecordReader(const std::string& path, std::size_t block_bytes = std::size_t{4} << 20,
+                           std::size_t max_record_bytes = kMaxRecordBytes);
   ~CsvRecordReader();
   CsvRecordReader(const CsvRecordReader&) = delete;
   CsvRecordReader& operator=(const CsvRecordReader&) = delete;
@@ -59,6 +67,9 @@ class CsvRecordReader {
   // Parses one record starting at begin_. Returns false if the record may
   // continue past the bytes in the buffer and more can be read.
   bool parse_record(CsvRecord& out);
+  // The record at begin_ is longer than max_record_bytes_: hands over its
+  // first bytes as a malformed record and skips to the line after the limit.
+  void skip_oversized(CsvRecord& out);
 
   std::string path_;
   std::FILE* file_ = nullptr;
@@ -69,6 +80,9 @@ class CsvRecordReader {
   bool at_start_ = true;   // nothing consumed yet: a BOM may follow
   std::size_t line_ = 1;   // physical line of buf_[begin_]
   std::string unescaped_;  // fields that contained "" live here
+  std::size_t max_record_bytes_;
+  std::string oversized_;  // raw of the last oversized record
+  std::string oversized_error_;
 };
 
 // True when `text` is well-formed UTF-8 (no overlongs, surrogates or code

@@ -41,13 +41,27 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
 std::uint64_t hash_int(std::uint64_t v, std::uint64_t seed) { return mum(v ^ 0x589965cc75374cc3ULL, seed ^ 0x1d8e4e27c47d124fULL); }
 
 bool assign_text(std::string_view value, std::string& out, std::size_t line, std::string_view field,
-                 std::optional<RowError>& error) {
+                 std::size_t max_bytes, std::optional<RowError>& error) {
+  if (value.size() > max_bytes) {
+    error = RowError{line, std::string(field),
+                     std::to_string(value.size()) + " bytes, more than the limit of " + std::to_string(max_bytes)};
+    return false;
+  }
   if (!is_valid_utf8(value)) {
     error = RowError{line, std::string(field), "not valid UTF-8"};
     return false;
   }
   if (std::memchr(value.data(), '\0', value.size()) != nullptr) {
     error = RowError{line, std::string(field), "contains a NUL byte"};
+    return false;
+  }
+  // A byte-order mark is metadata of the file, allowed only as its first
+  // bytes (the record reader drops it there). Anywhere else it is a fault of
+  // the export, such as files concatenated after a header: kept, it would
+  // make U+FEFF "c90" an account apart from "c90".
+  if (value.find("\xEF\xBB\xBF") != std::string_view::npos) {
+    error = RowError{line, std::string(field),
+                     "contains a byte-order mark (U+FEFF); only the file's first bytes may carry one"};
     return false;
   }
   out.assign(value.data(), value.size());
@@ -84,13 +98,17 @@ std::optional<Money> parse_amount(std::string_view s, std::string* reason) {
   }
   std::int64_t frac = 0;
   std::size_t frac_digits = 0;
+  bool point = false;
   if (i < s.size() && s[i] == '.') {
+    point = true;
     for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++frac_digits) {
       if (frac_digits < 2) frac = frac * 10 + (s[i] - '0');
     }
   }
   if (i != s.size() || (int_digits == 0 && frac_digits == 0))
     return fail(s.empty() ? "empty (a decimal number is required)" : "not a decimal number");
+  // "5." is most likely a truncated "5.00" or "5.99": refuse rather than guess.
+  if (point && frac_digits == 0) return fail("no digits after the decimal point");
   if (frac_digits > 2) return fail("more than 2 decimal places");
   if (frac_digits == 1) frac *= 10;
   if (too_large || units > kMaxAbsAmountCents / 100) return fail("outside +/-1000000000000");
@@ -108,9 +126,9 @@ std::optional<RowError> parse_transaction_row(const CsvRecord& rec, Transaction&
   const auto& f = rec.fields;
   std::optional<RowError> error;
 
-  if (!assign_text(f[0], out.account_id, rec.line, kColumnNames[0], error)) return error;
+  if (!assign_text(f[0], out.account_id, rec.line, kColumnNames[0], kMaxIdBytes, error)) return error;
   if (out.account_id.empty()) return RowError{rec.line, "account_id", "empty"};
-  if (!assign_text(f[1], out.txn_id, rec.line, kColumnNames[1], error)) return error;
+  if (!assign_text(f[1], out.txn_id, rec.line, kColumnNames[1], kMaxIdBytes, error)) return error;
   if (out.txn_id.empty()) return RowError{rec.line, "txn_id", "empty"};
 
   const auto date = forecast::parse_iso_date(f[2]);
@@ -134,8 +152,8 @@ std::optional<RowError> parse_transaction_row(const CsvRecord& rec, Transaction&
     out.balance_after = *balance;
   }
 
-  if (!assign_text(f[5], out.description, rec.line, kColumnNames[5], error)) return error;
-  if (!assign_text(f[6], out.kind, rec.line, kColumnNames[6], error)) return error;
+  if (!assign_text(f[5], out.description, rec.line, kColumnNames[5], kMaxDescriptionBytes, error)) return error;
+  if (!assign_text(f[6], out.kind, rec.line, kColumnNames[6], kMaxKindBytes, error)) return error;
   return std::nullopt;
 }
 

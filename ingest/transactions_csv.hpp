@@ -3,13 +3,17 @@
 //
 // Header, exactly: account_id,txn_id,posted_at,amount,balance_after,description,kind
 // Row rules (each failure names the line and the field):
-//   account_id, txn_id  non-empty
+//   account_id, txn_id  non-empty, at most 128 bytes (the API's limit on ids)
 //   posted_at           YYYY-MM-DD, a real calendar date in years 1900..2200
-//   amount              decimal, optional sign, at most 2 decimal places,
+//   amount              decimal, optional sign, at most 2 decimal places and
+//                       at least one after a decimal point ("5." is refused),
 //                       |amount| <= 1,000,000,000,000 (10^12 currency units)
 //   balance_after       the same as amount, or empty
-//   description, kind   any text, may be empty
-//   every field         valid UTF-8 without NUL bytes
+//   description         any text up to 1024 bytes, may be empty
+//   kind                any text up to 64 bytes, may be empty
+//   every field         valid UTF-8 without NUL bytes or a byte-order mark
+//                       (U+FEFF: allowed only as the file's first bytes)
+//   the whole record    at most 65,536 bytes (ingest/csv_reader.hpp)
 // A (account_id, txn_id) key seen twice in one file is allowed only when both
 // rows carry identical content; the repeat is then ignored.
 // Line numbers are physical 1-based lines (the header is line 1); a record
@@ -36,6 +40,11 @@ inline constexpr int kMinPostedYear = 1900;
 inline constexpr int kMaxPostedYear = 2200;
 // 10^12 currency units, in cents.
 inline constexpr std::int64_t kMaxAbsAmountCents = 100'000'000'000'000;
+// Field sizes in bytes (docs/DESIGN.md, "Input limits"). Ids match the API's
+// kMaxAccountIdBytes, so every imported account can be read back.
+inline constexpr std::size_t kMaxIdBytes = 128;
+inline constexpr std::size_t kMaxDescriptionBytes = 1024;
+inline constexpr std::size_t kMaxKindBytes = 64;
 
 // Why one row was refused. `field` is a contract column name, or "record" for
 // a row that could not be split into fields.

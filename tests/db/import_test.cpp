@@ -146,6 +146,39 @@ TEST_F(Import, AllowRejectsLandsGoodRowsAndQuarantinesBadOnes) {
   EXPECT_THAT(report, HasSubstr("6,record,unexpected character after a closing quote,\"x,t2,2024-01-01,1,,\"\"a\nb\"\" c,\"\n"));
 }
 
+// Ids beyond the API's 128 bytes used to reach PostgreSQL: a 20,000-character
+// account_id aborted the whole import in pg_notify, a 10 MB one failed with
+// the server's index-size error and no line. Now each is one refused row.
+TEST_F(Import, AllowRejectsLandsEveryGoodRowBesideOversizedIds) {
+  ImportOptions options;
+  options.allow_rejects = true;
+  options.reject_file = (dir_.path() / "rejects.csv").string();
+  const std::string long_id(20'000, 'c');
+  const std::string huge_id(10'000'000, 'd');
+  const auto s = import(good_rows(3) + long_id + ",t1,2024-01-01,1.00,,,\n" + "acct,t99," + huge_id.substr(0, 10) +
+                            ",1.00,,,\n" + "x," + huge_id + ",2024-01-01,1.00,,,\n" + good_rows(2, "acct", 3),
+                        options);
+  EXPECT_EQ(s.inserted, 5u);
+  EXPECT_EQ(s.rejected, 3u);
+  ASSERT_EQ(s.rejects.size(), 3u);
+  EXPECT_EQ(s.rejects[0], (ingest::RowError{5, "account_id", "20000 bytes, more than the limit of 128"}));
+  EXPECT_EQ(s.rejects[1].field, "posted_at");
+  EXPECT_EQ(s.rejects[2], (ingest::RowError{7, "record", "record longer than 65536 bytes (the limit)"}));
+  EXPECT_EQ(stored(), 5);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.quarantined_transactions"), 3);
+  EXPECT_EQ(count("SELECT max(length(raw)) FROM headroom.quarantined_transactions"), 65536);
+
+  // Without --allow-rejects the same file imports nothing and names the first.
+  ImportOptions strict;
+  try {
+    import(good_rows(3, "other") + long_id + ",t1,2024-01-01,1.00,,,\n", strict, "strict.csv");
+    ADD_FAILURE() << "an over-long account_id was imported";
+  } catch (const ImportError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("strict.csv:5: account_id: 20000 bytes, more than the limit of 128"));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.transactions WHERE account_id = 'other'"), 0);
+}
+
 TEST_F(Import, RejectFileWithoutAllowRejectsListsEveryBadRowAndImportsNothing) {
   ImportOptions options;
   options.reject_file = (dir_.path() / "rejects.csv").string();

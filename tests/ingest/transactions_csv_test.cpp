@@ -94,6 +94,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"a,t9,2024-01-01,-99999999999999999999999,,,", "amount", "outside +/-1000000000000"},
         BadRow{"a,t9,2024-01-01,1.00,12.345,,", "balance_after", "more than 2 decimal places"},
         BadRow{"a,t9,2024-01-01,1.00,n/a,,", "balance_after", "not a decimal number"},
+        BadRow{"a,t9,2024-01-01,5.,,,", "amount", "no digits after the decimal point"},
+        BadRow{"a,t9,2024-01-01,1.00,-3.,,", "balance_after", "no digits after the decimal point"},
+        BadRow{"\xEF\xBB\xBF" "c90-x,t9,2024-01-01,1.00,,,", "account_id",
+               "contains a byte-order mark (U+FEFF); only the file's first bytes may carry one"},
+        BadRow{"a,t9,2024-01-01,1.00,,CARD \xEF\xBB\xBF" "SHOP,", "description",
+               "contains a byte-order mark (U+FEFF); only the file's first bytes may carry one"},
         BadRow{"a,t9,2024-01-01,1.00,,caf\xE9,", "description", "not valid UTF-8"},
         BadRow{"a,t9,2024-01-01,1.00,,,\xFF", "kind", "not valid UTF-8"},
         BadRow{"\xC3(,t9,2024-01-01,1.00,,,", "account_id", "not valid UTF-8"},
@@ -112,6 +118,46 @@ TEST(TransactionsCsv, AcceptsTheBoundaryValues) {
   EXPECT_EQ(txns[0].amount.cents(), 100'000'000'000'000);
   EXPECT_EQ(txns[0].balance_after->cents(), -100'000'000'000'000);
   EXPECT_EQ(txns[1].balance_after->cents(), 50);
+}
+
+// Each size limit of docs/DESIGN.md ("Input limits"), one byte under and at
+// the limit accepted, one over refused with its line and field.
+TEST(TransactionsCsv, EnforcesTheFieldSizeLimits) {
+  struct Limit {
+    int column;
+    const char* field;
+    std::size_t max;
+  };
+  for (const Limit& l : {Limit{0, "account_id", kMaxIdBytes}, Limit{1, "txn_id", kMaxIdBytes},
+                         Limit{5, "description", kMaxDescriptionBytes}, Limit{6, "kind", kMaxKindBytes}}) {
+    const auto row = [&](std::size_t bytes, const std::string& txn) {
+      std::vector<std::string> cells{"a", txn, "2024-01-01", "1.00", "", "", ""};
+      cells[static_cast<std::size_t>(l.column)] = std::string(bytes, 'x');
+      std::string out;
+      for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + cells[i];
+      return out + "\n";
+    };
+    TempFile ok(kHeader + row(l.max, "t1"));
+    EXPECT_EQ(read_transactions_csv(ok.path()).size(), 1u) << l.field << " at its limit was refused";
+    const auto e = first_error(row(l.max - 1, "t1") + row(l.max + 1, "t2"));
+    EXPECT_EQ(e, (RowError{3, l.field,
+                           std::to_string(l.max + 1) + " bytes, more than the limit of " + std::to_string(l.max)}));
+  }
+}
+
+// A record over the reader's limit is refused as a whole, and the rows after
+// it are read, whether the record fits in one block or runs through many.
+TEST(TransactionsCsv, RefusesARecordOverTheLimitAndReadsOn) {
+  const std::string huge = "a,t2,2024-01-01,1.00,,\"" + std::string(10'000'000, 'y') + "\",\n";
+  const std::string runaway = "a,t3,2024-01-01,1.00,,\"never closed\n" + std::string(200'000, 'z') + "\n";
+  TempFile file(kHeader + "a,t1,2024-01-01,1.00,,,\n" + huge + runaway + "a,t4,2024-01-01,1.00,,,\n");
+  TransactionCsvReader reader(file.path());
+  TransactionCsvReader::Row row;
+  std::vector<std::pair<std::size_t, std::string>> seen;
+  while (reader.next(row)) seen.emplace_back(row.line, row.error ? row.error->field + ": " + row.error->reason : "ok");
+  const std::string too_long = "record: record longer than 65536 bytes (the limit)";
+  EXPECT_EQ(seen, (std::vector<std::pair<std::size_t, std::string>>{
+                      {2, "ok"}, {3, too_long}, {4, too_long}, {6, "ok"}}));
 }
 
 TEST(TransactionsCsv, RejectsNulBytesInText) {
@@ -170,7 +216,10 @@ TEST(ParseAmount, ReadsSignedDecimalsAsCents) {
   EXPECT_EQ(parse_amount("0.07")->cents(), 7);
   EXPECT_EQ(parse_amount("-12.3")->cents(), -1230);
   EXPECT_EQ(parse_amount("+5")->cents(), 500);
-  EXPECT_EQ(parse_amount("5.")->cents(), 500);
+  std::string why;
+  EXPECT_FALSE(parse_amount("5.", &why));
+  EXPECT_EQ(why, "no digits after the decimal point");
+  EXPECT_EQ(parse_amount(".5")->cents(), 50);
   EXPECT_EQ(parse_amount("-0.00")->cents(), 0);
   EXPECT_FALSE(parse_amount("-"));
   EXPECT_FALSE(parse_amount("."));
