@@ -189,6 +189,7 @@ service::ScoringSettings scoring_settings(const ExperimentFlags& f, const Config
   scoring.nudges.from_address = smtp.from;
   scoring.nudges.unsubscribe_secret = config.http.unsubscribe_secret;
   scoring.nudges.unsubscribe_base_url = config.http.unsubscribe_base_url;
+  scoring.nudges.bank_unsubscribe_url = config.http.bank_unsubscribe_url;
   return scoring;
 }
 

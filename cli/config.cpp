@@ -1,5 +1,7 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,12 +20,30 @@ namespace headroom::cli {
 
 namespace {
 
-// Both libpq spellings: "password=..." (key=value, where spaces may surround
-// the '=', or a URI query parameter) and postgresql://user:secret@host/db.
+// `text` with %XX sequences decoded (libpq decodes them in a URI's keys too).
+std::string percent_decoded(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto hex = [&](std::size_t j) { return j < text.size() && std::isxdigit(static_cast<unsigned char>(text[j])); };
+    if (text[i] == '%' && hex(i + 1) && hex(i + 2)) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// Both libpq spellings: "password=..." (key=value, where any white space may
+// surround the '=', or a URI query parameter, percent-encoded or not) and
+// postgresql://user:secret@host/db.
 bool url_has_password(const std::string& url) {
-  for (auto at = url.find("password"); at != std::string::npos; at = url.find("password", at + 1)) {
-    const auto next = url.find_first_not_of(" \t", at + 8);
-    if (next != std::string::npos && url[next] == '=') return true;
+  for (const std::string& text : {url, percent_decoded(url)}) {
+    for (auto at = text.find("password"); at != std::string::npos; at = text.find("password", at + 1)) {
+      const auto next = text.find_first_not_of(" \t\n\r\f\v", at + 8);
+      if (next != std::string::npos && text[next] == '=') return true;
+    }
   }
   const auto scheme = url.find("://");
   if (scheme == std::string::npos) return false;
@@ -205,6 +225,15 @@ void read_http_environment(HttpSettings& h) {
   h.api_token = secret_from_env("HEADROOM_API_TOKEN");
   h.unsubscribe_secret = secret_from_env("HEADROOM_UNSUBSCRIBE_SECRET");
   h.unsubscribe_base_url = env_value("HEADROOM_UNSUBSCRIBE_BASE_URL");
+  h.bank_unsubscribe_url = env_value("HEADROOM_BANK_UNSUBSCRIBE_URL");
+  if (!h.bank_unsubscribe_url.empty()) {
+    const std::string& u = h.bank_unsubscribe_url;
+    const bool scheme = u.rfind("https://", 0) == 0 || u.rfind("http://", 0) == 0;
+    const bool plain = std::all_of(u.begin(), u.end(), [](char c) { return c > ' ' && c < 0x7F && c != '<' && c != '>' && c != '"'; });
+    if (!scheme || !plain)
+      throw UsageError("HEADROOM_BANK_UNSUBSCRIBE_URL: expected an http:// or https:// URL of printable ASCII "
+                       "without spaces, quotes or angle brackets");
+  }
   if (h.unsubscribe_base_url.empty())
     h.unsubscribe_base_url = "http://" + h.address + ":" + std::to_string(h.port) + "/unsubscribe";
 }
@@ -223,12 +252,31 @@ void read_retry_deadline_environment(SmtpSettings& s) {
 
 void read_smtp_environment(SmtpSettings& s) {
   s.url = env_value("HEADROOM_SMTP_URL");
+  // The database URL's rule: a URL gets logged, a password must not be.
+  if (url_has_password(s.url))
+    throw UsageError("HEADROOM_SMTP_URL: the URL holds a password; move it to HEADROOM_SMTP_PASSWORD or "
+                     "HEADROOM_SMTP_PASSWORD_FILE (and the user to HEADROOM_SMTP_USER)");
   s.user = env_value("HEADROOM_SMTP_USER");
   s.password = secret_from_env("HEADROOM_SMTP_PASSWORD");
   if (std::string v = env_value("HEADROOM_SMTP_FROM"); !v.empty()) s.from = v;
   s.allow_insecure = parse_bool(env_value("HEADROOM_SMTP_ALLOW_INSECURE"), "HEADROOM_SMTP_ALLOW_INSECURE");
   // Without a URL the channel is off, and nothing else about it matters.
   if (!s.url.empty()) edge::validate_smtp_settings(mailer_settings(s));
+}
+
+// Bulk senders must carry a working one-click unsubscribe (RFC 8058; the big
+// mailbox providers refuse bulk mail without one), so the email channel does
+// not start without a way to make one.
+void require_unsubscribe_link(const SmtpSettings& smtp, const HttpSettings& http) {
+  if (smtp.url.empty()) return;  // the email channel is off
+  if (!http.unsubscribe_secret.empty() && !http.bank_unsubscribe_url.empty())
+    throw UsageError("set only one of HEADROOM_UNSUBSCRIBE_SECRET(_FILE) (Headroom signs the links and serves "
+                     "/unsubscribe) and HEADROOM_BANK_UNSUBSCRIBE_URL (the bank's own unsubscribe page)");
+  if (http.unsubscribe_secret.empty() && http.bank_unsubscribe_url.empty())
+    throw UsageError("HEADROOM_SMTP_URL turns the email channel on, and every email must carry a working "
+                     "unsubscribe link: set HEADROOM_UNSUBSCRIBE_SECRET or HEADROOM_UNSUBSCRIBE_SECRET_FILE "
+                     "(Headroom signs one-click links and serves /unsubscribe), or HEADROOM_BANK_UNSUBSCRIBE_URL "
+                     "when the bank handles unsubscribes itself");
 }
 
 ConfigFile find_config_file(const std::string& config_path) {
@@ -249,7 +297,10 @@ Config read_config(const ConfigFile& file, ConfigAreas areas) {
     read_http_environment(config.http);
     read_incremental_environment(config.incremental);
     if (areas.smtp_retry_deadline) read_retry_deadline_environment(config.smtp);
-    if (areas.smtp) read_smtp_environment(config.smtp);
+    if (areas.smtp) {
+      read_smtp_environment(config.smtp);
+      require_unsubscribe_link(config.smtp, config.http);
+    }
     return config;
   });
 }

@@ -87,6 +87,13 @@ struct HttpSettings {
   // Public URL of /unsubscribe put in the links of emails. Default
   // http://<address>:<port>/unsubscribe. Env HEADROOM_UNSUBSCRIBE_BASE_URL only.
   std::string unsubscribe_base_url;
+  // The bank's own unsubscribe page, for banks that handle opt-outs
+  // themselves: put as is in every email's List-Unsubscribe header and body
+  // instead of a signed link (it must take RFC 8058's one-click POST). An
+  // http(s) URL; exclusive with unsubscribe_secret. Default: none. Env
+  // HEADROOM_BANK_UNSUBSCRIBE_URL only. With the email channel on, one of the
+  // two is required (docs/operations.md, "Unsubscribe").
+  std::string bank_unsubscribe_url;
   // Threads running the API's database work, and connections in its pool
   // (one each); 0 = one per core, 1-256 otherwise. Default 0. Env
   // HEADROOM_API_THREADS; TOML [http] api_threads.

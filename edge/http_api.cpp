@@ -91,10 +91,15 @@ bool authorized(const HttpRequest& req, const ApiAuth& auth) {
   if (auth.bearer_token.empty()) return false;
   const auto raw = req[http::field::authorization];
   const std::string_view header{raw.data(), raw.size()};
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (header.size() <= kPrefix.size() || header.substr(0, kPrefix.size()) != kPrefix) return false;
-  const std::string_view presented{header.data() + kPrefix.size(), header.size() - kPrefix.size()};
-  return nudges::constant_time_equal(presented, auth.bearer_token);
+  // RFC 7235: credentials = auth-scheme 1*SP token68, the scheme compared
+  // without regard to case ("bearer", "BEARER"); the token itself exactly,
+  // in constant time.
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos || !boost::beast::iequals(boost::beast::string_view(raw.data(), space), "Bearer"))
+    return false;
+  const auto token = header.find_first_not_of(' ', space);
+  if (token == std::string_view::npos) return false;
+  return nudges::constant_time_equal(header.substr(token), auth.bearer_token);
 }
 
 // Where an asynchronous read's continuation sends its answer.

@@ -243,6 +243,16 @@ std::string fill_template(std::string_view text, const CopyValues& values, Escap
   return out;
 }
 
+namespace {
+
+bool places(std::string_view text, std::string_view placeholder) {
+  bool found = false;
+  scan(text, [](std::string_view) {}, [&](std::string_view name) { found = found || name == placeholder; });
+  return found;
+}
+
+}  // namespace
+
 RenderedCopy render_copy(const CopyVariant& variant, const CopyValues& values) {
   RenderedCopy r;
   r.subject = fill_template(variant.subject, values, Escaping::kNone);
@@ -251,6 +261,15 @@ RenderedCopy render_copy(const CopyVariant& variant, const CopyValues& values) {
   r.text_body = fill_template(variant.text_body, values, Escaping::kNone);
   r.html_body = fill_template(variant.html_body, values, Escaping::kHtml);
   r.in_app_text = fill_template(variant.in_app_text, values, Escaping::kNone);
+  // Every email body carries the way out, whatever copy a growth team wrote:
+  // a body that does not place {{unsubscribe_url}} gets it as its last line.
+  const std::string_view link = values.get("unsubscribe_url");
+  if (!link.empty()) {
+    if (!r.text_body.empty() && !places(variant.text_body, "unsubscribe_url"))
+      r.text_body += "\n\nStop these messages: " + std::string(link) + "\n";
+    if (!r.html_body.empty() && !places(variant.html_body, "unsubscribe_url"))
+      r.html_body += "\n<p style=\"font-size:small\"><a href=\"" + html_escape(link) + "\">Stop these messages</a></p>\n";
+  }
   return r;
 }
 

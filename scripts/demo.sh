@@ -49,6 +49,10 @@ for _ in $(seq 1 100); do [[ -s $OUT/smtp.port ]] && break; sleep 0.1; done
 export HEADROOM_SMTP_URL="smtp://127.0.0.1:$(cat "$OUT/smtp.port")"
 export HEADROOM_SMTP_ALLOW_INSECURE=1  # loopback only
 export HEADROOM_SMTP_FROM=nudges@headroom.test
+# Every email carries a signed one-click unsubscribe link; the key is made for
+# this demo and read from a file, never passed on a command line.
+( umask 077; head -c 32 /dev/urandom | base64 > "$OUT/unsubscribe.secret" )
+export HEADROOM_UNSUBSCRIBE_SECRET_FILE="$OUT/unsubscribe.secret"
 
 step "Simulated experiment: $ACCOUNTS accounts, $WARMUP warm-up days, $DAYS experiment days (seed $SEED)"
 # A 14-day forecast window covers the default policy's 1-14-day lead time.

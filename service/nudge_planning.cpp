@@ -118,9 +118,11 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
         if (r.deliverable) {
           const nudges::CopyVariant& variant = policy.variants.at(d.variant_index);
           std::string unsubscribe;
-          if (d.channel == nudges::Channel::kEmail && !settings.unsubscribe_secret.empty())
-            unsubscribe = nudges::unsubscribe_url(settings.unsubscribe_base_url,
-                                                  nudges::sign_unsubscribe_token(settings.unsubscribe_secret, account_id));
+          if (d.channel == nudges::Channel::kEmail)
+            unsubscribe = settings.unsubscribe_secret.empty()
+                              ? settings.bank_unsubscribe_url
+                              : nudges::unsubscribe_url(settings.unsubscribe_base_url,
+                                                        nudges::sign_unsubscribe_token(settings.unsubscribe_secret, account_id));
           const auto values =
               nudges::make_copy_values(summary, policy.buffer, nudges::local_date(contact.time_zone, now),
                                        contact.currency, contact.locale, unsubscribe);

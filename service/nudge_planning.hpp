@@ -29,8 +29,12 @@ namespace headroom::service {
 struct NudgeSettings {
   bool enabled = true;                                  // false: forecasts only, no decisions
   std::string from_address = "headroom@localhost";      // the Message-ID domain (HEADROOM_SMTP_FROM)
-  std::string unsubscribe_secret;                       // HEADROOM_UNSUBSCRIBE_SECRET(_FILE); empty: no link
+  std::string unsubscribe_secret;                       // HEADROOM_UNSUBSCRIBE_SECRET(_FILE); empty: no signed link
   std::string unsubscribe_base_url = "http://127.0.0.1:8080/unsubscribe";  // HEADROOM_UNSUBSCRIBE_BASE_URL
+  // HEADROOM_BANK_UNSUBSCRIBE_URL: the link of every email when there is no
+  // secret (the bank handles unsubscribes). Neither: emails carry no link,
+  // which the configuration refuses whenever the email channel is on.
+  std::string bank_unsubscribe_url;
   edge::Metrics* metrics = nullptr;                     // nudges_decided is counted here; null: not counted
 };
 

@@ -108,7 +108,8 @@ TEST_F(ConfigTest, AFileThatCannotBeReadNamesTheFlagWithoutALineNumber) {
 TEST_F(ConfigTest, APasswordInTheUrlVariableIsRefusedWithoutEchoingIt) {
   for (const char* url : {"postgresql://headroom:hunter2@db.bank.example/headroom",
                           "host=db dbname=headroom password=hunter2", "host=db password = hunter2",
-                          "postgresql://db/headroom?password=hunter2"}) {
+                          "postgresql://db/headroom?password=hunter2", "host=db password\n= hunter2",
+                          "postgresql://db/headroom?pass%77ord=hunter2", "postgresql://db/headroom?%70assword=hunter2"}) {
     ::setenv("HEADROOM_DATABASE_URL", url, 1);
     const std::string message = usage_error();
     EXPECT_EQ(message,

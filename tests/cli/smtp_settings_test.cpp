@@ -1,9 +1,12 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <string>
 
 #include "cli/command.hpp"
 #include "cli/config.hpp"
@@ -18,11 +21,23 @@ struct SmtpEnv : ::testing::Test {
   static void clear() {
     for (const char* v : {"HEADROOM_CONFIG", "HEADROOM_SMTP_URL", "HEADROOM_SMTP_USER", "HEADROOM_SMTP_PASSWORD",
                           "HEADROOM_SMTP_PASSWORD_FILE", "HEADROOM_SMTP_FROM", "HEADROOM_SMTP_ALLOW_INSECURE",
-                          "HEADROOM_SMTP_RETRY_DEADLINE_SECONDS"}) {
+                          "HEADROOM_SMTP_RETRY_DEADLINE_SECONDS", "HEADROOM_UNSUBSCRIBE_SECRET",
+                          "HEADROOM_UNSUBSCRIBE_SECRET_FILE", "HEADROOM_BANK_UNSUBSCRIBE_URL"}) {
       ::unsetenv(v);
     }
+    // The email channel needs an unsubscribe link; most tests are not about it.
+    ::setenv("HEADROOM_UNSUBSCRIBE_SECRET", "smtp-settings-test", 1);
   }
 };
+
+std::string usage_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no usage error)";
+}
 
 // The SMTP settings as `run` and `experiment` read them.
 SmtpSettings smtp_settings() { return load_config("", ConfigAreas{.smtp = true, .smtp_retry_deadline = true}).smtp; }
@@ -91,6 +106,42 @@ TEST_F(SmtpEnv, AllowInsecureTakesTheSameSpellingsAsEveryOtherSwitch) {
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(), "HEADROOM_SMTP_ALLOW_INSECURE: expected 1/0 or true/false, got '2'");
   }
+}
+
+TEST_F(SmtpEnv, APasswordInTheUrlIsRefusedWithoutEchoingIt) {
+  for (const char* url : {"smtp://headroom:hunter2@mail.bank.example:587", "smtps://u:hunter2@mail.bank.example"}) {
+    ::setenv("HEADROOM_SMTP_URL", url, 1);
+    const std::string message = usage_error_of([] { smtp_settings(); });
+    EXPECT_EQ(message, "HEADROOM_SMTP_URL: the URL holds a password; move it to HEADROOM_SMTP_PASSWORD or "
+                       "HEADROOM_SMTP_PASSWORD_FILE (and the user to HEADROOM_SMTP_USER)")
+        << url;
+    EXPECT_EQ(message.find("hunter2"), std::string::npos);
+  }
+}
+
+// RFC 8058: with the email channel on, every email needs a working link, made
+// by Headroom (the secret) or the bank's own page, never both or neither.
+TEST_F(SmtpEnv, TheEmailChannelRefusesToStartWithoutAnUnsubscribeLink) {
+  ::setenv("HEADROOM_SMTP_URL", "smtp://mail.bank.example:587", 1);
+  ::unsetenv("HEADROOM_UNSUBSCRIBE_SECRET");
+  EXPECT_THAT(usage_error_of([] { smtp_settings(); }),
+              ::testing::StartsWith("HEADROOM_SMTP_URL turns the email channel on, and every email must carry a "
+                                    "working unsubscribe link: set HEADROOM_UNSUBSCRIBE_SECRET"));
+  ::setenv("HEADROOM_BANK_UNSUBSCRIBE_URL", "https://bank.example/settings/email?one-click=1", 1);
+  EXPECT_EQ(load_config("", ConfigAreas{.smtp = true}).http.bank_unsubscribe_url,
+            "https://bank.example/settings/email?one-click=1");
+  ::setenv("HEADROOM_UNSUBSCRIBE_SECRET", "s", 1);
+  EXPECT_THAT(usage_error_of([] { smtp_settings(); }), ::testing::StartsWith("set only one of"));
+  ::unsetenv("HEADROOM_UNSUBSCRIBE_SECRET");
+  for (const char* bad : {"ftp://bank.example/u", "https://bank.example/a b", "bank.example/u", "https://x/<y>"}) {
+    ::setenv("HEADROOM_BANK_UNSUBSCRIBE_URL", bad, 1);
+    EXPECT_THAT(usage_error_of([] { smtp_settings(); }), ::testing::StartsWith("HEADROOM_BANK_UNSUBSCRIBE_URL: "))
+        << bad;
+  }
+  // Email off: nothing about unsubscribe links is required.
+  ::unsetenv("HEADROOM_SMTP_URL");
+  ::unsetenv("HEADROOM_BANK_UNSUBSCRIBE_URL");
+  EXPECT_NO_THROW(smtp_settings());
 }
 
 TEST_F(SmtpEnv, APasswordInBothTheVariableAndTheFileIsRefusedWithoutEchoingIt) {

@@ -91,6 +91,24 @@ TEST(HttpApi, V1RefusesMissingAndWrongTokens) {
   EXPECT_EQ(longer.result(), http::status::unauthorized);
 }
 
+// RFC 7235: the scheme is case-insensitive and followed by one or more
+// spaces; the token is compared exactly.
+TEST(HttpApi, TheBearerSchemeIsCaseInsensitiveTheTokenIsNot) {
+  FakeBackend backend;
+  const auto status_with = [&](const std::string& authorization) {
+    HttpRequest req{http::verb::get, "/v1/accounts/acct-1/forecast", 11};
+    req.set(http::field::authorization, authorization);
+    return handle_request(req, backend, kAuth).result();
+  };
+  for (const char* ok : {"Bearer s3cret-token", "bearer s3cret-token", "BEARER s3cret-token", "bEaReR  s3cret-token"})
+    EXPECT_EQ(status_with(ok), http::status::ok) << ok;
+  // (Leading and trailing white space is not part of a field's value: HTTP
+  // parsers, Beast's among them, drop it.)
+  for (const char* refused : {"bearer S3CRET-TOKEN", "Basic s3cret-token", "Bearers3cret-token", "Bearer", "Bearer ",
+                              "Bearer\ts3cret-token", "Bearer s3cret-token x"})
+    EXPECT_EQ(status_with(refused), http::status::unauthorized) << refused;
+}
+
 TEST(HttpApi, V1RefusesEverythingWhenNoTokenIsConfigured) {
   FakeBackend backend;
   const auto res = handle_request(request(http::verb::get, "/v1/accounts/acct-1/forecast", "anything"), backend, ApiAuth{});

@@ -106,15 +106,35 @@ TEST_F(CopyTest, SaysSoWhenNoBillOrIncomeIsExpected) {
 TEST_F(CopyTest, EscapesValuesInHtmlButNotTheTemplatesMarkup) {
   CopyVariant v;
   v.subject = "Due: {{top_bill}}";
-  v.text_body = "Due: {{top_bill}}";
+  v.text_body = "Due: {{top_bill}} (stop: {{unsubscribe_url}})";
   v.html_body = "<p>Due: <b>{{top_bill}}</b> <a href=\"{{unsubscribe_url}}\">stop</a></p>";
   v.in_app_text = "{{top_bill}} on {{top_bill_date}}";
   const RenderedCopy r = render_copy(v, values());
   EXPECT_EQ(r.subject, "Due: Rent & <utilities>");
-  EXPECT_EQ(r.text_body, "Due: Rent & <utilities>");
+  EXPECT_EQ(r.text_body, "Due: Rent & <utilities> (stop: https://bank.example/u?token=abc)");
   EXPECT_EQ(r.html_body,
             "<p>Due: <b>Rent &amp; &lt;utilities&gt;</b> <a href=\"https://bank.example/u?token=abc\">stop</a></p>");
   EXPECT_EQ(r.in_app_text, "Rent & <utilities> on Friday, March 13");
+}
+
+// Copy that forgets the link still carries one: every email body ends with
+// it, and the in-app text (no link there) is left alone.
+TEST_F(CopyTest, AnEmailBodyWithoutTheUnsubscribeLinkGetsItAsItsLastLine) {
+  CopyVariant v;
+  v.subject = "Heads-up";
+  v.text_body = "Due: {{top_bill}}";
+  v.html_body = "<p>Due: {{top_bill}}</p>";
+  v.in_app_text = "Due soon";
+  const RenderedCopy r = render_copy(v, values());
+  EXPECT_EQ(r.text_body, "Due: Rent & <utilities>\n\nStop these messages: https://bank.example/u?token=abc\n");
+  EXPECT_EQ(r.html_body,
+            "<p>Due: Rent &amp; &lt;utilities&gt;</p>\n<p style=\"font-size:small\"><a "
+            "href=\"https://bank.example/u?token=abc\">Stop these messages</a></p>\n");
+  EXPECT_EQ(r.in_app_text, "Due soon");
+
+  CopyValues without_link = values();
+  without_link.set("unsubscribe_url", "");
+  EXPECT_EQ(render_copy(v, without_link).text_body, "Due: Rent & <utilities>");
 }
 
 TEST_F(CopyTest, ALineBreakInAValueNeverReachesTheSubject) {

@@ -82,7 +82,8 @@ TEST(DaemonMetrics, NudgeSeriesByChannelAndCycleSeriesMatchTheDatabaseAfterACycl
   ChildProcess daemon{{HEADROOM_BINARY, "run", "--interval-seconds", "3600", "--accounts-per-chunk", "7"},
                       {"HEADROOM_DATABASE_URL=" + db.url(), "HEADROOM_HTTP_PORT=0",
                        "HEADROOM_SMTP_URL=smtp://127.0.0.1:" + slurp(dir.path() / "port"),
-                       "HEADROOM_SMTP_ALLOW_INSECURE=1", "HEADROOM_SMTP_FROM=alerts@bank.example"},
+                       "HEADROOM_SMTP_ALLOW_INSECURE=1", "HEADROOM_SMTP_FROM=alerts@bank.example",
+                       "HEADROOM_UNSUBSCRIBE_SECRET=metrics-test-secret"},
                       log};
   unsigned short port = 0;
   ASSERT_TRUE(eventually(

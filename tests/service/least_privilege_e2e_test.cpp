@@ -4,6 +4,7 @@
 // planned and delivered in the app and by email, the API's /v1 routes and
 // /unsubscribe, an incremental re-forecast of the feed's new row, SIGTERM;
 // then `run --once`, `forecast` and `report` as the same role.
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,16 +64,47 @@ std::string write_config(const fs::path& dir) {
   return path.string();
 }
 
-// The path and query of the first delivered email's one-click unsubscribe link.
-std::string unsubscribe_target(const fs::path& maildir) {
+// Quoted-printable (RFC 2045) decoded: soft line breaks dropped, =XX bytes;
+// any other '=' (headers' encoded words) kept as it is.
+std::string decode_quoted_printable(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '=') {
+      out += text[i];
+    } else if (text.compare(i + 1, 2, "\r\n") == 0) {
+      i += 2;
+    } else if (text.compare(i + 1, 1, "\n") == 0) {
+      i += 1;
+    } else if (i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += '=';
+    }
+  }
+  return out;
+}
+
+// The path and query of every delivered email's one-click unsubscribe link,
+// each checked to be the link its text and HTML bodies carry too.
+std::vector<std::string> unsubscribe_targets(const fs::path& maildir) {
+  std::vector<std::string> targets;
   for (const auto& entry : fs::directory_iterator(maildir)) {
     if (entry.path().extension() != ".eml") continue;
     std::smatch m;
     const std::string mail = slurp(entry.path());
-    if (std::regex_search(mail, m, std::regex("List-Unsubscribe: <https?://[^/]+(/unsubscribe\\?token=[^>]+)>")))
-      return m[1];
+    if (!std::regex_search(mail, m, std::regex("List-Unsubscribe: <(https?://[^/]+(/unsubscribe\\?token=[^>]+))>"))) {
+      ADD_FAILURE() << entry.path() << " has no List-Unsubscribe link";
+      continue;
+    }
+    const std::string url = m[1];
+    const std::string bodies = decode_quoted_printable(mail);
+    EXPECT_THAT(bodies, HasSubstr("Stop these messages: " + url)) << entry.path() << ": text body";
+    EXPECT_THAT(bodies, HasSubstr("<a href=\"" + url + "\">")) << entry.path() << ": HTML body";
+    targets.push_back(m[2]);
   }
-  return "";
+  return targets;
 }
 
 // The API as an app and an email recipient use it, every route backed by the
@@ -97,11 +129,16 @@ void expect_api_answers(unsigned short port, const std::string& admin, const fs:
   EXPECT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.nudges WHERE status = 'seen' AND nudge_id = " + nudge), 1);
 
-  const std::string target = unsubscribe_target(maildir);
-  ASSERT_FALSE(target.empty()) << "no email with a List-Unsubscribe link";
-  const HttpReply unsubscribe = http_call(port, http::verb::post, target);
-  EXPECT_EQ(unsubscribe.status, 200) << unsubscribe.body;
-  EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.accounts WHERE opted_out_at IS NOT NULL"), 1);
+  // Every email's link works: the API takes each and opts its account out.
+  const std::vector<std::string> targets = unsubscribe_targets(maildir);
+  ASSERT_FALSE(targets.empty()) << "no email was delivered";
+  for (const auto& target : targets) {
+    const HttpReply unsubscribe = http_call(port, http::verb::post, target);
+    EXPECT_EQ(unsubscribe.status, 200) << target << ": " << unsubscribe.body;
+  }
+  EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.accounts WHERE opted_out_at IS NOT NULL"),
+            count(admin, "SELECT count(DISTINCT account_id) FROM headroom.nudge_outbox WHERE channel = 'email' "
+                         "AND status = 'sent'"));
 }
 
 }  // namespace

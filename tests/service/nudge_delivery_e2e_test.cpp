@@ -80,7 +80,8 @@ TEST_F(NudgeDelivery, KilledMidDeliveryAndRestartedEveryNudgeIsDeliveredAndNoneT
   const std::string url = sink.url();
   ASSERT_FALSE(url.empty());
   const std::vector<std::string> environment = {"HEADROOM_DATABASE_URL=" + db_.url(), "HEADROOM_SMTP_URL=" + url,
-                                                "HEADROOM_SMTP_ALLOW_INSECURE=1", "HEADROOM_SMTP_FROM=alerts@bank.example"};
+                                                "HEADROOM_SMTP_ALLOW_INSECURE=1", "HEADROOM_SMTP_FROM=alerts@bank.example",
+                                                "HEADROOM_UNSUBSCRIBE_SECRET=delivery-test-secret"};
   const std::vector<std::string> argv = {HEADROOM_BINARY, "run", "--once", "--lease-seconds", "2", "--replica-id"};
   {
     auto first_argv = argv;
