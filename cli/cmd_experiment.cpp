@@ -121,13 +121,23 @@ void prepare_database(pqxx::connection& conn, bool reset) {
 // The experiment's policy: its holdout share decides who is treated.
 double experiment_holdout_share(pqxx::connection& conn, const std::string& experiment) {
   double holdout_share = -1;
+  bool live = false;
   {
     pqxx::read_transaction tx(conn);
     for (const auto& p : db::load_active_policies(tx).policies)
-      if (p.policy.experiment == experiment) holdout_share = p.policy.holdout_share;
+      if (p.policy.experiment == experiment) {
+        holdout_share = p.policy.holdout_share;
+        live = live || !p.policy.shadow;
+      }
   }
   if (holdout_share < 0)
     throw UsageError("experiment: no active nudge policy runs experiment '" + experiment + "'");
+  // A fresh install ships the default policy in shadow mode (migration 0014).
+  if (!live)
+    spdlog::warn("[experiment] every policy of experiment '{}' is in shadow mode: nothing will be sent and the "
+                 "effect measured is zero by construction; set shadow = false (e.g. in a [[policies]] table of "
+                 "--config) to test the nudges",
+                 experiment);
   return holdout_share;
 }
 
@@ -306,6 +316,8 @@ int run_experiment(const ExperimentFlags& f) {
   db::DatabaseSession session(database_options(config.database));
   auto conn = session.connect();
   prepare_database(*conn, f.reset);
+  // The configuration's policies, as `run` stores them at start.
+  if (!config.policies.empty()) db::store_policies(*conn, config.policies);
   const double holdout_share = experiment_holdout_share(*conn, f.experiment);
 
   const fs::path work = experiment_work_dir(f.work_dir);

@@ -21,6 +21,7 @@ measurement::ExperimentInputs load_experiment_inputs(pqxx::connection& conn, con
       conn, request.experiment, period, [&](const measurement::DecisionRow& row) { outcomes.add_decision(row); });
   for (const auto& delivery : db::read_deliveries(conn, request.experiment, period)) outcomes.add_delivery(delivery);
   outcomes.add_cycle_clocks(db::read_cycle_clocks(conn, period));
+  outcomes.add_cross_exposure(db::read_cross_exposure(conn, request.experiment, period));
   // Before the one COPY of every account's transactions, the costly part.
   outcomes.require_decisions();
   undecodable += db::read_account_histories(

@@ -154,6 +154,31 @@ std::vector<measurement::DeliveryRow> read_deliveries(pqxx::connection& conn, co
   return out;
 }
 
+measurement::CrossExposure read_cross_exposure(pqxx::connection& conn, const std::string& experiment,
+                                               measurement::ExperimentPeriod period) {
+  pqxx::read_transaction tx{conn};
+  const auto rows = tx.exec_params(
+      "WITH held AS (SELECT DISTINCT account_id FROM headroom.nudge_decisions "
+      "              WHERE experiment = $1 AND arm = 'holdout' AND as_of >= $2::date AND as_of < $3::date) "
+      "SELECT d.experiment, count(DISTINCT o.account_id), count(*) "
+      "FROM held JOIN headroom.nudge_decisions d ON d.account_id = held.account_id "
+      "JOIN headroom.nudge_outbox o ON o.decision_id = d.decision_id "
+      "WHERE d.experiment <> $1 AND d.as_of >= $2::date AND d.as_of < $3::date AND o.status = 'sent' "
+      "GROUP BY ROLLUP (d.experiment) ORDER BY d.experiment NULLS LAST",
+      experiment, days_text(period.from), days_text(period.to));
+  tx.commit();
+  measurement::CrossExposure e;
+  for (const auto& row : rows) {
+    if (row[0].is_null()) {  // the ROLLUP total
+      e.accounts = row[1].as<std::size_t>();
+      e.nudges = row[2].as<std::size_t>();
+    } else {
+      e.experiments.push_back(row[0].as<std::string>());
+    }
+  }
+  return e;
+}
+
 std::vector<std::string> read_cycle_clocks(pqxx::connection& conn, measurement::ExperimentPeriod period) {
   pqxx::read_transaction tx{conn};
   std::vector<std::string> clocks;

@@ -57,6 +57,11 @@ std::size_t read_decisions(pqxx::connection& conn, const std::string& experiment
 std::vector<measurement::DeliveryRow> read_deliveries(pqxx::connection& conn, const std::string& experiment,
                                                       measurement::ExperimentPeriod period);
 
+// Nudges delivered (outbox rows sent) for decisions with as_of in [from, to)
+// of other experiments to accounts in this experiment's holdout in the period.
+measurement::CrossExposure read_cross_exposure(pqxx::connection& conn, const std::string& experiment,
+                                               measurement::ExperimentPeriod period);
+
 // The clock of every scoring cycle with as_of in [from, to), one per
 // distinct clock, sorted (migration 0013).
 std::vector<std::string> read_cycle_clocks(pqxx::connection& conn, measurement::ExperimentPeriod period);

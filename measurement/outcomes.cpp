@@ -331,6 +331,19 @@ void ExperimentOutcomes::add_cycle_clocks(const std::vector<std::string>& clocks
   in_.clocks.erase(std::unique(in_.clocks.begin(), in_.clocks.end()), in_.clocks.end());
 }
 
+void ExperimentOutcomes::add_cross_exposure(const CrossExposure& e) {
+  in_.holdout_accounts_nudged_elsewhere = e.accounts;
+  in_.nudges_to_holdout_elsewhere = e.nudges;
+  if (e.accounts == 0) return;
+  std::string joined;
+  for (const auto& x : e.experiments) joined += (joined.empty() ? "'" : ", '") + x + "'";
+  in_.notes.push_back(std::to_string(e.accounts) + " holdout accounts received " + std::to_string(e.nudges) +
+                      " nudges from policies of other experiments (" + joined +
+                      "): the holdout is not untreated, so the effect shown is biased toward zero by an unknown "
+                      "amount. Policies leave other experiments' holdouts alone unless they set "
+                      "nudge_other_holdouts.");
+}
+
 void ExperimentOutcomes::note_data_problems() {
   if (in_.clocks.size() > 1) {
     std::string joined;

@@ -129,7 +129,19 @@ struct ExperimentInputs {
   // "simulated"; migration 0013), sorted: whether the nudges counted went out
   // in real time. Empty: no cycle was recorded in the period.
   std::vector<std::string> clocks;
+  // Holdout accounts that other experiments' policies nudged in the period
+  // (CrossExposure): the holdout is then not the untreated counterfactual.
+  std::size_t holdout_accounts_nudged_elsewhere = 0;
+  std::size_t nudges_to_holdout_elsewhere = 0;
   std::vector<std::string> notes;
+};
+
+// Nudges delivered in the period to this experiment's holdout accounts by
+// policies of other experiments (db::read_cross_exposure).
+struct CrossExposure {
+  std::size_t accounts = 0;
+  std::size_t nudges = 0;
+  std::vector<std::string> experiments;  // the others, sorted
 };
 
 // Which fees a transaction is, by the FeeRules (compared in lower case,
@@ -163,6 +175,8 @@ class ExperimentOutcomes {
   // The clock of each scoring cycle in the period, in any order and with
   // repeats; a mixture is noted.
   void add_cycle_clocks(const std::vector<std::string>& clocks);
+  // Noted as a caveat when any holdout account was nudged elsewhere.
+  void add_cross_exposure(const CrossExposure& exposure);
   // Throws std::invalid_argument when no decision was added: the period
   // holds none of the experiment's.
   void require_decisions() const;

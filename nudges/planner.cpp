@@ -1,5 +1,6 @@
 #include "nudges/planner.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "nudges/assignment.hpp"
@@ -28,6 +29,7 @@ std::string_view to_string(Reason reason) {
     case Reason::kLowConfidence: return "low_confidence";
     case Reason::kOutsideLeadTime: return "outside_lead_time";
     case Reason::kOptedOut: return "opted_out";
+    case Reason::kHeldOutElsewhere: return "held_out_elsewhere";
     case Reason::kNoContact: return "no_contact";
     case Reason::kAlreadyNudged: return "already_nudged";
     case Reason::kFrequencyCap: return "frequency_cap";
@@ -119,8 +121,20 @@ int count_episodes(std::span<const PastNudge> past, sys_seconds now, int window_
 
 }  // namespace
 
+std::vector<ExperimentHoldout> holdouts_in_force(std::span<const Policy> policies, sys_seconds now) {
+  std::vector<ExperimentHoldout> out;
+  for (const Policy& p : policies)
+    if (in_force(p, now) && p.holdout_share > 0) out.push_back({p.experiment, p.holdout_share});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.experiment != b.experiment ? a.experiment < b.experiment : a.share < b.share;
+  });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy, const AccountContact& account,
-                           std::span<const PastNudge> past, sys_seconds now) {
+                           std::span<const PastNudge> past, sys_seconds now,
+                           std::span<const ExperimentHoldout> holdouts) {
   std::vector<Decision> out;
   out.reserve(policy.channels.size());
 
@@ -153,6 +167,11 @@ std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy
     return emit_all(Reason::kOutsideLeadTime);
   }
   if (account.opted_out_at && *account.opted_out_at <= now) return emit_all(Reason::kOptedOut);
+  if (!policy.nudge_other_holdouts) {
+    for (const ExperimentHoldout& h : holdouts)
+      if (h.experiment != policy.experiment && in_holdout(h.experiment, account.account_id, h.share))
+        return emit_all(Reason::kHeldOutElsewhere);
+  }
 
   if (policy.variants.size() > 1) {
     double weights[16];
@@ -248,6 +267,7 @@ std::string explain(const Decision& d, const ForecastSummary& f, const Policy& p
       break;
     case Reason::kOutsideLeadTime: s += "suppressed: outside lead time"; break;
     case Reason::kOptedOut: s += "suppressed: account opted out"; break;
+    case Reason::kHeldOutElsewhere: s += "suppressed: account is in another experiment's holdout"; break;
     case Reason::kNoContact: s += "suppressed: no email address or no consent"; break;
     case Reason::kAlreadyNudged: s += "suppressed: already nudged for this risky day"; break;
     case Reason::kFrequencyCap:

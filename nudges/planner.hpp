@@ -1,8 +1,8 @@
 #pragma once
 // The nudge planner: one pure function from (forecast summary, policy, account
 // contact, past nudges, now) to the policy's decisions: one per channel once
-// the checks reach the channels (7 onward), one for the whole policy when an
-// earlier check already decides it (1-6 do not depend on the channel).
+// the checks reach the channels (8 onward), one for the whole policy when an
+// earlier check already decides it (1-7 do not depend on the channel).
 // No I/O, no clock, no logging; `now` is a parameter so replays are exact.
 //
 // Order of checks — the first that applies is the decision's reason, so the
@@ -13,12 +13,15 @@
 //   4 low_confidence       cold-start or low-confidence model (unless allowed)
 //   5 outside_lead_time    first risky day not in [today+min, today+max] (account's local today)
 //   6 opted_out            the account opted out of nudges (all channels)
-//   7 no_contact           email channel without an address or without consent
-//   8 already_nudged       this policy already decided send/holdout for this risky day and channel
-//   9 frequency_cap        this policy's episodes in its window reached the cap
-//  10 global_cap           delivered episodes of all policies in the global window reached the cap
-//  11 quiet_hours          now falls in the account's local quiet hours: deferred, see deferred_until
-//  12 shadow               shadow policy: would have sent, sends nothing (treatment arm)
+//   7 held_out_elsewhere   the account is in the holdout of another experiment in force
+//                          (unless the policy sets nudge_other_holdouts): a nudge would
+//                          contaminate that experiment's counterfactual
+//   8 no_contact           email channel without an address or without consent
+//   9 already_nudged       this policy already decided send/holdout for this risky day and channel
+//  10 frequency_cap        this policy's episodes in its window reached the cap
+//  11 global_cap           delivered episodes of all policies in the global window reached the cap
+//  12 quiet_hours          now falls in the account's local quiet hours: deferred, see deferred_until
+//  13 shadow               shadow policy: would have sent, sends nothing (treatment arm)
 // then holdout (would have sent: holdout arm) or send.
 // The arm is assigned (assignment.hpp) before any check and recorded on every
 // decision, and suppression rules apply to both arms alike, so "holdout"
@@ -105,6 +108,7 @@ enum class Reason {
   kLowConfidence,
   kOutsideLeadTime,
   kOptedOut,
+  kHeldOutElsewhere,
   kNoContact,
   kAlreadyNudged,
   kFrequencyCap,
@@ -132,10 +136,24 @@ struct Decision {
   std::uint64_t assignment_hash = 0;          // holdout draw, for audit
 };
 
+// The holdout of one experiment in force, for check 7.
+struct ExperimentHoldout {
+  std::string experiment;
+  double share = 0.0;
+  bool operator==(const ExperimentHoldout&) const = default;
+};
+
+// The distinct (experiment, holdout share) pairs of the policies in force at
+// `now` (in_force), sorted: what plan() protects from other policies.
+std::vector<ExperimentHoldout> holdouts_in_force(std::span<const Policy> policies, std::chrono::sys_seconds now);
+
 // One decision per policy channel, in policy.channels order; or a single
 // channel-less decision when a check before the channels suppresses.
+// `holdouts` are the experiments whose holdouts other policies must not nudge
+// (check 7); the policy's own experiment among them is skipped.
 std::vector<Decision> plan(const ForecastSummary& forecast, const Policy& policy, const AccountContact& account,
-                           std::span<const PastNudge> past, std::chrono::sys_seconds now);
+                           std::span<const PastNudge> past, std::chrono::sys_seconds now,
+                           std::span<const ExperimentHoldout> holdouts = {});
 
 // The account's local calendar date at `now`.
 forecast::Date local_date(const date::time_zone* zone, std::chrono::sys_seconds now);

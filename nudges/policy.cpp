@@ -281,7 +281,7 @@ Policy parse_policy_json(const json& obj, std::string_view source) {
   r.reject_unknown(obj,
                    {"name", "active", "risk_threshold", "buffer", "lead_time_days", "channels", "variants",
                     "frequency_cap", "global_cap", "quiet_hours", "holdout_share", "experiment", "shadow",
-                    "allow_low_confidence", "active_from", "active_to"},
+                    "allow_low_confidence", "nudge_other_holdouts", "active_from", "active_to"},
                    "");
   Policy p;
   if (!obj.contains("name")) r.fail("name", "is required");
@@ -345,6 +345,8 @@ Policy parse_policy_json(const json& obj, std::string_view source) {
   if (obj.contains("experiment")) p.experiment = r.string(obj["experiment"], "experiment");
   if (obj.contains("shadow")) p.shadow = r.boolean(obj["shadow"], "shadow");
   if (obj.contains("allow_low_confidence")) p.allow_low_confidence = r.boolean(obj["allow_low_confidence"], "allow_low_confidence");
+  if (obj.contains("nudge_other_holdouts"))
+    p.nudge_other_holdouts = r.boolean(obj["nudge_other_holdouts"], "nudge_other_holdouts");
   if (obj.contains("active_from") && !obj["active_from"].is_null()) p.active_from = r.instant(obj["active_from"], "active_from");
   if (obj.contains("active_to") && !obj["active_to"].is_null()) p.active_to = r.instant(obj["active_to"], "active_to");
   validate_policy(p, source);
@@ -414,6 +416,7 @@ json policy_to_json(const Policy& p) {
   obj["experiment"] = p.experiment;
   obj["shadow"] = p.shadow;
   obj["allow_low_confidence"] = p.allow_low_confidence;
+  obj["nudge_other_holdouts"] = p.nudge_other_holdouts;
   if (p.active_from) obj["active_from"] = format_instant(*p.active_from);
   if (p.active_to) obj["active_to"] = format_instant(*p.active_to);
   return obj;

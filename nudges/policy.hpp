@@ -68,6 +68,10 @@ struct Policy {
   bool shadow = false;
   // Cold-start or low-confidence forecasts are suppressed unless this is set.
   bool allow_low_confidence = false;
+  // Accounts in the holdout of another experiment in force are suppressed
+  // (held_out_elsewhere) unless this is set: a deliberate overlap of
+  // experiments, which the other experiment's report then shows as exposure.
+  bool nudge_other_holdouts = false;
   // Active window, [from, to); unset = open-ended.
   std::optional<std::chrono::sys_seconds> active_from;
   std::optional<std::chrono::sys_seconds> active_to;

@@ -54,6 +54,20 @@ export HEADROOM_SMTP_FROM=nudges@headroom.test
 ( umask 077; head -c 32 /dev/urandom | base64 > "$OUT/unsubscribe.secret" )
 export HEADROOM_UNSUBSCRIBE_SECRET_FILE="$OUT/unsubscribe.secret"
 
+# A fresh install ships the default policy in shadow mode (it decides, and
+# messages nobody); the demo is the operator who switches it on, with the
+# shipped reach (docs/policies.md).
+cat > "$OUT/headroom.toml" <<'TOML'
+[[policies]]
+name = "default"
+risk_threshold = 0.2
+lead_time_days = { min = 1, max = 14 }
+holdout_share = 0.10
+experiment = "default"
+shadow = false
+TOML
+export HEADROOM_CONFIG="$OUT/headroom.toml"
+
 step "Simulated experiment: $ACCOUNTS accounts, $WARMUP warm-up days, $DAYS experiment days (seed $SEED)"
 # A 14-day forecast window covers the default policy's 1-14-day lead time.
 # The private cluster need not wait for each commit to reach disk.

@@ -80,6 +80,10 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
   const forecast::Date today = std::chrono::floor<std::chrono::days>(now);
   const auto past = db::load_past_nudges(tx, ids, now - std::chrono::days(window_days), today - forecast::Date::duration(2));
   static const std::vector<nudges::PastNudge> kNone;
+  std::vector<nudges::Policy> in_table;
+  in_table.reserve(load.policies.size());
+  for (const auto& stored : load.policies) in_table.push_back(stored.policy);
+  const std::vector<nudges::ExperimentHoldout> holdouts = nudges::holdouts_in_force(in_table, now);
 
   std::vector<db::DecisionRecord> records;
   records.reserve(forecasts.size() * load.policies.size() * 2);
@@ -92,7 +96,7 @@ db::WriteCounts plan_nudges(pqxx::transaction_base& tx, const std::vector<foreca
     const std::string snapshot = snapshot_json(summary).dump();
     for (const auto& stored : load.policies) {
       const nudges::Policy& policy = stored.policy;
-      const auto decisions = nudges::plan(summary, policy, contact, account_past, now);
+      const auto decisions = nudges::plan(summary, policy, contact, account_past, now, holdouts);
       for (const auto& d : decisions) {
         db::DecisionRecord r;
         r.decided_at = now;

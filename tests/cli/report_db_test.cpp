@@ -159,6 +159,28 @@ TEST_F(ReportCommand, StatesWhichClockThePeriodsCyclesRanOn) {
   EXPECT_THAT(read(mixed / "index.html"), HasSubstr("ran on different clocks (simulated, wall)"));
 }
 
+// A holdout account nudged by another experiment's policy is not untreated:
+// the report counts such nudges and says so.
+TEST_F(ReportCommand, NudgesToTheHoldoutFromOtherExperimentsAreACaveat) {
+  seed();
+  const auto out = dir_.path() / "clean";
+  auto r = report("--experiment exp-a --from 2026-03-02 --to 2026-03-16 --horizon 3 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(read(out / "report.json"), ::testing::Not(HasSubstr("other experiments")));
+
+  const std::string held = ids_in_arm(true, 1).front();
+  const std::string treated = ids_in_arm(false, 1).front();
+  for (const std::string& id : {held, treated}) {
+    const long long d = seed_decision(*conn_, id, "treatment", "send", "2026-03-05", 0.8, "in_app", 0, "payday-gap");
+    seed_delivery(*conn_, d, "available");
+  }
+  const auto exposed = dir_.path() / "exposed";
+  r = report("--experiment exp-a --from 2026-03-02 --to 2026-03-16 --horizon 3 --out " + exposed.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(nlohmann::json::parse(read(exposed / "report.json"))["caveats"].dump(),
+              HasSubstr("1 holdout accounts received 1 nudges from policies of other experiments ('payday-gap')"));
+}
+
 TEST_F(ReportCommand, DefaultPeriodIsTheDecisionsSpan) {
   seed();
   const auto out = dir_.path() / "r";

@@ -62,7 +62,8 @@ struct PlannerTest : ::testing::Test {
   // 11:00 EDT, well outside the default quiet hours 21:00-08:00.
   sys_seconds now = at(2026, 3, 10, 15);
 
-  std::vector<Decision> run() { return plan(forecast, policy, account, past, now); }
+  std::vector<ExperimentHoldout> holdouts;
+  std::vector<Decision> run() { return plan(forecast, policy, account, past, now, holdouts); }
 
   // Reasons found before the channels give one channel-less decision; the
   // others one decision per channel, in the policy's order.
@@ -70,7 +71,8 @@ struct PlannerTest : ::testing::Test {
     const auto decisions = run();
     const bool before_channels = reason == Reason::kPolicyInactive || reason == Reason::kBufferMismatch ||
                                  reason == Reason::kBelowThreshold || reason == Reason::kLowConfidence ||
-                                 reason == Reason::kOutsideLeadTime || reason == Reason::kOptedOut;
+                                 reason == Reason::kOutsideLeadTime || reason == Reason::kOptedOut ||
+                                 reason == Reason::kHeldOutElsewhere;
     ASSERT_EQ(decisions.size(), before_channels ? 1u : policy.channels.size());
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const auto& d = decisions[i];
@@ -179,6 +181,46 @@ TEST_F(PlannerTest, SuppressesColdStartAndLowConfidenceModelsUnlessAllowed) {
 TEST_F(PlannerTest, SuppressesEveryChannelForAnAccountThatOptedOut) {
   account.opted_out_at = now - hours{24};
   expect_all(Outcome::kSuppressed, Reason::kOptedOut);
+}
+
+// Another experiment's holdout is its counterfactual: no other policy may
+// nudge it, in either of its own arms, unless it says it may.
+TEST_F(PlannerTest, LeavesAnotherExperimentsHoldoutAloneUnlessThePolicyMayNudgeIt) {
+  // Accounts in this policy's treatment arm, in and out of payday-gap's holdout.
+  std::string in_other_holdout, in_other_treatment;
+  for (int i = 0; in_other_holdout.empty() || in_other_treatment.empty(); ++i) {
+    const std::string id = "acct-" + std::to_string(i);
+    if (in_holdout("default", id, 0.10)) continue;
+    (in_holdout("payday-gap", id, 0.3) ? in_other_holdout : in_other_treatment) = id;
+  }
+  holdouts = {{"default", 0.10}, {"payday-gap", 0.3}};
+  account.account_id = in_other_holdout;
+  expect_all(Outcome::kSuppressed, Reason::kHeldOutElsewhere);
+
+  account.account_id = in_other_treatment;
+  expect_all(Outcome::kSend, Reason::kNone);
+
+  policy.nudge_other_holdouts = true;
+  account.account_id = in_other_holdout;
+  expect_all(Outcome::kSend, Reason::kNone);
+
+  // The policy's own experiment is never "elsewhere".
+  policy.nudge_other_holdouts = false;
+  policy.experiment = "payday-gap";
+  policy.holdout_share = 0.3;
+  EXPECT_EQ(run().front().outcome, Outcome::kHoldout);
+}
+
+TEST(HoldoutsInForce, OneEntryPerExperimentAndShareOfThePoliciesInForce) {
+  Policy a, b, c, d;
+  a.experiment = "x";
+  b.experiment = "x";
+  c.experiment = "y";
+  c.active = false;
+  d.experiment = "z";
+  d.holdout_share = 0;
+  const std::vector<Policy> policies{a, b, c, d};
+  EXPECT_EQ(holdouts_in_force(policies, sys_seconds{}), (std::vector<ExperimentHoldout>{{"x", 0.10}}));
 }
 
 TEST_F(PlannerTest, SuppressesEmailWithoutAnAddressOrConsentButStillSendsInApp) {

@@ -49,7 +49,7 @@ TEST(PolicyJson, ReadsEveryField) {
                  {"name": "b", "weight": 1, "subject": "S2", "text": "T2", "html": "H2"}],
     "frequency_cap": {"max_nudges": 2, "window_days": 14}, "global_cap": {"max_nudges": 3},
     "quiet_hours": {"start": "22:30", "end": "07:15"}, "holdout_share": 0.2, "experiment": "spring",
-    "shadow": true, "allow_low_confidence": true,
+    "shadow": true, "allow_low_confidence": true, "nudge_other_holdouts": true,
     "active_from": "2026-03-01", "active_to": "2026-04-01T12:00:00+02:00"})",
                                           "test");
   EXPECT_FALSE(p.active);
@@ -71,6 +71,8 @@ TEST(PolicyJson, ReadsEveryField) {
   EXPECT_EQ(p.experiment, "spring");
   EXPECT_TRUE(p.shadow);
   EXPECT_TRUE(p.allow_low_confidence);
+  EXPECT_TRUE(p.nudge_other_holdouts);
+  EXPECT_FALSE(parse_policy_json_text(R"({"name": "p"})", "test").nudge_other_holdouts);
   using std::chrono::sys_days;
   EXPECT_EQ(*p.active_from, std::chrono::sys_seconds{sys_days{forecast::make_date(2026, 3, 1)}});
   EXPECT_EQ(*p.active_to, std::chrono::sys_seconds{sys_days{forecast::make_date(2026, 4, 1)}} + std::chrono::hours{10});

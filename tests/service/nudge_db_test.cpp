@@ -53,7 +53,17 @@ class NudgeCycle : public headroom::testing::MigratedDatabase {
         "FROM generate_series(0, $1 - 1, 2) a",
         kAccounts);
     tx.commit();
+    if (live_default_) enable_default_policy();
   }
+
+  // What an operator does on a fresh install, whose default policy is in
+  // shadow mode (migration 0014): switch it on.
+  void enable_default_policy() {
+    pqxx::work tx{*conn_};
+    tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"shadow\": false}' WHERE name = 'default'");
+    tx.commit();
+  }
+  bool live_default_ = true;
 
   service::CycleResult run_cycle(forecast::Date as_of) {
     std::atomic<bool> stop{false};
@@ -76,6 +86,43 @@ class NudgeCycle : public headroom::testing::MigratedDatabase {
 };
 
 }  // namespace
+
+// A fresh install messages nobody until an operator says so: the shipped
+// policy decides in shadow mode (what it would send is recorded), no outbox
+// or in-app row is written. (Switched on, the same fixture sends: every other
+// NudgeCycle test.)
+class FreshInstall : public NudgeCycle {
+ protected:
+  FreshInstall() { live_default_ = false; }
+};
+
+TEST_F(FreshInstall, TheShippedPolicyDecidesInShadowAndSendsNothingUntilSwitchedOn) {
+  ASSERT_TRUE(run_cycle(as_of_).finished);
+  EXPECT_GT(count("SELECT count(*) FROM headroom.nudge_decisions WHERE reason = 'shadow'"), 0)
+      << "the fixture should put accounts at risk";
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_decisions WHERE outcome = 'send'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_outbox"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudges"), 0);
+}
+
+// Two experiments side by side: the default policy leaves the other's
+// holdout alone (one channel-less row each), and nothing it sends reaches it.
+TEST_F(NudgeCycle, APolicyLeavesAnotherExperimentsHoldoutAlone) {
+  {
+    pqxx::work tx{*conn_};
+    tx.exec("INSERT INTO headroom.nudge_policies (name, definition) VALUES ('payday', "
+            "'{\"experiment\": \"payday-gap\", \"holdout_share\": 0.5, \"risk_threshold\": 0.99, \"shadow\": true}')");
+    tx.commit();
+  }
+  ASSERT_TRUE(run_cycle(as_of_).finished);
+  const long long elsewhere = count(
+      "SELECT count(*) FROM headroom.nudge_decisions WHERE policy = 'default' AND reason = 'held_out_elsewhere' "
+      "AND channel IS NULL");
+  EXPECT_GT(elsewhere, 0) << "the fixture should put some at-risk accounts in payday-gap's holdout";
+  EXPECT_EQ(count("SELECT count(*) FROM headroom.nudge_outbox o JOIN headroom.nudge_decisions p "
+                  "ON p.account_id = o.account_id AND p.experiment = 'payday-gap' AND p.arm = 'holdout'"),
+            0);
+}
 
 TEST_F(NudgeCycle, TheCycleWritesADecisionPerAccountAndChannelWithOutboxRowsForSendsOnly) {
   const auto r = run_cycle(as_of_);

@@ -37,11 +37,12 @@ inline void feed_accounts_running_low(pqxx::connection& conn, int accounts, int 
   tx.commit();
 }
 
-// The same accounts, with quiet hours off in every policy: the test may run
-// at night.
+// The same accounts, with every policy live (a fresh install ships the
+// default in shadow mode, migration 0014) and quiet hours off: the test may
+// run at night.
 inline void seed_accounts_running_low(pqxx::connection& conn, int accounts, int bouncing = 0, int days_ago = 0) {
   pqxx::work tx{conn};
-  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false}'");
+  tx.exec("UPDATE headroom.nudge_policies SET definition = definition || '{\"quiet_hours\": false, \"shadow\": false}'");
   tx.commit();
   feed_accounts_running_low(conn, accounts, bouncing, days_ago);
 }
