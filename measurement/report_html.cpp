@@ -479,8 +479,8 @@ std::string render_report_html(const ExperimentAnalysis& a) {
   forecast_health_section(out, a);
   out += "<footer class=\"note\"><p>Overdraft incidence is the share of account-weeks with at least one end-of-day "
          "balance below zero. Differences are treatment minus holdout: negative means fewer overdrafts with nudges. "
-         "CUPED adjusts for each account's overdrafts in the weeks before the period, which narrows intervals "
-         "without moving the estimate on average. The same numbers, unrounded, are in report.json and the CSV "
+         "CUPED adjusts for each account's overdrafts in the weeks before the experiment started, which narrows "
+         "intervals without moving the estimate on average. The same numbers, unrounded, are in report.json and the CSV "
          "files next to this page.</p></footer>\n</body>\n</html>\n";
   return out;
 }
