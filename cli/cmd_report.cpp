@@ -94,7 +94,7 @@ CommandRunner add_report_command(CLI::App& app) {
   cmd->add_option("--horizon", f->horizon_days, "The forecasts' window in days (as given to headroom run)")
       ->check(CLI::Range(1, 366))
       ->capture_default_str();
-  cmd->add_option("--pre-weeks", f->pre_weeks, "Weeks before --from used as the CUPED pre-period")
+  cmd->add_option("--pre-weeks", f->pre_weeks, "Weeks before the experiment's first decision used as the CUPED pre-period")
       ->check(CLI::Range(0, 104))
       ->capture_default_str();
   cmd->add_option("--fee-kinds", f->fee_kinds, "Comma-separated transaction kinds that are fees (case-insensitive)")
@@ -129,6 +129,8 @@ CommandRunner add_report_command(CLI::App& app) {
     measurement::AnalysisOptions options;
     options.from = inputs.from;
     options.to = inputs.to;
+    options.experiment_start = inputs.experiment_start;
+    options.pre_period = inputs.pre_period;
     options.holdout_share = inputs.holdout_share;
     options.bootstrap_resamples = f->bootstrap;
     options.bootstrap_seed = f->seed;

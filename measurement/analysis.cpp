@@ -19,7 +19,8 @@ namespace headroom::measurement {
 
 namespace {
 
-// Normal intervals and the two-sided p-value of a difference of arm means.
+// Normal intervals and the two-sided p-value of a difference of arm means,
+// and the relative change's interval from the same test (Fieller).
 struct DifferenceSummary {
   double se = 0;
   Interval absolute_ci;
@@ -27,12 +28,17 @@ struct DifferenceSummary {
   double p_value = 1;
 };
 
-DifferenceSummary summarize(const stats::Difference& d, double z) {
+DifferenceSummary summarize(const stats::Estimate& t, const stats::Estimate& h, const stats::Difference& d,
+                            double z) {
   DifferenceSummary s;
   s.se = std::sqrt(d.absolute_variance);
   s.absolute_ci = {d.absolute - z * s.se, d.absolute + z * s.se};
-  const double rse = std::sqrt(d.relative_variance);
-  s.relative_ci = {d.relative - z * rse, d.relative + z * rse};
+  // Every metric is a mean of nonnegative values; CUPED-adjusted means
+  // could in principle dip below 0, and are then not cut at 0.
+  if (d.relative_defined) {
+    const stats::RatioBounds r = stats::ratio_interval(t, h, z, t.value >= 0 && h.value > 0);
+    s.relative_ci = {r.low - 1, r.high - 1};
+  }
   s.p_value = s.se > 0 ? stats::two_sided_p_value(d.absolute / s.se) : (d.absolute == 0 ? 1.0 : 0.0);
   return s;
 }
@@ -125,7 +131,7 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   const stats::Estimate et = stats::mean_estimate(yt);
   const stats::Estimate eh = stats::mean_estimate(yh);
   const stats::Difference d = stats::difference(et, eh);
-  const DifferenceSummary plain = summarize(d, z);
+  const DifferenceSummary plain = summarize(et, eh, d, z);
   e.treatment = et.value;
   e.holdout = eh.value;
   e.absolute = d.absolute;
@@ -145,7 +151,7 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   const stats::Estimate ct = stats::mean_estimate(stats::cuped_adjust(yt, t.covariate, theta, x_center));
   const stats::Estimate ch = stats::mean_estimate(stats::cuped_adjust(yh, h.covariate, theta, x_center));
   const stats::Difference c = stats::difference(ct, ch);
-  const DifferenceSummary cuped = summarize(c, z);
+  const DifferenceSummary cuped = summarize(ct, ch, c, z);
   e.cuped_absolute = c.absolute;
   e.cuped_absolute_ci = cuped.absolute_ci;
   e.cuped_relative = c.relative;
@@ -159,49 +165,71 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   return e;
 }
 
-// Pre-period covariates for the incidence metric: each account's
-// linearized pre-period ratio against the pooled pre-period rate (Deng et
-// al. 2018). Accounts without pre-period weeks get the pooled rate, i.e. no
-// information. All zeros when nobody has a pre-period.
-std::vector<double> pre_incidence_covariate(const std::vector<const AccountOutcome*>& all) {
-  double sy = 0;
-  double sx = 0;
+// CUPED's covariates, by account position in `all`. An account observed in
+// fewer than `min_weeks` weeks of the pre-period gets the average covariate
+// of the others: no information, so it is in effect compared unadjusted. The
+// rule reads pre-experiment data only and treats both arms alike, so the
+// adjustment stays unbiased.
+struct Covariates {
+  std::vector<double> incidence;  // linearized pre-period incidence (Deng et al. 2018)
+  std::vector<double> days;       // pre-period overdraft days, scaled to the whole window
+  std::size_t usable = 0;         // accounts with at least min_weeks observed pre-period weeks
+};
+
+bool has_pre_period(const AccountOutcome& a, int min_weeks) { return a.pre_weeks > 0 && a.pre_weeks >= min_weeks; }
+
+Covariates pre_period_covariates(const std::vector<const AccountOutcome*>& all, int window_weeks, int min_weeks) {
+  Covariates c;
+  c.incidence.assign(all.size(), 0.0);
+  c.days.assign(all.size(), 0.0);
+  double sy = 0, sx = 0, sd = 0;
   for (const AccountOutcome* a : all) {
+    if (!has_pre_period(*a, min_weeks)) continue;
+    ++c.usable;
     sy += a->pre_overdraft_weeks;
     sx += a->pre_weeks;
+    sd += static_cast<double>(a->pre_overdraft_days) * window_weeks / a->pre_weeks;
   }
-  std::vector<double> out(all.size(), 0.0);
-  if (!(sx > 0)) return out;
+  if (c.usable == 0) return c;
+  // Incidence: the linearized ratio against the pooled pre-period rate R,
+  // whose mean over the usable accounts is R itself.
   const double r = sy / sx;
-  const double mean_x = sx / static_cast<double>(all.size());
-  for (std::size_t i = 0; i < all.size(); ++i)
-    out[i] = r + (all[i]->pre_overdraft_weeks - r * all[i]->pre_weeks) / mean_x;
-  return out;
+  const double mean_x = sx / static_cast<double>(c.usable);
+  const double mean_days = sd / static_cast<double>(c.usable);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const AccountOutcome& a = *all[i];
+    const bool usable = has_pre_period(a, min_weeks);
+    c.incidence[i] = usable ? r + (a.pre_overdraft_weeks - r * a.pre_weeks) / mean_x : r;
+    // Days as a rate over the observed weeks, so a part-observed window
+    // does not read as a quiet one.
+    c.days[i] = usable ? static_cast<double>(a.pre_overdraft_days) * window_weeks / a.pre_weeks : mean_days;
+  }
+  return c;
 }
 
-// Per-account values of every metric for a set of accounts; the covariate of
-// the incidence metric is looked up by account position in `covariate_of`.
+// Per-account values of every metric for a set of accounts; the covariates
+// are looked up by account position.
 struct MetricTable {
   ArmValues incidence, days, overdraft_fees, total_fees;
 };
 
 MetricTable metric_table(const std::vector<std::size_t>& members, const std::vector<const AccountOutcome*>& all,
-                         const std::vector<double>& incidence_covariate) {
+                         const Covariates& cov) {
   MetricTable m;
   for (std::size_t i : members) {
     const AccountOutcome& a = *all[i];
     m.incidence.numerator.push_back(a.overdraft_weeks);
     m.incidence.denominator.push_back(a.weeks);
-    m.incidence.covariate.push_back(incidence_covariate[i]);
+    m.incidence.covariate.push_back(cov.incidence[i]);
     // Days and fees share the pre-period overdraft days as covariate: the
     // history the issue names, and fees follow overdraft days one for one
     // until the monthly cap.
     m.days.numerator.push_back(a.overdraft_days);
-    m.days.covariate.push_back(a.pre_overdraft_days);
+    m.days.covariate.push_back(cov.days[i]);
     m.overdraft_fees.numerator.push_back(static_cast<double>(a.overdraft_fee_cents));
-    m.overdraft_fees.covariate.push_back(a.pre_overdraft_days);
+    m.overdraft_fees.covariate.push_back(cov.days[i]);
     m.total_fees.numerator.push_back(static_cast<double>(a.total_fee_cents));
-    m.total_fees.covariate.push_back(a.pre_overdraft_days);
+    m.total_fees.covariate.push_back(cov.days[i]);
   }
   return m;
 }
@@ -225,6 +253,9 @@ void validate(const std::vector<AccountOutcome>& accounts, const std::vector<For
   if (options.bootstrap_resamples < 0)
     throw std::invalid_argument("analyze_experiment: bootstrap_resamples must be >= 0");
   if (options.calibration_bins < 1) throw std::invalid_argument("analyze_experiment: calibration_bins must be >= 1");
+  if (options.pre_period.to < options.pre_period.from)
+    throw std::invalid_argument("analyze_experiment: the pre-period ends before it starts");
+  const int pre_period_weeks = week_count(options.pre_period.from, options.pre_period.to);
   for (const AccountOutcome& a : accounts) {
     const std::string who = "analyze_experiment: account '" + a.account_id + "': ";
     if (a.weeks < 0 || a.overdraft_weeks < 0 || a.overdraft_days < 0 || a.pre_weeks < 0 ||
@@ -232,6 +263,9 @@ void validate(const std::vector<AccountOutcome>& accounts, const std::vector<For
       throw std::invalid_argument(who + "counts and fees must be >= 0");
     if (a.overdraft_weeks > a.weeks) throw std::invalid_argument(who + "overdraft_weeks exceeds weeks");
     if (a.pre_overdraft_weeks > a.pre_weeks) throw std::invalid_argument(who + "pre_overdraft_weeks exceeds pre_weeks");
+    if (a.pre_weeks > pre_period_weeks)
+      throw std::invalid_argument(who + "pre_weeks exceeds the " + std::to_string(pre_period_weeks) +
+                                  " weeks of the pre-period (options.pre_period)");
     if (a.overdraft_fee_cents > a.total_fee_cents)
       throw std::invalid_argument(who + "overdraft_fee_cents exceeds total_fee_cents (total includes overdraft fees)");
   }
@@ -330,17 +364,29 @@ ForecastHealth forecast_health(const std::vector<ForecastOutcome>& forecasts, fo
 
 namespace {
 
+CupedCovariate cuped_covariate(const AnalysisOptions& options, const std::vector<const AccountOutcome*>& all) {
+  CupedCovariate c;
+  c.experiment_start = options.experiment_start;
+  c.window = options.pre_period;
+  c.before_start = options.pre_period.to <= options.experiment_start;
+  c.window_weeks = week_count(options.pre_period.from, options.pre_period.to);
+  // Half the window: enough weeks for the account's own rate to say more
+  // than the average does, few enough that a customer who joined a little
+  // before the experiment still counts.
+  c.min_weeks = (c.window_weeks + 1) / 2;
+  for (const AccountOutcome* a : all) c.accounts_short += has_pre_period(*a, c.min_weeks) ? 0 : 1;
+  return c;
+}
+
 // The experiment's accounts and each arm as positions into `all`, with the
-// incidence covariate by position that every subgroup estimate shares.
+// covariates by position that every subgroup estimate shares.
 struct Arms {
   std::vector<const AccountOutcome*> all;
   std::vector<std::size_t> treatment;
   std::vector<std::size_t> holdout;
-  std::vector<double> incidence_cov;
+  Covariates covariates;
 
-  MetricTable table(const std::vector<std::size_t>& members) const {
-    return metric_table(members, all, incidence_cov);
-  }
+  MetricTable table(const std::vector<std::size_t>& members) const { return metric_table(members, all, covariates); }
 };
 
 Arms split_by_arm(const std::vector<AccountOutcome>& accounts) {
@@ -495,6 +541,32 @@ std::vector<WeeklyRate> weekly_rates(const Arms& arms, const AnalysisOptions& op
   return out;
 }
 
+std::string iso(forecast::Date d) { return forecast::to_iso_string(d); }
+
+// What CUPED's covariate lacks: measured after the start, or missing for some accounts.
+std::vector<std::string> cuped_caveats(const CupedCovariate& c, std::size_t accounts) {
+  std::vector<std::string> cv;
+  const std::string window = "the weeks " + iso(c.window.from) + " up to " + iso(c.window.to);
+  if (!c.before_start)
+    cv.push_back("CUPED's covariates were measured over " + window + ", after the experiment started on " +
+                 iso(c.experiment_start) + ": they carry part of the nudges' effect, so the CUPED estimates are "
+                 "biased toward no effect. The headline uses the unadjusted estimate.");
+  if (c.accounts_short == accounts) {
+    cv.push_back("No pre-period history: no account was observed in at least " + std::to_string(c.min_weeks) +
+                 " of the " + std::to_string(c.window_weeks) + " weeks before the experiment started (" + window +
+                 "); CUPED cannot reduce variance, its estimates equal the unadjusted ones and the headline uses "
+                 "the unadjusted estimate.");
+  } else if (c.accounts_short > 0) {
+    cv.push_back("Short pre-period history: " + std::to_string(c.accounts_short) + " of " +
+                 std::to_string(accounts) + " accounts (" +
+                 percent(static_cast<double>(c.accounts_short) / static_cast<double>(accounts)) +
+                 ") were observed in fewer than " + std::to_string(c.min_weeks) + " of the " +
+                 std::to_string(c.window_weeks) + " weeks before the experiment started (" + window +
+                 "); CUPED gives them the average covariate, so they are compared unadjusted.");
+  }
+  return cv;
+}
+
 // Caveats about the whole experiment, most serious first.
 std::vector<std::string> experiment_caveats(const ExperimentAnalysis& out, const Arms& arms,
                                             const AnalysisOptions& options, const stats::SampleRatioTest& srm,
@@ -523,9 +595,7 @@ std::vector<std::string> experiment_caveats(const ExperimentAnalysis& out, const
                  "shifting charges (e.g. to transfer or late fees) rather than saving customers money.");
   if (out.effects[0].holdout == 0)
     cv.push_back("No overdrafts in the holdout: relative effects are undefined and shown as 0.");
-  bool any_pre = false;
-  for (const AccountOutcome* a : arms.all) any_pre = any_pre || a->pre_weeks > 0;
-  if (!any_pre) cv.push_back("No pre-period history: CUPED cannot reduce variance; its estimates equal the unadjusted ones.");
+  for (std::string& c : cuped_caveats(out.cuped, arms.all.size())) cv.push_back(std::move(c));
   if (!skipped.empty()) {
     std::string list;
     for (const std::string& s : skipped) list += (list.empty() ? "" : ", ") + s;
@@ -555,7 +625,10 @@ ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::
   out.sample_ratio = {arms.treatment.size(), arms.holdout.size(), options.holdout_share, srm.chi_square, srm.p_value,
                       srm.p_value < 0.001};
 
-  arms.incidence_cov = pre_incidence_covariate(arms.all);
+  out.cuped = cuped_covariate(options, arms.all);
+  arms.covariates = pre_period_covariates(arms.all, out.cuped.window_weeks, out.cuped.min_weeks);
+  // CUPED leads when its covariate is a pre-experiment one that someone has.
+  out.cuped_primary = out.cuped.before_start && arms.covariates.usable > 0;
   const MetricTable mt = arms.table(arms.treatment);
   const MetricTable mh = arms.table(arms.holdout);
   if (!(sum_of(mt.incidence.denominator) > 0))

@@ -33,8 +33,9 @@ struct AccountOutcome {
   std::string balance_band;    // pre-period average end-of-day balance band, e.g. "<0", "0-500", "500-2k", "2k+"
   std::string tenure_band;     // history length at the start, e.g. "<6m", "6-12m", "1y+"
 
-  // Pre-period (the CUPED covariates): same definitions as the outcomes below.
-  int pre_weeks = 0;
+  // Pre-period (the CUPED covariates): same definitions as the outcomes below,
+  // over AnalysisOptions::pre_period (the weeks before the experiment's start).
+  int pre_weeks = 0;  // weeks of the pre-period with history (the account may be newer)
   int pre_overdraft_weeks = 0;
   int pre_overdraft_days = 0;
 
@@ -62,9 +63,22 @@ struct ForecastOutcome {
   bool overdrawn = false;  // it happened within the window
 };
 
+// Days [from, to).
+struct DateRange {
+  forecast::Date from{};
+  forecast::Date to{};
+};
+
 struct AnalysisOptions {
   forecast::Date from;  // experiment period, [from, to)
   forecast::Date to;
+  // The experiment's start: its first decision's as_of (which `from` may be
+  // later than), and the days the accounts' pre_* covariates were measured
+  // over. CUPED leads the report only when the covariates were measured
+  // before the start: measured after it, they carry part of the effect
+  // (outcomes.hpp measures them over the weeks just before the start).
+  forecast::Date experiment_start;
+  DateRange pre_period;
   double holdout_share = 0.10;   // expected share, for the sample-ratio check
   int bootstrap_resamples = 0;   // 0 = delta method only; > 0 adds percentile bootstrap intervals
   std::uint64_t bootstrap_seed = 1;
@@ -86,15 +100,17 @@ struct Effect {
   double holdout = 0;
   double absolute = 0;      // treatment - holdout
   Interval absolute_ci;     // delta method
-  double relative = 0;      // absolute / holdout
-  Interval relative_ci;     // delta method on the ratio of means
+  double relative = 0;      // treatment / holdout - 1
+  Interval relative_ci;     // Fieller (stats::ratio_interval): excludes 0 exactly when p_value < alpha;
+                            // never below -1; high = +infinity when the holdout mean is not
+                            // significantly above 0
   double p_value = 1;
   std::optional<Interval> absolute_ci_bootstrap;
   // CUPED on the account's pre-period value of the same metric.
   double cuped_absolute = 0;
   Interval cuped_absolute_ci;
   double cuped_relative = 0;
-  Interval cuped_relative_ci;
+  Interval cuped_relative_ci;  // Fieller on the CUPED-adjusted arm means, as relative_ci
   double cuped_p_value = 1;
   double variance_reduction = 0;  // 1 - var(CUPED) / var(unadjusted); ~0 (can dip just below) when the
                                   // pre-period says nothing about the outcome
@@ -172,10 +188,26 @@ struct ForecastHealth {
   std::vector<WeeklyForecastHealth> weekly;
 };
 
+// CUPED's covariate: where it was measured and who had too little of it.
+struct CupedCovariate {
+  forecast::Date experiment_start;
+  DateRange window;              // AnalysisOptions::pre_period
+  bool before_start = true;      // window.to <= experiment_start: a valid, pre-experiment covariate
+  int window_weeks = 0;          // weeks in the window (a partial one counts)
+  int min_weeks = 0;             // observed pre-period weeks an account needs: half the window, rounded up
+  std::size_t accounts_short = 0;  // accounts with fewer: given the average covariate, i.e. not adjusted
+};
+
 struct ExperimentAnalysis {
   std::string experiment;
   forecast::Date from;
   forecast::Date to;
+  // The metric decided before the experiment that the headline reports, and
+  // whether its CUPED estimate leads (covariate valid and held by someone)
+  // or the unadjusted one.
+  std::string primary_metric = "overdraft_incidence";
+  bool cuped_primary = true;
+  CupedCovariate cuped;
   SampleRatio sample_ratio;
   std::vector<Effect> effects;  // incidence, days, overdraft fees, total fees, in that order
   std::vector<VariantEffect> variants;
@@ -191,7 +223,8 @@ struct ExperimentAnalysis {
 // Throws std::invalid_argument for unusable input, naming what is wrong: no
 // accounts (or only one) in an arm, no account-weeks in an arm, to <= from,
 // options out of range, negative counts, overdraft_weeks > weeks, an
-// overdraft fee above the total fee, p_window outside [0, 1].
+// overdraft fee above the total fee, pre_weeks above the pre-period's weeks
+// or a pre-period ending before it starts, p_window outside [0, 1].
 ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
                                       const std::vector<ForecastOutcome>& forecasts, const AnalysisOptions& options);
 

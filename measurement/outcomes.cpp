@@ -70,10 +70,11 @@ void count_experiment_weeks(const AccountHistory& h, ExperimentPeriod period, Ac
   }
 }
 
-void count_pre_period_weeks(const AccountHistory& h, Date from, int pre_period_weeks, AccountOutcome& o) {
-  for (int k = 1; k <= pre_period_weeks; ++k) {
-    const Date a = from - Date::duration(7 * k);
-    const RunOfDays week = scan(h, a, a + Date::duration(7));
+// Weeks counted back from the window's end, as the pre-period's length is
+// set in whole weeks before the experiment's start.
+void count_pre_period_weeks(const AccountHistory& h, DateRange window, AccountOutcome& o) {
+  for (Date b = window.to; b > window.from; b -= Date::duration(7)) {
+    const RunOfDays week = scan(h, std::max(window.from, b - Date::duration(7)), b);
     if (!week.observed) continue;
     ++o.pre_weeks;
     o.pre_overdraft_days += week.overdrawn_days;
@@ -82,10 +83,10 @@ void count_pre_period_weeks(const AccountHistory& h, Date from, int pre_period_w
 }
 
 // Mean end-of-day balance (cents) over the pre-period's observed days.
-std::optional<double> pre_period_mean_balance(const AccountHistory& h, Date from, int pre_period_weeks) {
+std::optional<double> pre_period_mean_balance(const AccountHistory& h, DateRange window) {
   double sum = 0;
   int n = 0;
-  for (Date d = from - Date::duration(7 * pre_period_weeks); d < from; d += Date::duration(1)) {
+  for (Date d = window.from; d < window.to; d += Date::duration(1)) {
     const int i = forecast::days_between(h.first_date, d);
     if (h.empty() || i < 0 || i >= h.days()) continue;
     sum += static_cast<double>(h.end_of_day_balance[static_cast<std::size_t>(i)].cents());
@@ -162,10 +163,16 @@ ExperimentPeriod experiment_period(std::optional<Date> from, std::optional<Date>
   ExperimentPeriod p;
   p.from = from ? *from : first_decision_as_of;
   p.to = to ? *to : last_decision_as_of + Date::duration(1);
+  p.start = first_decision_as_of;
   if (p.to <= p.from)
     throw std::invalid_argument("the period is empty: --to " + forecast::to_iso_string(p.to) +
                                 " is not after --from " + forecast::to_iso_string(p.from));
   return p;
+}
+
+DateRange pre_period_window(const ExperimentPeriod& period, int weeks) {
+  const Date start = period.experiment_start();
+  return {start - Date::duration(7 * weeks), start};
 }
 
 FeeClassifier::FeeClassifier(const FeeRules& rules) {
@@ -195,13 +202,13 @@ std::string tenure_band(int days) {
   return "1y+";
 }
 
-std::string income_pattern(const std::vector<Transaction>& txns, Date from) {
-  const AccountHistory before = forecast::build_history(txns, from);
+std::string income_pattern(const std::vector<Transaction>& txns, Date start) {
+  const AccountHistory before = forecast::build_history(txns, start);
   if (before.empty()) return "none";
   const forecast::RecurringStream* main = main_income_stream(forecast::fit(before));
   if (main != nullptr) return income_pattern_name(main->schedule.cadence);
   // No schedule, but money comes in: gig work, transfers, cash deposits.
-  const Date recent = from - Date::duration(90);
+  const Date recent = start - Date::duration(90);
   for (const auto& p : before.postings)
     if (p.posted_at >= recent && p.amount.cents() > 0) return "irregular";
   return "none";
@@ -214,6 +221,8 @@ ExperimentOutcomes::ExperimentOutcomes(std::string experiment, ExperimentPeriod 
   in_.experiment = std::move(experiment);
   in_.from = period.from;
   in_.to = period.to;
+  in_.experiment_start = period.experiment_start();
+  in_.pre_period = pre_period_window(period, rules.pre_period_weeks);
   std::vector<double> shares;
   for (const auto& p : policies) {
     if (!p.definition) {
@@ -293,16 +302,20 @@ void ExperimentOutcomes::add_account(const std::string& id, AccountDecisions& d,
   o.decided = d.decided;
   o.sent = d.sent;
   o.seen = d.seen;
-  const ExperimentPeriod period{in_.from, in_.to};
+  const ExperimentPeriod period{in_.from, in_.to, in_.experiment_start};
   if (txns != nullptr) {
+    // The start is before `to`: the period holds one of the experiment's
+    // decisions (require_decisions), and none is older than the start.
     const AccountHistory h = forecast::build_history(*txns, period.to);
     count_experiment_weeks(h, period, o);
-    count_pre_period_weeks(h, period.from, rules_.pre_period_weeks, o);
+    // Covariates and segments as they stood at the start: before any nudge.
+    count_pre_period_weeks(h, in_.pre_period, o);
     add_fees(*txns, period, fees_, o);
-    const auto mean = pre_period_mean_balance(h, period.from, rules_.pre_period_weeks);
+    const auto mean = pre_period_mean_balance(h, in_.pre_period);
     o.balance_band = mean ? balance_band(*mean) : "no history";
-    o.tenure_band = txns->empty() ? "<6m" : tenure_band(forecast::days_between(txns->front().posted_at, period.from));
-    o.income_pattern = income_pattern(*txns, period.from);
+    o.tenure_band =
+        txns->empty() ? "<6m" : tenure_band(forecast::days_between(txns->front().posted_at, in_.experiment_start));
+    o.income_pattern = income_pattern(*txns, in_.experiment_start);
     judge_forecasts(h, d.forecasts, rules_.horizon_days, in_);
   } else {
     ++in_.accounts_without_history;

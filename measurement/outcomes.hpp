@@ -6,7 +6,8 @@
 // no I/O, no clock. Definitions (docs/analysis.md):
 //
 // Period: [from, to); by default from the first decision's as_of to the day
-//   after the last one (experiment_period).
+//   after the last one (experiment_period). The experiment's start is its
+//   first decision's as_of, whatever `from` is.
 // Assignment, intention to treat: every account with a decision row of the
 //   experiment whose as_of lies in [from, to) — i.e. scored in the period,
 //   whatever the outcome — is in; its arm is the one on its decision rows.
@@ -17,15 +18,17 @@
 //   transactions): experiment weeks start at `from` (the last may be short);
 //   a week is observed when the account has history on one of its days, and
 //   overdrawn when some end-of-day balance that week is < 0. The pre-period
-//   is the `pre_period_weeks` weeks before `from` (the CUPED covariates).
+//   (the CUPED covariates) is the `pre_period_weeks` weeks before the
+//   experiment's start, not before `from`: with `from` later than the start,
+//   weeks before `from` already felt the nudges (pre_period_window).
 // Fees in [from, to): a transaction is a fee when its kind is one of
 //   FeeRules::fee_kinds (case-insensitive; default "fee"), and an overdraft
 //   fee when also its description contains one of FeeRules::overdraft_words
 //   (case-insensitive). Only debits count; the amount is reported positive.
-// Segments, observable at `from`: income pattern from the engine's detected
-//   income streams (forecast::fit on the history before `from`), balance band
-//   from the pre-period mean end-of-day balance, tenure from the first
-//   transaction.
+// Segments, observable at the experiment's start (for the same reason):
+//   income pattern from the engine's detected income streams (forecast::fit
+//   on the history before the start), balance band from the pre-period mean
+//   end-of-day balance, tenure from the first transaction to the start.
 // Funnel: at_risk = some decision's window probability reached its policy's
 //   risk_threshold; decided = a send or holdout (would have sent) decision,
 //   or one deferred by quiet hours or held by shadow mode; sent = an outbox
@@ -64,7 +67,8 @@ struct FeeRules {
 
 struct OutcomeRules {
   int horizon_days = 30;     // the forecasts' window length (headroom run --horizon); at least 1
-  int pre_period_weeks = 8;  // weeks before `from` for the CUPED covariates and the balance band; not negative
+  int pre_period_weeks = 8;  // weeks before the experiment's start for the CUPED covariates and the
+                             // balance band; not negative
   FeeRules fees;
 };
 
@@ -74,13 +78,20 @@ void check_outcome_rules(const OutcomeRules& rules);
 struct ExperimentPeriod {
   forecast::Date from{};
   forecast::Date to{};  // exclusive
+  // The experiment's start, its first decision's as_of; nullopt: `from`.
+  std::optional<forecast::Date> start = std::nullopt;
+
+  forecast::Date experiment_start() const { return start.value_or(from); }
 };
 
 // The period asked for, each end defaulting to the experiment's decisions:
-// from = the first as_of, to = the day after the last. Throws
-// std::invalid_argument when to <= from.
+// from = the first as_of, to = the day after the last; start = the first
+// as_of. Throws std::invalid_argument when to <= from.
 ExperimentPeriod experiment_period(std::optional<forecast::Date> from, std::optional<forecast::Date> to,
                                    forecast::Date first_decision_as_of, forecast::Date last_decision_as_of);
+
+// The CUPED covariates' days: the `weeks` weeks before the experiment's start.
+DateRange pre_period_window(const ExperimentPeriod& period, int weeks);
 
 // One row of headroom.nudge_policies, active or not (an experiment may be
 // over and its policy switched off).
@@ -115,6 +126,8 @@ struct ExperimentInputs {
   std::string experiment;
   forecast::Date from{};
   forecast::Date to{};
+  forecast::Date experiment_start{};  // the first decision's as_of
+  DateRange pre_period;                // where the accounts' pre_* fields were measured (pre_period_window)
   double holdout_share = 0.10;         // from the experiment's policies
   std::vector<std::string> policies;   // policy names seen on the decisions
   std::vector<AccountOutcome> accounts;  // by account_id
@@ -222,9 +235,9 @@ std::string balance_band(double mean_balance_cents);
 // The band of the days between the first transaction and the start: "<6m", "6-12m", "1y+".
 std::string tenure_band(int days);
 // The cadence of the main income stream in a model fitted on the history
-// before `from`: "weekly", "biweekly", "semi-monthly", "monthly" or
+// before `start`: "weekly", "biweekly", "semi-monthly", "monthly" or
 // "irregular"; "irregular" too when no stream is found but money came in
-// during the 90 days before `from`; else "none".
-std::string income_pattern(const std::vector<forecast::Transaction>& transactions, forecast::Date from);
+// during the 90 days before `start`; else "none".
+std::string income_pattern(const std::vector<forecast::Transaction>& transactions, forecast::Date start);
 
 }  // namespace headroom::measurement

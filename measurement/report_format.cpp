@@ -1,6 +1,8 @@
 #include "measurement/report_format.hpp"
 
+#include <cctype>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <string>
 
@@ -65,37 +67,107 @@ std::string metric_label(std::string_view metric) {
 }
 
 std::string format_interval(const Interval& interval, NumberStyle style) {
+  const bool open_low = std::isinf(interval.low) && interval.low < 0 && std::isfinite(interval.high);
+  const bool open_high = std::isinf(interval.high) && interval.high > 0 && std::isfinite(interval.low);
+  if (open_high) return format_number(interval.low, style) + " or more";
+  if (open_low) return format_number(interval.high, style) + " or less";
   return format_number(interval.low, style) + " to " + format_number(interval.high, style);
 }
 
-std::string headline(const ExperimentAnalysis& analysis) {
-  const Effect* incidence = nullptr;
-  for (const auto& e : analysis.effects)
-    if (e.metric == "overdraft_incidence") incidence = &e;
-  if (incidence == nullptr) return "No overdraft incidence estimate: the analysis produced no incidence effect.";
-  const std::string level = format_number(kConfidenceLevel, NumberStyle::kPercent);
-  // The analysis reports relative effects as 0 (with a caveat) when the
-  // holdout had no overdrafts; a percentage of nothing is not a headline.
-  if (!std::isfinite(incidence->relative) || incidence->holdout == 0)
-    return "Overdraft incidence was " + format_number(incidence->treatment, NumberStyle::kPercent) +
-           " with nudges versus " + format_number(incidence->holdout, NumberStyle::kPercent) +
-           " in the holdout; a relative change cannot be given because the holdout had no overdrafts.";
-  const bool reduced = incidence->relative < 0;
-  // Said as a reduction when it is one: "reduced by 12%" reads better than
-  // "changed by -12%"; the interval is turned around with it.
-  const double size = reduced ? -incidence->relative : incidence->relative;
-  const Interval ci = reduced ? Interval{-incidence->relative_ci.high, -incidence->relative_ci.low}
-                              : incidence->relative_ci;
-  std::string text = std::string("Nudges ") + (reduced ? "reduced" : "increased") + " overdraft incidence by " +
-                     format_number(size, NumberStyle::kPercent) + " (" + level + " CI " +
-                     format_interval(ci, NumberStyle::kPercent) + ") versus holdout";
-  const bool excludes_zero = incidence->relative_ci.low > 0 || incidence->relative_ci.high < 0;
-  if (incidence->relative == 0) {
-    text = "Nudges did not change overdraft incidence (" + level + " CI " +
-           format_interval(incidence->relative_ci, NumberStyle::kPercent) + ") versus holdout";
+EffectReading read_effect(const Effect& e, bool cuped) {
+  EffectReading r;
+  r.cuped = cuped;
+  r.absolute = cuped ? e.cuped_absolute : e.absolute;
+  r.absolute_ci = cuped ? e.cuped_absolute_ci : e.absolute_ci;
+  r.relative = cuped ? e.cuped_relative : e.relative;
+  r.relative_ci = cuped ? e.cuped_relative_ci : e.relative_ci;
+  r.p_value = cuped ? e.cuped_p_value : e.p_value;
+  r.significant = r.absolute_ci.low > 0 || r.absolute_ci.high < 0;
+  return r;
+}
+
+const char* verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kNoEstimate: return "no_estimate";
+    case Verdict::kNoNudgesSent: return "no_nudges_sent";
+    case Verdict::kNoHoldoutOverdrafts: return "no_holdout_overdrafts";
+    case Verdict::kInconclusive: return "inconclusive";
+    case Verdict::kReduced: return "reduced";
+    case Verdict::kIncreased: return "increased";
   }
-  text += excludes_zero ? "." : "; the interval includes no effect, so this could be chance.";
-  return text;
+  return "no_estimate";
+}
+
+namespace {
+
+// nullopt when the funnel has no "sent" step (an analysis without one).
+std::optional<double> treatment_sent(const ExperimentAnalysis& a) {
+  for (const auto& step : a.funnel)
+    if (step.step == "sent") return step.treatment;
+  return std::nullopt;
+}
+
+std::string lower_label(std::string_view metric) {
+  std::string s = metric_label(metric);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+}  // namespace
+
+PrimaryResult primary_result(const ExperimentAnalysis& a) {
+  PrimaryResult p;
+  for (const auto& e : a.effects)
+    if (e.metric == a.primary_metric) p.effect = &e;
+  if (p.effect == nullptr) return p;
+  p.reading = read_effect(*p.effect, a.cuped_primary);
+  const auto sent = treatment_sent(a);
+  if (sent && *sent == 0) p.verdict = Verdict::kNoNudgesSent;
+  // The analysis reports relative effects as 0 (with a caveat) when the
+  // holdout had none of the metric; a percentage of nothing is not a headline.
+  else if (p.effect->holdout == 0 || !std::isfinite(p.reading.relative)) p.verdict = Verdict::kNoHoldoutOverdrafts;
+  else if (!p.reading.significant) p.verdict = Verdict::kInconclusive;
+  else p.verdict = p.reading.absolute < 0 ? Verdict::kReduced : Verdict::kIncreased;
+  return p;
+}
+
+std::string headline(const ExperimentAnalysis& analysis) {
+  const PrimaryResult p = primary_result(analysis);
+  if (p.verdict == Verdict::kNoEstimate)
+    return "No " + lower_label(analysis.primary_metric) + " estimate: the analysis produced no effect of the "
+           "primary metric.";
+  const Effect& e = *p.effect;
+  const std::string metric = lower_label(e.metric);
+  const NumberStyle vs = value_style(e.metric);
+  const std::string level = format_number(kConfidenceLevel, NumberStyle::kPercent);
+  const EffectReading& r = p.reading;
+  const std::string adjusted = r.cuped ? " versus holdout, CUPED-adjusted" : " versus holdout";
+  switch (p.verdict) {
+    case Verdict::kNoNudgesSent:
+      return "No nudges were sent in this period, so it cannot show an effect of nudges: " + metric + " was " +
+             format_number(e.treatment, vs) + " in the treatment arm and " + format_number(e.holdout, vs) +
+             " in the holdout.";
+    case Verdict::kNoHoldoutOverdrafts:
+      return metric_label(e.metric) + " was " + format_number(e.treatment, vs) + " with nudges versus " +
+             format_number(e.holdout, vs) + " in the holdout; a relative change cannot be given because the " +
+             "holdout had no overdrafts.";
+    case Verdict::kInconclusive:
+      return "Inconclusive: " + metric + " changed by " + format_number(r.relative, NumberStyle::kPercent) +
+             " with nudges (" + level + " CI " + format_interval(r.relative_ci, NumberStyle::kPercent) + ")" +
+             adjusted + "; the interval includes no effect, so this could be chance.";
+    case Verdict::kReduced: {
+      // "reduced by 12%" reads better than "changed by -12%"; the interval
+      // is turned around with it.
+      const Interval ci{-r.relative_ci.high, -r.relative_ci.low};
+      return "Nudges reduced " + metric + " by " + format_number(-r.relative, NumberStyle::kPercent) + " (" + level +
+             " CI " + format_interval(ci, NumberStyle::kPercent) + ")" + adjusted + ".";
+    }
+    case Verdict::kIncreased:
+      return "Nudges increased " + metric + " by " + format_number(r.relative, NumberStyle::kPercent) + " (" +
+             level + " CI " + format_interval(r.relative_ci, NumberStyle::kPercent) + ")" + adjusted + ".";
+    case Verdict::kNoEstimate: break;
+  }
+  return "";
 }
 
 std::string sample_ratio_summary(const SampleRatio& s) {

@@ -32,12 +32,48 @@ NumberStyle absolute_style(std::string_view metric);
 // "overdraft_incidence" -> "Overdraft incidence"; unknown names pass through.
 std::string metric_label(std::string_view metric);
 
-// A formatted interval "a to b" in one style.
+// A formatted interval "a to b" in one style; "a or more" when b is
+// +infinity (an unbounded relative interval), "b or less" when a is -infinity.
 std::string format_interval(const Interval& interval, NumberStyle style);
 
-// The headline in plain words, e.g. "Nudges reduced overdraft incidence by
-// 12.3% (95% CI 5.1% to 19.8%) versus holdout." and whether the interval
-// excludes no effect. Built from effects[metric == "overdraft_incidence"].
+// One effect as one analysis (unadjusted or CUPED) reads it. Significant:
+// the absolute interval excludes 0, i.e. p < 1 - kConfidenceLevel; the
+// relative interval (Fieller, stats.hpp) excludes 0 exactly then too.
+struct EffectReading {
+  bool cuped = false;
+  double absolute = 0;
+  Interval absolute_ci;
+  double relative = 0;
+  Interval relative_ci;
+  double p_value = 1;
+  bool significant = false;
+};
+EffectReading read_effect(const Effect& effect, bool cuped);
+
+// What the headline can say, decided in this order.
+enum class Verdict {
+  kNoEstimate,           // no effect of the primary metric
+  kNoNudgesSent,         // the funnel's "sent" step is 0 in treatment: nothing to measure
+  kNoHoldoutOverdrafts,  // the holdout's rate is 0: no relative change
+  kInconclusive,         // the interval includes no effect
+  kReduced,              // significant, lower with nudges
+  kIncreased,            // significant, higher with nudges
+};
+// "no_estimate", "no_nudges_sent", "no_holdout_overdrafts", "inconclusive", "reduced", "increased".
+const char* verdict_name(Verdict verdict);
+
+// The experiment's primary metric (analysis.primary_metric) in its primary
+// analysis (CUPED when analysis.cuped_primary), and the verdict on it.
+struct PrimaryResult {
+  const Effect* effect = nullptr;  // into the analysis; nullptr with kNoEstimate
+  EffectReading reading;
+  Verdict verdict = Verdict::kNoEstimate;
+};
+PrimaryResult primary_result(const ExperimentAnalysis& analysis);
+
+// The headline in plain words, from primary_result: e.g. "Nudges reduced
+// overdraft incidence by 12.3% (95% CI 5.1% to 19.8%) versus holdout,
+// CUPED-adjusted.", "Inconclusive: ...", "No nudges were sent ...".
 std::string headline(const ExperimentAnalysis& analysis);
 
 // The sample-ratio check in plain words ("Sample ratio OK: ...").

@@ -61,6 +61,8 @@ const Effect* find_effect(const ExperimentAnalysis& a, const std::string& metric
 
 constexpr const char* kTreatmentColor = "#1f6fb2";
 constexpr const char* kHoldoutColor = "#d9822b";
+constexpr const char* kFewerColor = "#2e8540";  // significantly fewer overdrafts or fees
+constexpr const char* kMoreColor = "#b3261e";   // significantly more
 
 const char* kStyle = R"(
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#1d2733;max-width:980px;margin:24px auto;padding:0 16px;line-height:1.45}
@@ -100,8 +102,27 @@ void legend(std::string& out) {
 
 // ---- Sections ---------------------------------------------------------------
 
+// Which estimate the headline and the chart use, and where CUPED's covariate comes from.
+std::string cuped_sentence(const ExperimentAnalysis& a) {
+  const CupedCovariate& c = a.cuped;
+  std::string s = "CUPED uses each account's overdrafts in the " + f(c.window_weeks, S::kCount) +
+                  " weeks before the experiment started on " + iso(c.experiment_start) + " (" + iso(c.window.from) +
+                  " up to " + iso(c.window.to) + ")";
+  if (!c.before_start)
+    s = "CUPED's covariate was measured from " + iso(c.window.from) + " up to " + iso(c.window.to) +
+        ", after the experiment started on " + iso(c.experiment_start);
+  if (c.accounts_short > 0)
+    s += "; " + count(c.accounts_short) + " accounts observed in fewer than " + f(c.min_weeks, S::kCount) +
+         " of those weeks are not adjusted";
+  s += a.cuped_primary ? ". The headline and the chart use the CUPED estimates."
+                       : ". The headline and the chart use the unadjusted estimates (see the caveats).";
+  return s;
+}
+
 void headline_section(std::string& out, const ExperimentAnalysis& a) {
-  out += "<section id=\"headline\"><p class=\"headline\">" + html_escape(headline(a)) + "</p>\n";
+  const PrimaryResult p = primary_result(a);
+  out += std::string("<section id=\"headline\"><p class=\"headline\" data-verdict=\"") + verdict_name(p.verdict) +
+         "\">" + html_escape(headline(a)) + "</p>\n";
   if (const Effect* e = find_effect(a, "overdraft_incidence")) {
     out += "<p>Share of account-weeks with an overdraft: <strong>" + f(e->treatment, S::kPercent) +
            "</strong> with nudges versus <strong>" + f(e->holdout, S::kPercent) +
@@ -109,7 +130,7 @@ void headline_section(std::string& out, const ExperimentAnalysis& a) {
            f(kConfidenceLevel, S::kPercent) + " CI " + html_escape(format_interval(e->absolute_ci, S::kPoints)) +
            "). After adjusting for each account's overdrafts before the experiment (CUPED) the difference is " +
            f(e->cuped_absolute, S::kPoints) + " (" + html_escape(format_interval(e->cuped_absolute_ci, S::kPoints)) +
-           ").</p>\n";
+           "). " + cuped_sentence(a) + "</p>\n";
   }
   out += "</section>\n";
 }
@@ -133,20 +154,25 @@ void caveats_section(std::string& out, const ExperimentAnalysis& a) {
   out += "</section>\n";
 }
 
-// Relative effect of every metric with its interval, around a zero line.
+// Relative effect of every metric with its interval, around a zero line, in
+// the headline's analysis; coloured by that analysis' test (green: fewer,
+// red: more, significantly; blue: the interval includes no effect).
 void effect_chart(std::string& out, const ExperimentAnalysis& a) {
   const double width = 720, row_h = 44, left = 170, right = 250, top = 20;
   const double height = top + row_h * static_cast<double>(std::max<std::size_t>(a.effects.size(), 1)) + 30;
   double lo = 0, hi = 0;
-  for (const auto& e : a.effects)
-    for (double v : {e.relative, e.relative_ci.low, e.relative_ci.high})
+  for (const auto& e : a.effects) {
+    const EffectReading r = read_effect(e, a.cuped_primary);
+    for (double v : {r.relative, r.relative_ci.low, r.relative_ci.high})
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
   const double step = nice_step(hi - lo, 4);
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
   if (hi - lo < step) hi = lo + step;
   const double plot_w = width - left - right;
-  auto x = [&](double v) { return left + (v - lo) / (hi - lo) * plot_w; };
+  // An unbounded end is drawn to the edge of the plot.
+  auto x = [&](double v) { return left + (std::clamp(v, lo, hi) - lo) / (hi - lo) * plot_w; };
   open_svg(out, "effect-chart", width, height, "Relative effect of nudges on each metric, with 95% intervals");
   const double axis_y = height - 22;
   for (double t = lo; t <= hi + step / 2; t += step) {
@@ -158,17 +184,18 @@ void effect_chart(std::string& out, const ExperimentAnalysis& a) {
          "\" stroke=\"#5a6773\" stroke-width=\"1.5\"/>\n";
   double y = top + row_h / 2;
   for (const auto& e : a.effects) {
-    out += "<g class=\"effect\"><title>" + html_escape(metric_label(e.metric)) + ": " + f(e.relative, S::kPercent) +
-           " (" + html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</title>\n";
+    const EffectReading r = read_effect(e, a.cuped_primary);
+    out += "<g class=\"effect\"><title>" + html_escape(metric_label(e.metric)) + ": " + f(r.relative, S::kPercent) +
+           " (" + html_escape(format_interval(r.relative_ci, S::kPercent)) + ")</title>\n";
     out += "<text x=\"8\" y=\"" + px(y + 4) + "\">" + html_escape(metric_label(e.metric)) + "</text>\n";
-    if (std::isfinite(e.relative)) {
-      const char* color = e.relative_ci.high < 0 ? "#2e8540" : e.relative_ci.low > 0 ? "#b3261e" : kTreatmentColor;
-      out += "<line x1=\"" + px(x(e.relative_ci.low)) + "\" x2=\"" + px(x(e.relative_ci.high)) + "\" y1=\"" + px(y) +
+    if (std::isfinite(r.relative)) {
+      const char* color = !r.significant ? kTreatmentColor : r.absolute < 0 ? kFewerColor : kMoreColor;
+      out += "<line x1=\"" + px(x(r.relative_ci.low)) + "\" x2=\"" + px(x(r.relative_ci.high)) + "\" y1=\"" + px(y) +
              "\" y2=\"" + px(y) + "\" stroke=\"" + color + "\" stroke-width=\"3\"/>\n";
-      out += "<circle cx=\"" + px(x(e.relative)) + "\" cy=\"" + px(y) + "\" r=\"6\" fill=\"" + color + "\"/>\n";
+      out += "<circle cx=\"" + px(x(r.relative)) + "\" cy=\"" + px(y) + "\" r=\"6\" fill=\"" + color + "\"/>\n";
     }
-    out += "<text x=\"" + px(width - right + 12) + "\" y=\"" + px(y + 4) + "\">" + f(e.relative, S::kPercent) + " (" +
-           html_escape(format_interval(e.relative_ci, S::kPercent)) + ")</text>\n</g>\n";
+    out += "<text x=\"" + px(width - right + 12) + "\" y=\"" + px(y + 4) + "\">" + f(r.relative, S::kPercent) + " (" +
+           html_escape(format_interval(r.relative_ci, S::kPercent)) + ")</text>\n</g>\n";
     y += row_h;
   }
   out += "</svg>\n";
@@ -177,8 +204,10 @@ void effect_chart(std::string& out, const ExperimentAnalysis& a) {
 void effects_section(std::string& out, const ExperimentAnalysis& a) {
   const std::string level = f(kConfidenceLevel, S::kPercent);
   out += "<section id=\"effects\"><h2>Effects, treatment versus holdout</h2>\n"
-         "<p class=\"note\">Relative change with nudges; left of the dark line means fewer overdrafts or fees. "
-         "Bars are " + level + " confidence intervals.</p>\n";
+         "<p class=\"note\">Relative change with nudges" + std::string(a.cuped_primary ? ", CUPED-adjusted" : "") +
+         "; left of the dark line means fewer overdrafts or fees. Bars are " + level +
+         " confidence intervals; green or red when the difference is significant (the interval excludes no "
+         "change), blue when it is not.</p>\n";
   effect_chart(out, a);
   out += "<table id=\"effects-table\"><thead><tr><th>Metric</th><th>Unit</th><th>Treatment</th><th>Holdout</th>"
          "<th>Difference (" + level + " CI)</th><th>Relative (" + level + " CI)</th><th>p</th>"
@@ -450,8 +479,8 @@ std::string render_report_html(const ExperimentAnalysis& a) {
   forecast_health_section(out, a);
   out += "<footer class=\"note\"><p>Overdraft incidence is the share of account-weeks with at least one end-of-day "
          "balance below zero. Differences are treatment minus holdout: negative means fewer overdrafts with nudges. "
-         "CUPED adjusts for each account's overdrafts in the weeks before the period, which narrows intervals "
-         "without moving the estimate on average. The same numbers, unrounded, are in report.json and the CSV "
+         "CUPED adjusts for each account's overdrafts in the weeks before the experiment started, which narrows "
+         "intervals without moving the estimate on average. The same numbers, unrounded, are in report.json and the CSV "
          "files next to this page.</p></footer>\n</body>\n</html>\n";
   return out;
 }

@@ -42,6 +42,19 @@ json report_json(const ExperimentAnalysis& a) {
   j["clocks"] = a.clocks;
   j["confidence_level"] = kConfidenceLevel;
   j["headline"] = headline(a);
+  const PrimaryResult primary = primary_result(a);
+  j["primary"] = json{{"metric", a.primary_metric},
+                      {"analysis", primary.reading.cuped ? "cuped" : "unadjusted"},
+                      {"verdict", verdict_name(primary.verdict)},
+                      {"significant", primary.effect != nullptr && primary.reading.significant}};
+  const CupedCovariate& c = a.cuped;
+  j["cuped"] = json{{"experiment_start", iso(c.experiment_start)},
+                    {"from", iso(c.window.from)},
+                    {"to", iso(c.window.to)},
+                    {"before_start", c.before_start},
+                    {"window_weeks", c.window_weeks},
+                    {"min_weeks", c.min_weeks},
+                    {"accounts_short", c.accounts_short}};
 
   const auto& s = a.sample_ratio;
   const double total = static_cast<double>(s.treatment + s.holdout);

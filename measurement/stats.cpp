@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -121,6 +122,37 @@ Difference difference(const Estimate& a, const Estimate& b) {
     d.relative_variance = a.variance / b2 + a.value * a.value * b.variance / (b2 * b2);
   }
   return d;
+}
+
+RatioBounds ratio_interval(const Estimate& a, const Estimate& b, double z, bool nonnegative) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double z2 = z * z;
+  // Not rejected: q(rho) = qa rho^2 - 2 qb rho + qc <= 0.
+  const double qa = b.value * b.value - z2 * b.variance;
+  const double qb = a.value * b.value;
+  const double qc = a.value * a.value - z2 * a.variance;
+  const double disc = qb * qb - qa * qc;
+  const double floor = nonnegative ? 0.0 : -inf;
+  if (qa > 0) {
+    // An upward parabola: the interval between its roots (disc >= 0 then,
+    // up to rounding when both variances vanish).
+    const double s = std::sqrt(std::max(0.0, disc));
+    return {std::max(floor, (qb - s) / qa), (qb + s) / qa};
+  }
+  if (qa == 0) {
+    // A line: -2 qb rho + qc <= 0 is a half-line, or everything.
+    if (qb > 0) return {std::max(floor, qc / (2 * qb)), inf};
+    return {floor, inf};
+  }
+  // A downward parabola: everything, or all but the gap between its roots.
+  if (disc <= 0) return {floor, inf};
+  const double s = std::sqrt(disc);
+  const double gap_low = (qb + s) / qa;  // qa < 0: the smaller root
+  const double gap_high = (qb - s) / qa;
+  // With nonnegative means, a significant difference puts both 0 and 1 in
+  // the gap, so [gap_high, inf) keeps the interval and the test in agreement.
+  if (nonnegative && gap_low < 0) return {std::max(0.0, gap_high), inf};
+  return {floor, inf};
 }
 
 double minimum_detectable_effect(double se, double alpha, double power) {

@@ -58,6 +58,9 @@ std::vector<double> cuped_adjust(std::span<const double> y, std::span<const doub
 
 // Difference a - b and relative difference a / b - 1 with delta-method
 // variances for independent arms: var(a/b) = var(a)/b^2 + a^2 var(b)/b^4.
+// The report does not build its relative intervals from relative_variance:
+// relative ± z SE can pass -100% and disagree with the test of a - b
+// (ratio_interval does neither).
 struct Difference {
   double absolute = 0;
   double absolute_variance = 0;
@@ -66,6 +69,22 @@ struct Difference {
   bool relative_defined = false;
 };
 Difference difference(const Estimate& a, const Estimate& b);
+
+// Fieller's interval for the ratio rho = E[a] / E[b] of two independent
+// estimates: every rho the z-test of a - rho b = 0 does not reject,
+//   (a - rho b)^2 <= z^2 (var(a) + rho^2 var(b)).
+// At rho = 1 that is the test of a - b = 0, so the interval excludes 1
+// exactly when the difference is significant at the same level. With
+// `nonnegative` (a >= 0 and b > 0 are means of values that cannot be
+// negative) it is cut at 0, so the relative change never passes -100%.
+// Bounded when b is significantly above zero (b^2 > z^2 var(b)); otherwise
+// high = +infinity, and low = the smallest ratio not rejected (-infinity
+// without `nonnegative`).
+struct RatioBounds {
+  double low = 0;
+  double high = 0;
+};
+RatioBounds ratio_interval(const Estimate& a, const Estimate& b, double z, bool nonnegative);
 
 // Minimum detectable |effect| for a two-sided test at alpha with the given
 // power: (z_{1 - alpha/2} + z_{power}) * se.

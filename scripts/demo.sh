@@ -90,7 +90,7 @@ mails = len([f for f in os.listdir(sys.argv[3]) if not f.startswith(".")])
 effects = {e["metric"]: e for e in report["effects"]}
 inc, fees = effects["overdraft_incidence"], effects["total_fees"]
 t_inc, t_fees = truth["overdraft_incidence"], truth["fees_cents_per_account"]
-pct = lambda x: f"{100 * x:+.1f}%"
+pct = lambda x: "unbounded" if x is None else f"{100 * x:+.1f}%"  # null: an interval end that does not exist
 print(f"experiment '{truth['experiment']}', {truth['from']} to {truth['to']} (exclusive), {truth['accounts']} accounts")
 print(f"nudges delivered: {truth['nudges_delivered']['in_app']} in-app, {truth['nudges_delivered']['email']} email "
       f"({mails} messages in the local SMTP server's mailbox), {truth['nudges_delivered']['acted_on']} acted on")

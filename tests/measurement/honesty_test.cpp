@@ -3,6 +3,7 @@
 // analysed like the bank's data (factual paths only) and compared with the
 // simulator's truth. docs/analysis.md, "How the estimates are checked".
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -26,6 +27,9 @@ ExperimentSetup honesty_setup(std::uint64_t seed) {
   s.holdout_share = 0.5;
   s.forecast_every_days = 7;
   s.forecast_holdout = false;  // holdout forecasts change no outcome; they only feed the funnel
+  // Also analysed from 28 days in, as `headroom report --from` a day inside
+  // the experiment: CUPED's covariate must still predate the nudges.
+  s.late_from_days = 28;
   return s;
 }
 
@@ -42,6 +46,8 @@ TEST(Honesty, IntervalsCoverTheTrueEffectAAFindsLittleAndCupedNarrowsOverOneHund
   int covered = 0, cuped_covered = 0, bootstrap_covered = 0;
   int aa_significant = 0, aa_cuped_significant = 0;
   int cuped_narrower = 0;
+  int late_covered = 0, late_cuped_covered = 0, late_cuped_primary = 0, late_aa_cuped_significant = 0;
+  double sum_late_truth = 0, sum_late_estimate = 0, sum_late_cuped_estimate = 0, sum_late_cuped_moved = 0;
   double sum_width = 0, sum_cuped_width = 0, sum_truth = 0, sum_estimate = 0, sum_reduction = 0;
   std::size_t delivered = 0, acted = 0;
   for (const SimulatedExperiment& r : runs) {
@@ -69,6 +75,24 @@ TEST(Honesty, IntervalsCoverTheTrueEffectAAFindsLittleAndCupedNarrowsOverOneHund
     const ExperimentAnalysis aa = analyze_experiment("honesty-aa", r.never_nudged, {}, r.options);
     aa_significant += aa.effects.at(0).p_value < 0.05 ? 1 : 0;
     aa_cuped_significant += aa.effects.at(0).cuped_p_value < 0.05 ? 1 : 0;
+
+    // From 28 days in: the covariate is still the weeks before the start.
+    const AnalysedPeriod& late = r.late.value();
+    const ExperimentAnalysis l = analyze_experiment("honesty-late", late.accounts, {}, late.options);
+    const Effect& le = l.effects.at(0);
+    late_covered += covers(le.absolute_ci, late.truth.absolute) ? 1 : 0;
+    late_cuped_covered += covers(le.cuped_absolute_ci, late.truth.absolute) ? 1 : 0;
+    late_cuped_primary += l.cuped_primary ? 1 : 0;
+    sum_late_truth += late.truth.absolute;
+    sum_late_estimate += le.absolute;
+    sum_late_cuped_estimate += le.cuped_absolute;
+    const ExperimentAnalysis late_aa = analyze_experiment("honesty-late-aa", late.never_nudged, {}, late.options);
+    late_aa_cuped_significant += late_aa.effects.at(0).cuped_p_value < 0.05 ? 1 : 0;
+    // The same accounts with and without the nudges: how far the CUPED
+    // estimate moves with them, nearly free of sampling noise (the holdout
+    // and the pre-period are the same in both). A covariate that felt the
+    // nudges takes part of the move away.
+    sum_late_cuped_moved += le.cuped_absolute - late_aa.effects.at(0).cuped_absolute;
   }
   std::printf(
       "honesty over %d runs: coverage %d (CUPED %d, bootstrap %d); A/A significant %d (CUPED %d); CUPED narrower in "
@@ -77,6 +101,11 @@ TEST(Honesty, IntervalsCoverTheTrueEffectAAFindsLittleAndCupedNarrowsOverOneHund
       kRuns, covered, cuped_covered, bootstrap_covered, aa_significant, aa_cuped_significant, cuped_narrower,
       sum_cuped_width / kRuns, sum_width / kRuns, sum_reduction / kRuns, sum_truth / kRuns, sum_estimate / kRuns,
       delivered, acted);
+  std::printf(
+      "from 28 days in: coverage %d (CUPED %d, CUPED primary in %d); A/A significant with CUPED %d; mean true "
+      "effect %.5f, mean estimate %.5f (CUPED %.5f); CUPED moved with the nudges by %.5f on average\n",
+      late_covered, late_cuped_covered, late_cuped_primary, late_aa_cuped_significant, sum_late_truth / kRuns,
+      sum_late_estimate / kRuns, sum_late_cuped_estimate / kRuns, sum_late_cuped_moved / kRuns);
   EXPECT_LT(sum_truth, 0) << "the nudges should have a true effect to cover";
   EXPECT_GE(covered, 90);
   EXPECT_GE(cuped_covered, 90);
@@ -84,6 +113,13 @@ TEST(Honesty, IntervalsCoverTheTrueEffectAAFindsLittleAndCupedNarrowsOverOneHund
   EXPECT_LE(aa_cuped_significant, 10);
   EXPECT_LT(sum_cuped_width, sum_width);
   EXPECT_GE(cuped_narrower, 90);
+  EXPECT_LT(sum_late_truth, 0);
+  EXPECT_GE(late_covered, 90);
+  EXPECT_GE(late_cuped_covered, 90) << "a covariate measured after the nudges began absorbs part of their effect";
+  EXPECT_EQ(late_cuped_primary, kRuns) << "the pre-experiment covariate is valid, so CUPED leads";
+  EXPECT_LE(late_aa_cuped_significant, 10);
+  EXPECT_NEAR(sum_late_cuped_moved, sum_late_truth, 0.1 * std::fabs(sum_late_truth))
+      << "CUPED from 28 days in should move by the whole true effect, not be pulled toward no effect";
 }
 
 // The A/A above reads the never-nudged paths. This checks that they are

@@ -24,7 +24,8 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 constexpr const char* kExperiment = "exp-a";
-const ExperimentPeriod kPeriod{make_date(2026, 3, 2), make_date(2026, 3, 16)};  // two weeks from a Monday
+// Two weeks from a Monday, the experiment's start.
+const ExperimentPeriod kPeriod{make_date(2026, 3, 2), make_date(2026, 3, 16), make_date(2026, 3, 2)};
 
 Transaction txn(Date posted_at, std::int64_t cents, std::string description = "", std::string kind = "") {
   static int n = 0;
@@ -154,6 +155,14 @@ TEST(ExperimentPeriodDefaults, EachEndDefaultsToTheDecisions) {
   const auto asked = experiment_period(make_date(2026, 3, 9), make_date(2026, 3, 16), first, last);
   EXPECT_EQ(asked.from, make_date(2026, 3, 9));
   EXPECT_EQ(asked.to, make_date(2026, 3, 16));
+  // The experiment starts at its first decision, whatever the period asked for.
+  EXPECT_EQ(both.experiment_start(), first);
+  EXPECT_EQ(asked.experiment_start(), first);
+  const DateRange pre = pre_period_window(asked, 8);
+  EXPECT_EQ(pre.from, make_date(2026, 1, 5));
+  EXPECT_EQ(pre.to, first);
+  EXPECT_EQ(ExperimentPeriod({make_date(2026, 3, 9), make_date(2026, 3, 16), std::nullopt}).experiment_start(),
+            make_date(2026, 3, 9));
 }
 
 TEST(ExperimentPeriodDefaults, AnEmptyPeriodIsRefusedByItsDates) {
@@ -197,6 +206,39 @@ TEST(AccountOutcomes, TheWorkedExampleCountsWeeksDaysFeesAndSegments) {
   EXPECT_EQ(o.tenure_band, "<6m");
 }
 
+// `--from` a week into the experiment: the week [03-02, 03-09) was already
+// nudged, so it is neither outcome (before `from`) nor covariate (after the
+// start); the covariates and the balance band are the eight weeks before
+// 03-02, as for the whole experiment.
+TEST(AccountOutcomes, AFromInsideTheExperimentKeepsTheCovariatesAndSegmentsBeforeItsStart) {
+  const ExperimentPeriod late{make_date(2026, 3, 9), make_date(2026, 3, 16), make_date(2026, 3, 2)};
+  const std::vector<Transaction> history{
+      txn(make_date(2026, 1, 1), 10000, "PAYROLL ACME", "deposit"),
+      txn(make_date(2026, 2, 10), -15000, "RENT"),  // overdrawn 02-10..11: pre-period
+      txn(make_date(2026, 2, 12), 15000, "PAYROLL ACME", "deposit"),
+      txn(make_date(2026, 3, 3), -300000, "RENT"),  // deep below zero 03-03..04: nudged, before `from`
+      txn(make_date(2026, 3, 5), 300000, "PAYROLL ACME", "deposit"),
+      txn(make_date(2026, 3, 10), -15000, "RENT"),  // overdrawn 03-10..: the outcome
+  };
+  const AccountOutcome o = measure(history, late);
+  EXPECT_EQ(o.weeks, 1);
+  EXPECT_EQ(o.overdraft_weeks, 1);
+  EXPECT_EQ(o.pre_weeks, 8);
+  EXPECT_EQ(o.pre_overdraft_weeks, 1);
+  EXPECT_EQ(o.pre_overdraft_days, 2);
+  EXPECT_EQ(o.balance_band, "0-500");  // the nudged week's -2,900.00 would make it "<0"
+  EXPECT_EQ(o.tenure_band, "<6m");
+
+  auto fold = outcomes({policy("exp-policy", 0.4)}, late);
+  const std::string id = id_in(Arm::kTreatment);
+  fold.add_decision(decision(id, late.from, Arm::kTreatment, 0.1));
+  fold.add_history(id, history);
+  const ExperimentInputs in = std::move(fold).finish();
+  EXPECT_EQ(in.experiment_start, make_date(2026, 3, 2));
+  EXPECT_EQ(in.pre_period.from, make_date(2026, 1, 5));
+  EXPECT_EQ(in.pre_period.to, make_date(2026, 3, 2));
+}
+
 TEST(AccountOutcomes, WeeksStartAtFromAndTheLastMayBeShort) {
   const struct {
     const char* name;
@@ -210,8 +252,8 @@ TEST(AccountOutcomes, WeeksStartAtFromAndTheLastMayBeShort) {
       {"sunday into monday", kPeriod, make_date(2026, 3, 8), make_date(2026, 3, 10), {1, 1}, 2},
       {"to the end", kPeriod, make_date(2026, 3, 14), std::nullopt, {0, 1}, 2},
       {"after the end", kPeriod, make_date(2026, 3, 16), std::nullopt, {0, 0}, 0},
-      {"short last week", {make_date(2026, 3, 2), make_date(2026, 3, 12)}, make_date(2026, 3, 11), std::nullopt,
-       {0, 1}, 1},
+      {"short last week", {make_date(2026, 3, 2), make_date(2026, 3, 12), std::nullopt}, make_date(2026, 3, 11),
+       std::nullopt, {0, 1}, 1},
   };
   for (const auto& c : cases) {
     std::vector<Transaction> h{txn(make_date(2026, 1, 1), 10000)};

@@ -34,6 +34,8 @@ inline ExperimentAnalysis sample_analysis() {
   a.from = make_date(2026, 3, 2);
   a.to = make_date(2026, 5, 25);
   a.sample_ratio = {9013, 1004, 0.10, 0.0123, 0.9117, false};
+  a.cuped_primary = true;
+  a.cuped = {a.from, {make_date(2026, 1, 5), a.from}, true, 8, 4, 37};
   a.effects = {make_effect("overdraft_incidence", "share of account-weeks", 0.08215, 0.10347),
                make_effect("overdraft_days", "days per account", 3.1416, 3.9871),
                make_effect("overdraft_fees", "cents per account", 2871.4, 3532.77),

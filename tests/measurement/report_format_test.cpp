@@ -49,29 +49,82 @@ TEST(ReportFormat, MetricsPickTheirStyles) {
   EXPECT_EQ(value_style("overdraft_days"), NumberStyle::kDecimal);
 }
 
-TEST(ReportFormat, HeadlineSaysAReductionWithItsIntervalTurnedAround) {
+// The fixture's incidence effect, read by CUPED (the primary analysis):
+// set its difference, interval and relative change.
+void set_cuped(Effect& e, double absolute, Interval absolute_ci, double relative, Interval relative_ci) {
+  e.cuped_absolute = absolute;
+  e.cuped_absolute_ci = absolute_ci;
+  e.cuped_relative = relative;
+  e.cuped_relative_ci = relative_ci;
+}
+
+TEST(Headline, SaysASignificantReductionOfThePrimaryAnalysisWithItsIntervalTurnedAround) {
   auto a = testing::sample_analysis();
+  set_cuped(a.effects[0], -0.0213, {-0.0341, -0.0085}, -0.2061, {-0.3295, -0.0828});
+  EXPECT_EQ(headline(a),
+            "Nudges reduced overdraft incidence by 20.6% (95% CI 8.3% to 33%) versus holdout, CUPED-adjusted.");
+  EXPECT_EQ(primary_result(a).verdict, Verdict::kReduced);
+}
+
+// The unadjusted estimate leads only when CUPED's covariate is not valid.
+TEST(Headline, UsesTheUnadjustedEstimateWhenCupedDoesNotLead) {
+  auto a = testing::sample_analysis();
+  a.cuped_primary = false;
   auto& e = a.effects[0];
+  e.absolute_ci = {-0.0341, -0.0085};
   e.relative = -0.2061;
   e.relative_ci = {-0.3295, -0.0828};
-  EXPECT_EQ(headline(a),
-            "Nudges reduced overdraft incidence by 20.6% (95% CI 8.3% to 33%) versus holdout.");
+  set_cuped(e, 0.001, {-0.01, 0.012}, 0.01, {-0.1, 0.12});  // would be inconclusive
+  EXPECT_EQ(headline(a), "Nudges reduced overdraft incidence by 20.6% (95% CI 8.3% to 33%) versus holdout.");
 }
 
-TEST(ReportFormat, HeadlineWarnsWhenTheIntervalIncludesNoEffect) {
+TEST(Headline, SaysInconclusiveWhenThePrimaryIntervalIncludesNoEffect) {
   auto a = testing::sample_analysis();
-  a.effects[0].relative = -0.05;
-  a.effects[0].relative_ci = {-0.12, 0.02};
+  set_cuped(a.effects[0], -0.0052, {-0.0124, 0.0021}, -0.05, {-0.12, 0.02});
+  a.effects[0].absolute_ci = {-0.0301, -0.0093};  // the unadjusted interval excludes 0, but CUPED leads
   EXPECT_EQ(headline(a),
-            "Nudges reduced overdraft incidence by 5% (95% CI -2% to 12%) versus holdout; the interval includes no "
-            "effect, so this could be chance.");
+            "Inconclusive: overdraft incidence changed by -5% with nudges (95% CI -12% to 2%) versus holdout, "
+            "CUPED-adjusted; the interval includes no effect, so this could be chance.");
+  EXPECT_EQ(primary_result(a).verdict, Verdict::kInconclusive);
 }
 
-TEST(ReportFormat, HeadlineSaysAnIncrease) {
+// A relative interval alone cannot make a claim: significance is the absolute test's.
+TEST(Headline, FollowsTheAbsoluteTestWhateverTheRelativeIntervalSays) {
   auto a = testing::sample_analysis();
-  a.effects[0].relative = 0.1;
-  a.effects[0].relative_ci = {0.03, 0.17};
-  EXPECT_THAT(headline(a), HasSubstr("Nudges increased overdraft incidence by 10% (95% CI 3% to 17%)"));
+  set_cuped(a.effects[0], -0.0102, {-0.0205, 0.0001}, -0.0986, {-0.19, -0.01});
+  EXPECT_THAT(headline(a), ::testing::StartsWith("Inconclusive: "));
+  EXPECT_FALSE(primary_result(a).reading.significant);
+}
+
+TEST(Headline, SaysASignificantIncrease) {
+  auto a = testing::sample_analysis();
+  set_cuped(a.effects[0], 0.0103, {0.0031, 0.0176}, 0.1, {0.03, 0.17});
+  EXPECT_EQ(headline(a),
+            "Nudges increased overdraft incidence by 10% (95% CI 3% to 17%) versus holdout, CUPED-adjusted.");
+  EXPECT_EQ(primary_result(a).verdict, Verdict::kIncreased);
+  // Against a holdout rate not clearly above zero, the interval has no upper end.
+  a.effects[0].cuped_relative_ci = {0.4, std::numeric_limits<double>::infinity()};
+  EXPECT_EQ(headline(a),
+            "Nudges increased overdraft incidence by 10% (95% CI 40% or more) versus holdout, CUPED-adjusted.");
+}
+
+TEST(Headline, SaysNoNudgesWereSentWhenNoneWere) {
+  auto a = testing::sample_analysis();
+  set_cuped(a.effects[0], 0.0212, {0.0101, 0.0323}, 0.312, {0.14, 0.49});  // a "significant increase"
+  for (auto& step : a.funnel)
+    if (step.step == "sent" || step.step == "seen") step.treatment = 0;
+  EXPECT_EQ(headline(a),
+            "No nudges were sent in this period, so it cannot show an effect of nudges: overdraft incidence was "
+            "8.2% in the treatment arm and 10.3% in the holdout.");
+  EXPECT_EQ(primary_result(a).verdict, Verdict::kNoNudgesSent);
+  EXPECT_STREQ(verdict_name(Verdict::kNoNudgesSent), "no_nudges_sent");
+}
+
+TEST(Headline, UnboundedIntervalsReadAsOneSided) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(format_interval({0.4, inf}, NumberStyle::kPercent), "40% or more");
+  EXPECT_EQ(format_interval({-inf, -0.2}, NumberStyle::kPercent), "-20% or less");
+  EXPECT_EQ(format_interval({-inf, inf}, NumberStyle::kPercent), "n/a to n/a");
 }
 
 TEST(ReportFormat, HeadlineWithoutARelativeChangeGivesBothRates) {
@@ -83,13 +136,14 @@ TEST(ReportFormat, HeadlineWithoutARelativeChangeGivesBothRates) {
       "Overdraft incidence was 1% with nudges versus 0% in the holdout; a relative change cannot be given "
       "because the holdout had no overdrafts.";
   EXPECT_EQ(headline(a), expected);
-  a.effects[0].relative = std::numeric_limits<double>::quiet_NaN();
+  a.effects[0].relative = a.effects[0].cuped_relative = std::numeric_limits<double>::quiet_NaN();
   EXPECT_EQ(headline(a), expected);
 }
 
 TEST(ReportFormat, HeadlineWithoutAnIncidenceEffectSaysSo) {
   ExperimentAnalysis a;
   EXPECT_THAT(headline(a), HasSubstr("No overdraft incidence estimate"));
+  EXPECT_EQ(primary_result(a).verdict, Verdict::kNoEstimate);
 }
 
 TEST(ReportFormat, SampleRatioSummaryNamesCountsAndStatus) {

@@ -1,5 +1,6 @@
 // index.html: self-contained, the key sections present, and every number on
 // the page the display form of a value in report.json.
+#include <limits>
 #include <regex>
 #include <string>
 
@@ -104,6 +105,66 @@ TEST(ReportHtml, RendersAnAnalysisWithEmptyListsAndUndefinedRatios) {
   const std::string html = render_report_html(a);
   EXPECT_THAT(html, HasSubstr("id=\"weekly-chart\""));
   EXPECT_THAT(html, HasSubstr("No caveats"));
+  EXPECT_THAT(html, Not(HasSubstr("nan")));
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
+// The effect chart's mark colour for one metric.
+std::string chart_colour(const std::string& html, const std::string& label) {
+  const auto start = html.find("<g class=\"effect\"><title>" + label + ":");
+  const auto fill = html.find("fill=\"", html.find("<circle", start)) + 6;
+  return html.substr(fill, 7);
+}
+
+// The reviewer's case: overdraft days' absolute interval includes 0 (p =
+// 0.051) while a relative interval built another way excluded it, and the
+// chart coloured it green. Colours follow the absolute test of the
+// analysis the chart draws.
+TEST(ReportHtml, EffectChartColoursFollowTheSignificanceOfTheTestItDraws) {
+  auto a = testing::sample_analysis();
+  a.cuped_primary = false;
+  Effect& days = a.effects[1];
+  days.absolute_ci = {-0.91, 0.004};
+  days.p_value = 0.051;
+  days.relative_ci = {-0.25, -0.01};
+  a.effects[0].absolute_ci = {-0.0301, -0.0093};  // significantly fewer
+  a.effects[3].absolute = 120;
+  a.effects[3].absolute_ci = {20, 220};  // significantly more
+  const std::string html = render_report_html(a);
+  EXPECT_EQ(chart_colour(html, "Overdraft days"), "#1f6fb2");  // blue: not significant
+  EXPECT_EQ(chart_colour(html, "Overdraft incidence"), "#2e8540");
+  EXPECT_EQ(chart_colour(html, "Total fees"), "#b3261e");
+  // With CUPED leading, the chart draws and colours CUPED's figures.
+  a.cuped_primary = true;
+  a.effects[0].cuped_absolute_ci = {-0.012, 0.001};
+  const std::string cuped = render_report_html(a);
+  EXPECT_EQ(chart_colour(cuped, "Overdraft incidence"), "#1f6fb2");
+  EXPECT_THAT(cuped, HasSubstr("Relative change with nudges, CUPED-adjusted"));
+}
+
+TEST(ReportHtml, SaysWhichEstimateLeadsAndWhereCupedsCovariateWasMeasured) {
+  auto a = testing::sample_analysis();
+  std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("CUPED uses each account's overdrafts in the 8 weeks before the experiment started on "
+                              "2026-03-02 (2026-01-05 up to 2026-03-02); 37 accounts observed in fewer than 4 of "
+                              "those weeks are not adjusted. The headline and the chart use the CUPED estimates."));
+  EXPECT_THAT(html, HasSubstr("data-verdict=\"reduced\""));
+  a.cuped_primary = false;
+  a.cuped.before_start = false;
+  a.cuped.experiment_start = forecast::make_date(2026, 2, 2);
+  html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("CUPED's covariate was measured from 2026-01-05 up to 2026-03-02, after the experiment "
+                              "started on 2026-02-02"));
+  EXPECT_THAT(html, HasSubstr("The headline and the chart use the unadjusted estimates (see the caveats)."));
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
+TEST(ReportHtml, RendersARelativeIntervalWithoutAnUpperEnd) {
+  auto a = testing::sample_analysis();
+  a.effects[2].cuped_relative_ci.high = std::numeric_limits<double>::infinity();
+  const std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr(" or more)"));
+  EXPECT_THAT(html, Not(HasSubstr("inf")));
   EXPECT_THAT(html, Not(HasSubstr("nan")));
   EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
 }

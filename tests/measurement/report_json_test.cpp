@@ -1,4 +1,6 @@
 // report.json: every analysis value, unrounded, plus the texts the page shows.
+#include <limits>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -48,6 +50,37 @@ TEST(ReportJson, CarriesTheTextsAndDerivedSharesThePageShows) {
   EXPECT_DOUBLE_EQ(j["funnel"][3]["treatment_share"].get<double>(), 2987.0 / 9013.0);
   EXPECT_DOUBLE_EQ(j["funnel"][0]["holdout_share"].get<double>(), 1.0);
   EXPECT_EQ(j["confidence_level"].get<double>(), 0.95);
+}
+
+TEST(ReportJson, NamesThePrimaryAnalysisItsVerdictAndCupedsCovariate) {
+  auto a = testing::sample_analysis();
+  auto j = report_json(a);
+  EXPECT_EQ(j["primary"]["metric"], "overdraft_incidence");
+  EXPECT_EQ(j["primary"]["analysis"], "cuped");
+  EXPECT_EQ(j["primary"]["verdict"], "reduced");
+  EXPECT_EQ(j["primary"]["significant"], true);
+  EXPECT_EQ(j["cuped"]["experiment_start"], "2026-03-02");
+  EXPECT_EQ(j["cuped"]["from"], "2026-01-05");
+  EXPECT_EQ(j["cuped"]["to"], "2026-03-02");
+  EXPECT_EQ(j["cuped"]["before_start"], true);
+  EXPECT_EQ(j["cuped"]["window_weeks"], 8);
+  EXPECT_EQ(j["cuped"]["min_weeks"], 4);
+  EXPECT_EQ(j["cuped"]["accounts_short"], 37);
+  a.cuped_primary = false;
+  a.effects[0].absolute_ci = {-0.01, 0.002};
+  j = report_json(a);
+  EXPECT_EQ(j["primary"]["analysis"], "unadjusted");
+  EXPECT_EQ(j["primary"]["verdict"], "inconclusive");
+  EXPECT_EQ(j["primary"]["significant"], false);
+}
+
+// No upper end (stats::ratio_interval): null, as JSON has no infinity.
+TEST(ReportJson, AnUnboundedIntervalEndIsNull) {
+  auto a = testing::sample_analysis();
+  a.effects[1].relative_ci.high = std::numeric_limits<double>::infinity();
+  const auto j = nlohmann::json::parse(render_report_json(a));
+  EXPECT_TRUE(j["effects"][1]["relative_ci"]["high"].is_null());
+  EXPECT_EQ(j["effects"][1]["relative_ci"]["low"].get<double>(), a.effects[1].relative_ci.low);
 }
 
 TEST(ReportJson, MismatchedSampleRatioIsFlagged) {

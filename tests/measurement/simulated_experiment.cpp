@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -39,13 +40,15 @@ int days_in(const std::vector<Date>& dates, Date from, Date to) {
 
 bool any_in(const std::vector<Date>& dates, Date from, Date to) { return days_in(dates, from, to) > 0; }
 
-// The outcome fields of one path; segments, arm and funnel are filled by the caller.
-void fill_outcomes(AccountOutcome& a, const std::vector<Date>& overdrafts, std::int64_t fee_cents, Date pre_from,
+// The outcome fields of one path over [from, to), its covariates over
+// `pre` (every simulated account has history there); segments, arm and
+// funnel are filled by the caller.
+void fill_outcomes(AccountOutcome& a, const std::vector<Date>& overdrafts, std::int64_t fee_cents, DateRange pre,
                    Date from, Date to) {
-  a.pre_weeks = week_count(pre_from, from);
+  a.pre_weeks = week_count(pre.from, pre.to);
   a.pre_overdraft_weeks = 0;
-  for (std::uint8_t w : weekly_overdrawn(overdrafts, pre_from, from)) a.pre_overdraft_weeks += w;
-  a.pre_overdraft_days = days_in(overdrafts, pre_from, from);
+  for (std::uint8_t w : weekly_overdrawn(overdrafts, pre.from, pre.to)) a.pre_overdraft_weeks += w;
+  a.pre_overdraft_days = days_in(overdrafts, pre.from, pre.to);
   a.weeks = week_count(from, to);
   a.weekly_overdrawn = weekly_overdrawn(overdrafts, from, to);
   a.overdraft_weeks = 0;
@@ -93,15 +96,30 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
     treated[i] = !nudges::in_holdout(experiment, p.account_id, setup.holdout_share);
   }
 
+  // The analysed periods: the whole experiment, and [late_from, to) when asked.
+  const ExperimentPeriod whole{from, to, from};
+  const ExperimentPeriod late{from + days{setup.late_from_days}, to, from};
+  const bool with_late = setup.late_from_days > 0;
+  if (with_late && (setup.late_from_days % 7 != 0 || late.from >= to))
+    throw std::invalid_argument("late_from_days must be a multiple of 7 inside the experiment");
+  auto options_for = [&](const ExperimentPeriod& p) {
+    AnalysisOptions o;
+    o.from = p.from;
+    o.to = p.to;
+    o.holdout_share = setup.holdout_share;
+    o.experiment_start = p.experiment_start();
+    o.pre_period = pre_period_window(p, setup.pre_weeks);
+    return o;
+  };
+
   SimulatedExperiment out;
-  out.options.from = from;
-  out.options.to = to;
-  out.options.holdout_share = setup.holdout_share;
+  out.options = options_for(whole);
 
   std::vector<std::vector<forecast::Transaction>> history(n);
   std::vector<std::vector<nudges::PastNudge>> past(n);
   std::vector<double> pre_balance_sum(n, 0.0);
   std::vector<std::int64_t> fee_before(n, 0), counterfactual_fee_before(n, 0);
+  std::vector<std::int64_t> late_fee_before(n, 0), late_counterfactual_fee_before(n, 0);
   std::vector<AccountOutcome> outcome(n);
   struct PendingForecast {
     std::size_t account;
@@ -117,6 +135,11 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
       for (std::size_t i = 0; i < n; ++i) {
         fee_before[i] = simulation.account(i).factual().fee_cents;
         counterfactual_fee_before[i] = simulation.account(i).counterfactual().fee_cents;
+      }
+    if (with_late && day == late.from)
+      for (std::size_t i = 0; i < n; ++i) {
+        late_fee_before[i] = simulation.account(i).factual().fee_cents;
+        late_counterfactual_fee_before[i] = simulation.account(i).counterfactual().fee_cents;
       }
     for (forecast::Transaction& t : simulation.advance_day()) history[index_of.at(t.account_id)].push_back(std::move(t));
     if (day >= pre_from && day < from)
@@ -160,6 +183,8 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
   std::vector<std::vector<Date>> counterfactual_dates;
   out.accounts.reserve(n);
   out.never_nudged.reserve(n);
+  if (with_late) out.late = AnalysedPeriod{options_for(late), {}, {}, {}};
+  const DateRange pre = out.options.pre_period;
   for (std::size_t i = 0; i < n; ++i) {
     const sim::AccountSim& s = simulation.account(i);
     const sim::AccountProfile& p = s.profile();
@@ -170,10 +195,20 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
     a.balance_band = balance_band(pre_balance_sum[i] / (7.0 * setup.pre_weeks));
     a.tenure_band = "<6m";  // every simulated account opens at the start
     AccountOutcome never = a;
-    fill_outcomes(a, s.factual().overdraft_dates, s.factual().fee_cents - fee_before[i], pre_from, from, to);
-    fill_outcomes(never, s.counterfactual().overdraft_dates,
-                  s.counterfactual().fee_cents - counterfactual_fee_before[i], pre_from, from, to);
     never.decided = never.sent = never.seen = never.at_risk = false;
+    if (with_late) {
+      AccountOutcome late_a = a, late_never = never;
+      const DateRange late_pre = out.late->options.pre_period;
+      fill_outcomes(late_a, s.factual().overdraft_dates, s.factual().fee_cents - late_fee_before[i], late_pre,
+                    late.from, to);
+      fill_outcomes(late_never, s.counterfactual().overdraft_dates,
+                    s.counterfactual().fee_cents - late_counterfactual_fee_before[i], late_pre, late.from, to);
+      out.late->accounts.push_back(std::move(late_a));
+      out.late->never_nudged.push_back(std::move(late_never));
+    }
+    fill_outcomes(a, s.factual().overdraft_dates, s.factual().fee_cents - fee_before[i], pre, from, to);
+    fill_outcomes(never, s.counterfactual().overdraft_dates,
+                  s.counterfactual().fee_cents - counterfactual_fee_before[i], pre, from, to);
     if (treated[i]) {
       factual_dates.push_back(s.factual().overdraft_dates);
       counterfactual_dates.push_back(s.counterfactual().overdraft_dates);
@@ -182,6 +217,7 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
     out.never_nudged.push_back(std::move(never));
   }
   out.truth = true_incidence_effect(factual_dates, counterfactual_dates, from, to);
+  if (with_late) out.late->truth = true_incidence_effect(factual_dates, counterfactual_dates, late.from, to);
   for (const PendingForecast& f : pending)
     out.forecasts.push_back({f.as_of, f.p_window,
                              any_in(simulation.account(f.account).factual().overdraft_dates, f.as_of,

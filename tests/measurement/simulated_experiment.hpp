@@ -10,6 +10,9 @@
 //   [start, pre_from)      warm-up: the engine needs history (min_history_days)
 //   [pre_from, from)       pre-period: the CUPED covariates and the balance band
 //   [from, to)             the experiment: forecasts, decisions, deliveries, outcomes
+// and, with late_from_days > 0, a second analysis of [from + late_from_days,
+// to) as `headroom report --from` a day inside the experiment gives it: the
+// covariates where measurement/outcomes.hpp puts them (pre_period_window).
 // Deterministic for a setup (the simulator, the engine and the assignment hash are).
 
 #include <cstdint>
@@ -33,6 +36,15 @@ struct ExperimentSetup {
   bool forecast_holdout = true;  // holdout forecasts only feed the funnel and the targeted comparison
   int forecast_paths = 256;      // Monte Carlo paths of the projection (engine default)
   std::optional<double> forced_probability;  // ResponseParams::forced_probability
+  int late_from_days = 0;  // 0: none; else a multiple of 7 below 7 * weeks
+};
+
+// One period of the experiment as the bank would analyse it.
+struct AnalysedPeriod {
+  AnalysisOptions options;
+  std::vector<AccountOutcome> accounts;      // factual paths
+  std::vector<AccountOutcome> never_nudged;  // counterfactual paths, same assignment
+  TrueEffect truth;                          // over the treatment arm, in this period
 };
 
 struct SimulatedExperiment {
@@ -47,6 +59,7 @@ struct SimulatedExperiment {
   std::size_t forecasts_made = 0;
   std::size_t nudges_delivered = 0;
   std::size_t nudges_acted_on = 0;
+  std::optional<AnalysedPeriod> late;  // [from + late_from_days, to), when asked for
 };
 
 SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup);

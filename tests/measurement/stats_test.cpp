@@ -1,6 +1,7 @@
 // The statistics of the experiment analysis on tiny inputs whose answers were
 // worked out by hand (the arithmetic is in the comments), and the input errors.
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -103,6 +104,66 @@ TEST(DeltaMethod, RelativeDifferenceIsUndefinedAgainstAZeroHoldout) {
   const auto d = stats::difference({0.25, 0.01, 10}, {0.0, 0.0, 10});
   EXPECT_FALSE(d.relative_defined);
   EXPECT_EQ(d.relative, 0);
+}
+
+// a = 0.25 (var 1/16), b = 0.75 (var 1/16), z = 1.96: not rejected where
+// (0.5625 - 0.2401) rho^2 - 2 (0.1875) rho + (0.0625 - 0.2401) <= 0.
+TEST(StatsRatioInterval, FiellerIsTheRatiosTheTestDoesNotRejectCutAtZero) {
+  const double qa = 0.5625 - 1.96 * 1.96 / 16, qb = 0.1875, qc = 0.0625 - 1.96 * 1.96 / 16;
+  const double s = std::sqrt(qb * qb - qa * qc);
+  const auto open = stats::ratio_interval({0.25, 1.0 / 16, 2}, {0.75, 1.0 / 16, 2}, 1.96, false);
+  EXPECT_NEAR(open.low, (qb - s) / qa, kTight);  // about -0.361: a ratio of nonnegative means cannot be
+  EXPECT_NEAR(open.high, (qb + s) / qa, kTight);
+  const auto cut = stats::ratio_interval({0.25, 1.0 / 16, 2}, {0.75, 1.0 / 16, 2}, 1.96, true);
+  EXPECT_EQ(cut.low, 0.0);
+  EXPECT_NEAR(cut.high, (qb + s) / qa, kTight);
+  // No sampling error: the ratio itself.
+  const auto exact = stats::ratio_interval({0.3, 0, 2}, {0.6, 0, 2}, 1.96, true);
+  EXPECT_NEAR(exact.low, 0.5, kTight);
+  EXPECT_NEAR(exact.high, 0.5, kTight);
+}
+
+TEST(StatsRatioInterval, AHoldoutNotClearlyAboveZeroLeavesTheIntervalWithoutAnUpperEnd) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // b / se(b) = 1 < 1.96; a far above b: every ratio from some point up.
+  const auto up = stats::ratio_interval({0.5, 0.0001, 2}, {0.01, 0.0001, 2}, 1.96, true);
+  EXPECT_EQ(up.high, inf);
+  EXPECT_GT(up.low, 1.0) << "the difference is significant, so the interval excludes a ratio of 1";
+  // a and b both indistinguishable from 0: anything goes.
+  const auto any = stats::ratio_interval({0.01, 0.0001, 2}, {0.01, 0.0001, 2}, 1.96, true);
+  EXPECT_EQ(any.low, 0.0);
+  EXPECT_EQ(any.high, inf);
+  EXPECT_EQ(stats::ratio_interval({0.01, 0.0001, 2}, {0.01, 0.0001, 2}, 1.96, false).low, -inf);
+}
+
+// The property the report relies on: over many random pairs of nonnegative
+// estimates, the relative interval excludes 0 exactly when the z-test of
+// the difference rejects, and never passes -100%.
+TEST(StatsRatioInterval, ExcludesARatioOfOneExactlyWhenTheDifferenceIsSignificant) {
+  stats::SplitMix64 rng(2026);
+  auto uniform = [&] { return static_cast<double>(rng.below(1u << 30)) / (1u << 30); };
+  const double z = 1.959963984540054;
+  int significant = 0, unbounded = 0, checked = 0;
+  for (int k = 0; k < 20000; ++k) {
+    const double b = 0.001 + uniform();
+    const double a = b * (0.2 + 1.6 * uniform());
+    const double va = std::pow(a * uniform(), 2), vb = std::pow(b * 1.2 * uniform(), 2);
+    const double zd = (a - b) / std::sqrt(va + vb);
+    if (std::fabs(std::fabs(zd) - z) < 1e-9) continue;  // on the boundary, rounding decides
+    ++checked;
+    const auto r = stats::ratio_interval({a, va, 2}, {b, vb, 2}, z, true);
+    const bool rejects = std::fabs(zd) > z;
+    significant += rejects ? 1 : 0;
+    unbounded += std::isinf(r.high) ? 1 : 0;
+    EXPECT_EQ(!(r.low <= 1 && 1 <= r.high), rejects) << a << " " << va << " " << b << " " << vb;
+    EXPECT_GE(r.low, 0.0);
+    EXPECT_LE(r.low, a / b);
+    EXPECT_GE(r.high, a / b);
+  }
+  // Both sides of the boundary, and unbounded intervals, were exercised.
+  EXPECT_GT(significant, 1000);
+  EXPECT_LT(significant, checked - 1000);
+  EXPECT_GT(unbounded, 100);
 }
 
 TEST(DeltaMethod, EmptyOrSingleAccountArmsAreRefused) {
@@ -259,6 +320,8 @@ AnalysisOptions four_weeks() {
   o.from = make_date(2025, 3, 3);
   o.to = make_date(2025, 3, 31);
   o.holdout_share = 0.5;
+  o.experiment_start = o.from;
+  o.pre_period = {make_date(2025, 2, 3), o.from};  // four weeks before the start
   return o;
 }
 
@@ -282,6 +345,11 @@ TEST(Analysis, IncidenceEffectOnFourAccountsMatchesTheHandComputedDeltaMethod) {
   EXPECT_NEAR(e.absolute_ci.low, -0.5 - half_width, 1e-12);
   EXPECT_NEAR(e.absolute_ci.high, -0.5 + half_width, 1e-12);
   EXPECT_NEAR(e.relative, -2.0 / 3, kTight);
+  // Fieller, cut at ratio 0: the delta method's -2/3 -+ 1.96 * 0.351 would
+  // run from -135% (fewer than no overdrafts) to +2%.
+  const double z = 1.959963984540054, qa = 0.5625 - z * z / 16, qb = 0.1875, qc = 0.0625 - z * z / 16;
+  EXPECT_NEAR(e.relative_ci.low, -1.0, kTight);
+  EXPECT_NEAR(e.relative_ci.high, (qb + std::sqrt(qb * qb - qa * qc)) / qa - 1, 1e-12);
   EXPECT_NEAR(e.p_value, stats::two_sided_p_value(-0.5 / std::sqrt(0.125)), kTight);
   EXPECT_NEAR(e.mde_absolute, (1.959963984540054 + 0.8416212335729143) * std::sqrt(0.125), 1e-12);
   // No pre-period: CUPED changes nothing.
