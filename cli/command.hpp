@@ -55,6 +55,7 @@ CommandRunner add_migrate_command(CLI::App& app);
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_run_command(CLI::App& app);
 CommandRunner add_forecast_command(CLI::App& app);
+CommandRunner add_forget_command(CLI::App& app);
 CommandRunner add_backtest_command(CLI::App& app);
 CommandRunner add_evaluate_command(CLI::App& app);
 CommandRunner add_simulate_command(CLI::App& app);

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   add(add_import_command);
   add(add_run_command);
   add(add_forecast_command);
+  add(add_forget_command);
   add(add_backtest_command);
   add(add_evaluate_command);
   add(add_simulate_command);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/copy_writer.hpp"
+#include "db/erasure.hpp"
 
 namespace headroom::db {
 namespace {
@@ -96,6 +97,11 @@ std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::tran
     contacts.emplace(id, std::move(c));
   }
   if (account_ids.empty()) return contacts;
+  // The contacts lock, shared until this transaction ends (db/erasure.hpp):
+  // an erasure waits for the copy rendered from these contacts to commit.
+  // Its own statement, so the reads below see an erasure that committed
+  // while this waited.
+  tx.exec_params("SELECT pg_advisory_xact_lock_shared($1)", kContactsLockKey);
   const auto rows = tx.exec_params(
       "SELECT account_id, time_zone, currency, locale, email, email_consent,"
       "       extract(epoch FROM opted_out_at)::bigint "
@@ -112,6 +118,17 @@ std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::tran
     if (!row[4].is_null()) c.email = row[4].as<std::string>();
     c.email_consent = row[5].as<bool>();
     if (!row[6].is_null()) c.opted_out_at = from_epoch(row[6].as<long long>());
+  }
+  // An erased account has no address and counts as opted out at any planning
+  // time, a replay of a day before its erasure included: it gets no nudge of
+  // any kind again, whatever its accounts row says now (the row may even
+  // have been deleted).
+  for (const auto& row : tx.exec_params("SELECT account_id FROM headroom.erasures WHERE account_id = ANY($1::text[])",
+                                        text_array(account_ids))) {
+    auto& c = contacts[row[0].as<std::string>()];
+    c.email.clear();
+    c.email_consent = false;
+    c.opted_out_at = sys_seconds{};
   }
   return contacts;
 }
@@ -274,6 +291,19 @@ std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_v
   }
   std::sort(out.begin(), out.end(), [](const ClaimedEmail& a, const ClaimedEmail& b) { return a.outbox_id < b.outbox_id; });
   return out;
+}
+
+ClaimState claim_state(pqxx::connection& conn, std::int64_t outbox_id, std::string_view replica, int attempts) {
+  pqxx::nontransaction tx{conn};
+  const auto r = tx.exec_params(
+      "SELECT o.status = 'pending', o.claimed_by IS NOT DISTINCT FROM $2 AND o.attempts = $3,"
+      "       coalesce(a.opted_out_at IS NOT NULL, false) "
+      "FROM headroom.nudge_outbox o LEFT JOIN headroom.accounts a ON a.account_id = o.account_id "
+      "WHERE o.outbox_id = $1",
+      outbox_id, std::string(replica), attempts);
+  if (r.empty() || !r[0][0].as<bool>()) return ClaimState::kWithdrawn;
+  if (!r[0][1].as<bool>()) return ClaimState::kLost;
+  return r[0][2].as<bool>() ? ClaimState::kOptedOut : ClaimState::kHeld;
 }
 
 void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code) {

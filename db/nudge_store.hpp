@@ -53,7 +53,11 @@ std::size_t store_policies(pqxx::connection& conn, const std::vector<nudges::Pol
 
 // One contact per requested id. An account without a headroom.accounts row
 // gets the defaults (UTC, USD, en-US, no email); an unknown time zone name
-// falls back to UTC (counted in *unknown_zones when given).
+// falls back to UTC (counted in *unknown_zones when given). An erased account
+// (headroom.erasures) has no address and is opted out since the epoch, so
+// no planning time, a replay's included, nudges it.
+// Takes the contacts lock shared for the rest of the transaction
+// (db/erasure.hpp), which must be READ COMMITTED.
 std::unordered_map<std::string, nudges::AccountContact> load_contacts(pqxx::transaction_base& tx,
                                                                       const std::vector<std::string>& account_ids,
                                                                       std::size_t* unknown_zones = nullptr);
@@ -125,6 +129,14 @@ struct ClaimedEmail {
 std::vector<ClaimedEmail> claim_due_emails(pqxx::connection& conn, std::string_view replica,
                                            std::chrono::seconds lease, int limit,
                                            std::chrono::system_clock::time_point due_by);
+
+// Just before sending a claimed row: kHeld when it is still pending under
+// this claim (replica and attempt) and the account has not opted out;
+// kOptedOut when it has since; kWithdrawn when the row is no longer pending
+// (an erasure cancelled it); kLost when another replica claimed it after
+// this claim's lease ran out. One statement, no transaction block.
+enum class ClaimState { kHeld, kOptedOut, kWithdrawn, kLost };
+ClaimState claim_state(pqxx::connection& conn, std::int64_t outbox_id, std::string_view replica, int attempts);
 
 // Marks, each its own short transaction; only a still-pending row changes.
 void mark_sent(pqxx::connection& conn, std::int64_t outbox_id, int smtp_code);

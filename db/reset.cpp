@@ -9,7 +9,7 @@ void delete_all_data(pqxx::connection& conn) {
   tx.exec0(
       "TRUNCATE headroom.nudges, headroom.nudge_outbox, headroom.nudge_decisions, headroom.scoring_log,"
       " headroom.scoring_chunks, headroom.scoring_cycles, headroom.forecasts, headroom.quarantined_transactions,"
-      " headroom.transactions, headroom.accounts");
+      " headroom.transactions, headroom.accounts, headroom.erasures");
   tx.commit();
 }
 

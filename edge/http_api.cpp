@@ -4,10 +4,12 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <random>
 #include <vector>
 
 #include <boost/core/demangle.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -156,6 +158,20 @@ std::optional<HttpResponse> read_route(std::string_view what, std::string_view a
   return std::nullopt;
 }
 
+std::string erasure_json(std::string_view account_id, const ErasureOutcome& e) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(e.erased_at);
+  return nlohmann::json{{"account_id", std::string(account_id)},
+                        {"erased_at", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(t))},
+                        {"already_erased", e.already_erased},
+                        {"email_erased", e.email_erased},
+                        {"deliveries_cancelled", e.deliveries_cancelled},
+                        {"deliveries_claimed", e.deliveries_claimed},
+                        {"outbox_rows_erased", e.outbox_rows_erased},
+                        {"nudges_erased", e.nudges_erased},
+                        {"quarantined_deleted", e.quarantined_deleted}}
+      .dump();
+}
+
 std::optional<HttpResponse> handle_v1(const HttpRequest& req, const std::vector<std::string_view>& parts,
                                       ApiBackend& backend, const Answer& answer) {
   // parts: "", "v1", "accounts", id, …
@@ -170,6 +186,14 @@ std::optional<HttpResponse> handle_v1(const HttpRequest& req, const std::vector<
     if (req.method() != http::verb::get)
       return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
     return read_route(parts[4], account_id, backend, answer);
+  }
+
+  if (parts.size() == 5 && parts[4] == "forget") {
+    if (req.method() != http::verb::post)
+      return error_response(req, http::status::method_not_allowed, "method_not_allowed", "use POST");
+    const auto outcome = backend.forget_account(account_id);
+    if (!outcome) return unknown_account(req);
+    return json_response(req, http::status::ok, erasure_json(account_id, *outcome));
   }
 
   if (parts.size() == 7 && parts[4] == "nudges" && parts[6] == "ack") {
@@ -206,6 +230,7 @@ const std::vector<ApiRoute>& api_routes() {
       {http::verb::get, "/v1/accounts/{account_id}/forecast"},
       {http::verb::get, "/v1/accounts/{account_id}/nudges"},
       {http::verb::post, "/v1/accounts/{account_id}/nudges/{nudge_id}/ack"},
+      {http::verb::post, "/v1/accounts/{account_id}/forget"},
   };
   return routes;
 }
@@ -405,8 +430,9 @@ std::string_view route_template(std::string_view target) {
 }
 
 RouteThread route_thread(std::string_view route) {
-  // Exactly the routes whose handlers call ack_nudge or unsubscribe.
-  return route == "/v1/accounts/{account_id}/nudges/{nudge_id}/ack" || route == "/unsubscribe"
+  // Exactly the routes whose handlers call ack_nudge, unsubscribe or forget_account.
+  return route == "/v1/accounts/{account_id}/nudges/{nudge_id}/ack" || route == "/unsubscribe" ||
+                 route == "/v1/accounts/{account_id}/forget"
              ? RouteThread::kBackendThread
              : RouteThread::kIoThread;
 }

@@ -7,10 +7,13 @@
 //   GET  /v1/accounts/{id}/forecast                latest forecast (bearer token)
 //   GET  /v1/accounts/{id}/nudges                  in-app feed (bearer token)
 //   POST /v1/accounts/{id}/nudges/{nudge_id}/ack   body {"status":"seen"|"dismissed"} (bearer token)
+//   POST /v1/accounts/{id}/forget                  erase the customer's contact data and copy (bearer token)
 //   GET|POST /unsubscribe?token=…                  one-click opt-out from the email link (RFC 8058)
 // Errors are JSON bodies {"error": code, "message": text, "request_id": id};
 // every response carries X-Request-Id.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -45,6 +48,19 @@ enum class AckStatus { kSeen, kDismissed };
 enum class AckOutcome { kUpdated, kUnknownNudge };
 enum class UnsubscribeOutcome { kRecorded, kInvalidToken };
 
+// What an erasure did (db/erasure.hpp, docs/privacy.md); on a repeat
+// already_erased, the first erasure's time, and nothing removed.
+struct ErasureOutcome {
+  bool already_erased = false;
+  std::chrono::sys_seconds erased_at{};
+  bool email_erased = false;
+  std::size_t deliveries_cancelled = 0;
+  std::size_t deliveries_claimed = 0;  // of those, claimed by a sender at that moment
+  std::size_t outbox_rows_erased = 0;
+  std::size_t nudges_erased = 0;
+  std::size_t quarantined_deleted = 0;
+};
+
 // Thrown by a backend when the database cannot answer now (unreachable,
 // restarting, out of connections or disk, statement timed out): the route
 // answers 503 with Retry-After. Any other exception out of a backend is a 500.
@@ -78,8 +94,9 @@ struct Readiness {
 //   I/O thread and must not block: they start the read and call `done`
 //   exactly once, later or before they return (a backend answering from
 //   memory), on any thread; if they throw, `done` is never called;
-// - the writes, ack_nudge() and unsubscribe(), may block on the database and
-//   run on the server's backend threads, several at once (http_server.hpp).
+// - the writes, ack_nudge(), unsubscribe() and forget_account(), may block
+//   on the database and run on the server's backend threads, several at
+//   once (http_server.hpp).
 class ApiBackend {
  public:
   virtual ~ApiBackend() = default;
@@ -92,6 +109,8 @@ class ApiBackend {
   virtual std::optional<AckOutcome> ack_nudge(std::string_view account_id, std::int64_t nudge_id,
                                               AckStatus status) = 0;
   virtual UnsubscribeOutcome unsubscribe(std::string_view token) = 0;
+  // nullopt: the account is unknown here (nothing erased, nothing recorded).
+  virtual std::optional<ErasureOutcome> forget_account(std::string_view account_id) = 0;
 };
 
 // The bearer token that /v1 requires; empty means /v1 refuses every request.

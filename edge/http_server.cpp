@@ -63,6 +63,9 @@ class MeteredBackend : public ApiBackend {
     return inner_.ack_nudge(account_id, nudge_id, status);
   }
   UnsubscribeOutcome unsubscribe(std::string_view token) override { return inner_.unsubscribe(token); }
+  std::optional<ErasureOutcome> forget_account(std::string_view account_id) override {
+    return inner_.forget_account(account_id);
+  }
 
  private:
   ApiBackend& inner_;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "db/database_faults.hpp"
+#include "db/erasure.hpp"
 #include "db/forecast_store.hpp"
 #include "db/nudge_store.hpp"
 #include "nudges/unsubscribe.hpp"
@@ -128,6 +129,17 @@ edge::UnsubscribeOutcome DatabaseBackend::unsubscribe(std::string_view token) {
   });
   spdlog::info("[api] account {} opted out of nudges", *account);
   return edge::UnsubscribeOutcome::kRecorded;
+}
+
+std::optional<edge::ErasureOutcome> DatabaseBackend::forget_account(std::string_view account_id) {
+  const db::ErasureReport r = with_db("erasing an account", [&](pqxx::connection& c) {
+    return db::erase_account(c, account_id, db::ErasureSource::kApi);
+  });
+  spdlog::info("[api] {}", db::describe_erasure(account_id, r));
+  if (!r.known) return std::nullopt;
+  return edge::ErasureOutcome{r.already_erased,      r.erased_at,          r.email_erased,
+                              r.deliveries_cancelled, r.deliveries_claimed, r.outbox_rows_erased,
+                              r.nudges_erased,        r.quarantined_deleted};
 }
 
 }  // namespace headroom::service

@@ -51,6 +51,8 @@ class DatabaseBackend : public edge::ApiBackend {
                                             edge::AckStatus status) override;
   // One-click opt-out (RFC 8058): the signed token names the account.
   edge::UnsubscribeOutcome unsubscribe(std::string_view token) override;
+  // db::erase_account, logged by account id and counts.
+  std::optional<edge::ErasureOutcome> forget_account(std::string_view account_id) override;
 
  private:
   template <class F> decltype(auto) with_db(const char* operation, F&& f);

@@ -92,6 +92,17 @@ DeliveryStats DeliveryWorker::deliver_emails(pqxx::connection& conn, const std::
         ++stats.emails_failed;
         continue;
       }
+      // The claim is re-read just before the send: an erasure (which
+      // cancels the row and removes its copy) or an opt-out may have
+      // committed since the batch was claimed, and a lease outrun by a slow
+      // batch may have passed the row to another replica.
+      const db::ClaimState claim = db::claim_state(conn, row.outbox_id, settings_.replica_id, row.attempts);
+      if (claim == db::ClaimState::kLost) continue;  // the other replica sends it
+      if (claim != db::ClaimState::kHeld) {
+        if (claim == db::ClaimState::kOptedOut) db::mark_cancelled(conn, row.outbox_id, "opted_out");
+        ++stats.emails_cancelled;
+        continue;
+      }
       // Sent outside any transaction: the claim has committed, the mark
       // follows in its own transaction (never retried around the send).
       const edge::DeliveryResult result = mailer_->send(email);

@@ -11,6 +11,10 @@
 //           failed (5xx, or the retry deadline passed), retry (4xx or
 //           connection error: nudges::next_retry, jitter seeded by the row
 //           id), or cancelled (opted out, or no address/consent any more).
+//           Just before each send the claim is read again
+//           (db::claim_state): a row an erasure cancelled since the claim,
+//           an account that opted out since, or a row another replica took
+//           over is not sent.
 // A crash after a claim leaves rows pending with a stale lease; they are
 // claimed again once it runs out and resent with the same Message-ID. The
 // residual window — the server accepted, the mark did not commit — is one
@@ -49,7 +53,7 @@ struct DeliveryStats {
   std::size_t emails_sent = 0;
   std::size_t emails_failed = 0;     // permanent, or retry deadline passed
   std::size_t emails_retried = 0;    // transient: rescheduled
-  std::size_t emails_cancelled = 0;  // opted out / no contact at send time
+  std::size_t emails_cancelled = 0;  // opted out / no contact at send time, or withdrawn since the claim
   std::size_t in_app_released = 0;
   std::size_t in_app_cancelled = 0;
   std::size_t total() const {

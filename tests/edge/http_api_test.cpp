@@ -38,6 +38,22 @@ class FakeBackend : public headroom::testing::ImmediateReads {
     last_unsubscribe_token = std::string(token);
     return token == "good" ? UnsubscribeOutcome::kRecorded : UnsubscribeOutcome::kInvalidToken;
   }
+  // acct-1 is erased by its first call; later calls find it done.
+  std::optional<ErasureOutcome> forget_account(std::string_view id) override {
+    if (id != "acct-1") return std::nullopt;
+    ErasureOutcome e;
+    e.erased_at = std::chrono::sys_seconds{std::chrono::seconds{1782820800}};  // 2026-06-30T12:00:00Z
+    e.already_erased = forgotten++ > 0;
+    if (!e.already_erased) {
+      e.email_erased = true;
+      e.deliveries_cancelled = 2;
+      e.deliveries_claimed = 1;
+      e.outbox_rows_erased = 3;
+      e.nudges_erased = 1;
+    }
+    return e;
+  }
+  int forgotten = 0;
 };
 
 HttpRequest request(http::verb verb, std::string target, std::string token = "", std::string body = "") {
@@ -181,4 +197,43 @@ TEST(HttpApi, UnsubscribeNeedsAValidTokenButNoBearer) {
   EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe?token=forged"), backend, kAuth).result(),
             http::status::bad_request);
   EXPECT_EQ(handle_request(request(http::verb::post, "/unsubscribe"), backend, kAuth).result(), http::status::bad_request);
+}
+
+TEST(HttpApi, ForgetErasesOnceReportsARepeatAndNeedsTheTokenAndPost) {
+  FakeBackend backend;
+  const std::string target = "/v1/accounts/acct-1/forget";
+  const auto first = handle_request(request(http::verb::post, target, kAuth.bearer_token), backend, kAuth);
+  ASSERT_EQ(first.result(), http::status::ok) << first.body();
+  EXPECT_EQ(first[http::field::content_type], "application/json");
+  EXPECT_EQ(nlohmann::json::parse(first.body()),
+            (nlohmann::json{{"account_id", "acct-1"},
+                            {"erased_at", "2026-06-30T12:00:00Z"},
+                            {"already_erased", false},
+                            {"email_erased", true},
+                            {"deliveries_cancelled", 2},
+                            {"deliveries_claimed", 1},
+                            {"outbox_rows_erased", 3},
+                            {"nudges_erased", 1},
+                            {"quarantined_deleted", 0}}));
+  const auto repeat = nlohmann::json::parse(
+      handle_request(request(http::verb::post, target, kAuth.bearer_token), backend, kAuth).body());
+  EXPECT_EQ(repeat.at("already_erased"), true);
+  EXPECT_EQ(repeat.at("erased_at"), "2026-06-30T12:00:00Z");
+  EXPECT_EQ(repeat.at("outbox_rows_erased"), 0);
+
+  const auto unknown =
+      handle_request(request(http::verb::post, "/v1/accounts/acct-2/forget", kAuth.bearer_token), backend, kAuth);
+  EXPECT_EQ(unknown.result(), http::status::not_found);
+  EXPECT_EQ(error_code_of(unknown), "unknown_account");
+  EXPECT_EQ(handle_request(request(http::verb::post, target), backend, kAuth).result(), http::status::unauthorized);
+  EXPECT_EQ(handle_request(request(http::verb::post, target, "wrong"), backend, kAuth).result(),
+            http::status::unauthorized);
+  EXPECT_EQ(handle_request(request(http::verb::get, target, kAuth.bearer_token), backend, kAuth).result(),
+            http::status::method_not_allowed);
+  EXPECT_EQ(handle_request(request(http::verb::delete_, target, kAuth.bearer_token), backend, kAuth).result(),
+            http::status::method_not_allowed);
+  EXPECT_EQ(handle_request(request(http::verb::post, "/v1/accounts/a%40b/forget", kAuth.bearer_token), backend, kAuth)
+                .result(),
+            http::status::bad_request);
+  EXPECT_EQ(backend.forgotten, 2) << "a refused request reached the backend";
 }

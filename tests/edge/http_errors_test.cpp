@@ -51,6 +51,10 @@ class FailingBackend : public headroom::testing::ImmediateReads {
     fail("unsubscribe");
     return UnsubscribeOutcome::kRecorded;
   }
+  std::optional<ErasureOutcome> forget_account(std::string_view) override {
+    fail("forget_account");
+    return ErasureOutcome{};
+  }
 
  private:
   void fail(const char* method) {
@@ -208,6 +212,7 @@ TEST(RouteTemplate, NamesTheTemplateAPathMatchesOrOther) {
   EXPECT_EQ(route_template("/v1/accounts/acct-1/forecast"), "/v1/accounts/{account_id}/forecast");
   EXPECT_EQ(route_template("/v1/accounts/acct-1/nudges?x=1"), "/v1/accounts/{account_id}/nudges");
   EXPECT_EQ(route_template("/v1/accounts/a/nudges/7/ack"), "/v1/accounts/{account_id}/nudges/{nudge_id}/ack");
+  EXPECT_EQ(route_template("/v1/accounts/acct-1/forget"), "/v1/accounts/{account_id}/forget");
   EXPECT_EQ(route_template("/unsubscribe?token=abc"), "/unsubscribe");
   EXPECT_EQ(route_template("/healthz"), "/healthz");
   EXPECT_EQ(route_template("/v1/accounts//forecast"), "other");
@@ -221,7 +226,8 @@ TEST(RouteThread, OnlyTheWritesLeaveTheIoThread) {
   for (const auto* route : {"/healthz", "/readyz", "/metrics", "other", "/v1/accounts/{account_id}/forecast",
                             "/v1/accounts/{account_id}/nudges"})
     EXPECT_EQ(route_thread(route), RouteThread::kIoThread) << route;
-  for (const auto* route : {"/unsubscribe", "/v1/accounts/{account_id}/nudges/{nudge_id}/ack"})
+  for (const auto* route :
+       {"/unsubscribe", "/v1/accounts/{account_id}/nudges/{nudge_id}/ack", "/v1/accounts/{account_id}/forget"})
     EXPECT_EQ(route_thread(route), RouteThread::kBackendThread) << route;
 }
 

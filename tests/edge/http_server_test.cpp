@@ -74,6 +74,7 @@ class LatchedBackend : public ApiBackend {
     return AckOutcome::kUpdated;
   }
   UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::kRecorded; }
+  std::optional<ErasureOutcome> forget_account(std::string_view) override { return std::nullopt; }
 
   // True once `n` acks are blocked (within kBound).
   bool wait_blocked(int n) {

@@ -92,6 +92,7 @@ class AcceptingBackend : public headroom::testing::ImmediateReads {
   std::optional<std::string> nudge_feed_json(std::string_view) override { return "{}"; }
   std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return AckOutcome::kUpdated; }
   UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::kRecorded; }
+  std::optional<ErasureOutcome> forget_account(std::string_view) override { return ErasureOutcome{}; }
 };
 
 std::string instantiate(std::string path) {

@@ -20,6 +20,7 @@ class ReadinessOnly : public headroom::testing::ImmediateReads {
   std::optional<std::string> nudge_feed_json(std::string_view) override { return std::nullopt; }
   std::optional<AckOutcome> ack_nudge(std::string_view, std::int64_t, AckStatus) override { return std::nullopt; }
   UnsubscribeOutcome unsubscribe(std::string_view) override { return UnsubscribeOutcome::kInvalidToken; }
+  std::optional<ErasureOutcome> forget_account(std::string_view) override { return std::nullopt; }
 
  private:
   Readiness ready_;

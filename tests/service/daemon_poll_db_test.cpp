@@ -161,6 +161,11 @@ TEST(DaemonPolling, ARowCommittedWhileTheDaemonCannotConnectIsFoundOnceItReconne
   pqxx::nontransaction{admin}.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role);
   ASSERT_TRUE(eventually([&] { return slurp(log).find("] incremental: database error") != std::string::npos; }, 60s))
       << slurp(log);
+  // pg_terminate_backend only signals: a backend busy in a statement may
+  // still be listed for a moment. Wait until every one has gone.
+  const std::string open_sessions =
+      "SELECT count(*) FROM pg_stat_activity WHERE usename = " + admin.quote(role);
+  ASSERT_TRUE(eventually([&] { return count(db.url(), open_sessions) == 0; }, 60s)) << slurp(log);
   EXPECT_EQ(insert_late_debit(db.url(), role), 0);
   pqxx::nontransaction{admin}.exec("ALTER ROLE " + admin.quote_name(role) + " LOGIN");
 

@@ -47,6 +47,7 @@ class StoreBackend : public headroom::testing::ImmediateReads {
     return std::nullopt;
   }
   edge::UnsubscribeOutcome unsubscribe(std::string_view) override { return edge::UnsubscribeOutcome::kInvalidToken; }
+  std::optional<edge::ErasureOutcome> forget_account(std::string_view) override { return std::nullopt; }
 
  private:
   pqxx::transaction_base& tx_;

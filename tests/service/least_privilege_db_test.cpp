@@ -35,6 +35,7 @@ TEST(SchemaCheck, EveryDatabaseVerbRefusesADatabaseThatWasNeverMigratedAndCreate
       "run --once",
       "run --interval-seconds 1",
       "forecast acct-1",
+      "forget acct-1",
       "report --experiment default --out " + report_dir,
       "import " + csv,
       "simulate --accounts 2 --days 5 --db --threads 1",
@@ -76,7 +77,7 @@ TEST(SchemaCheck, AServiceRoleOnADatabaseOneMigrationBehindIsRefusedWithBothVers
   };
   const std::string expected = "schema at " + pad(before_last.version) + ", this headroom needs " + pad(last.version) +
                                " (" + last.name + " not applied): run 'headroom migrate'";
-  for (const std::string args : {"run --once", "run --interval-seconds 1", "forecast acct-1"}) {
+  for (const std::string args : {"run --once", "run --interval-seconds 1", "forecast acct-1", "forget acct-1"}) {
     const auto r = headroom_as(service, args, "HEADROOM_HTTP_PORT=0");
     EXPECT_EQ(r.exit_code, kExitSchemaNotCurrent) << args << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(expected)) << args;

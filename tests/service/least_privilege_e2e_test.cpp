@@ -2,8 +2,9 @@
 // the grants documented there (PUBLIC's database rights revoked), on a
 // cluster of its own, with a real SMTP server: a full cycle with nudges
 // planned and delivered in the app and by email, the API's /v1 routes and
-// /unsubscribe, an incremental re-forecast of the feed's new row, SIGTERM;
-// then `run --once`, `forecast` and `report` as the same role.
+// /unsubscribe, an erasure, an incremental re-forecast of the feed's new
+// row, SIGTERM; then `run --once`, `forecast`, `report` and `forget` as the
+// same role, and the feed re-sending the erased customer's address.
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -139,6 +140,22 @@ void expect_api_answers(unsigned short port, const std::string& admin, const fs:
   EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.accounts WHERE opted_out_at IS NOT NULL"),
             count(admin, "SELECT count(DISTINCT account_id) FROM headroom.nudge_outbox WHERE channel = 'email' "
                          "AND status = 'sent'"));
+
+  // An erasure of an emailed customer, and its repeat (docs/privacy.md).
+  const std::string erased = pqxx::nontransaction{c}
+                                 .exec("SELECT min(account_id) FROM headroom.nudge_outbox WHERE channel = 'email' "
+                                       "AND status = 'sent'")[0][0]
+                                 .as<std::string>();
+  const std::string forget_target = "/v1/accounts/" + erased + "/forget";
+  const HttpReply forget = http_call(port, http::verb::post, forget_target);
+  EXPECT_EQ(forget.status, 200) << forget.body;
+  EXPECT_THAT(forget.body, HasSubstr("\"already_erased\":false"));
+  EXPECT_THAT(http_call(port, http::verb::post, forget_target).body, HasSubstr("\"already_erased\":true"));
+  EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.erasures WHERE source = 'api' AND account_id = '" + erased + "'"),
+            1);
+  EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.nudge_outbox WHERE NOT payload ? 'erased' AND account_id = '" +
+                             erased + "'"),
+            0);
 }
 
 }  // namespace
@@ -217,6 +234,20 @@ TEST(LeastPrivilege, TheWholeDaemonRunsAsTheServiceRoleWithOnlyTheDocumentedGran
   const auto report = headroom_as(service, "report --experiment default --out " + (dir.path() / "report").string());
   EXPECT_EQ(report.exit_code, 0) << report.output;
   EXPECT_TRUE(fs::exists(dir.path() / "report" / "report.json"));
+  const auto forget = headroom_as(service, "forget acct-019", service_env);
+  EXPECT_EQ(forget.exit_code, 0) << forget.output;
+  EXPECT_THAT(forget.output, HasSubstr("forget: account acct-019 "));
+  {
+    // The feed re-sends the erased customer's address: it stays out.
+    pqxx::connection c{cluster.url("headroom_feed")};
+    pqxx::work tx{c};
+    tx.exec("UPDATE headroom.accounts SET email = 'customer19@example.com', email_consent = true "
+            "WHERE account_id = 'acct-019'");
+    tx.commit();
+  }
+  EXPECT_EQ(count(admin, "SELECT count(*) FROM headroom.accounts WHERE account_id = 'acct-019' AND email IS NULL "
+                         "AND NOT email_consent AND opted_out_at IS NOT NULL"),
+            1);
 
   // Nothing lasting belongs to the service role: it made no schema object.
   EXPECT_EQ(count(admin, "SELECT count(*) FROM pg_class WHERE relpersistence <> 't' AND relowner = "
