@@ -306,7 +306,15 @@ void ExperimentOutcomes::add_account(const std::string& id, AccountDecisions& d,
   if (txns != nullptr) {
     // The start is before `to`: the period holds one of the experiment's
     // decisions (require_decisions), and none is older than the start.
-    const AccountHistory h = forecast::build_history(*txns, period.to);
+    // Observed up to the period's end, or to the last transaction of an
+    // account silent since long before it (kSilentDays): a closed account's
+    // last balance is not carried forward for weeks.
+    Date observed_until = period.to;
+    if (!txns->empty() && forecast::days_between(txns->back().posted_at, period.to) > kSilentDays) {
+      observed_until = std::min(period.to, txns->back().posted_at + Date::duration(1));
+      if (observed_until < period.to && observed_until > period.from) ++in_.accounts_closed;
+    }
+    const AccountHistory h = forecast::build_history(*txns, observed_until);
     count_experiment_weeks(h, period, o);
     // Covariates and segments as they stood at the start: before any nudge.
     count_pre_period_weeks(h, in_.pre_period, o);
@@ -373,6 +381,10 @@ void ExperimentOutcomes::note_data_problems() {
     in_.notes.push_back(std::to_string(in_.mixed_arm_accounts) +
                         " accounts have decisions in both arms (the holdout share changed mid-period?); they are "
                         "counted in the arm the assignment hash gives them now.");
+  if (in_.accounts_closed)
+    in_.notes.push_back(std::to_string(in_.accounts_closed) + " accounts posted nothing in the last " +
+                        std::to_string(kSilentDays) +
+                        "+ days of the period; taken as closed, they count only up to their last transaction.");
   if (in_.accounts_without_history)
     in_.notes.push_back(std::to_string(in_.accounts_without_history) +
                         " assigned accounts have no transactions; they count as assigned but contribute no weeks.");

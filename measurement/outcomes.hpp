@@ -122,6 +122,13 @@ struct DeliveryRow {
   bool seen = false;  // some in-app nudge of those was seen or dismissed
 };
 
+// An account with no transaction in the last kSilentDays of the period is
+// taken as closed (or abandoned) on its last transaction: its weeks after it
+// are not observed, instead of carrying its last balance to the period's end.
+// Four weeks: longer than a monthly pay or bill cycle, so a live account
+// almost always posts something within it.
+inline constexpr int kSilentDays = 28;
+
 struct ExperimentInputs {
   std::string experiment;
   forecast::Date from{};
@@ -136,6 +143,9 @@ struct ExperimentInputs {
   std::size_t arm_disagreements = 0;   // recorded arm differs from nudges::in_holdout
   std::size_t mixed_arm_accounts = 0;  // decision rows in both arms
   std::size_t accounts_without_history = 0;
+  // Accounts silent for more than kSilentDays before the period's end: taken
+  // as closed at their last transaction, observed only up to it.
+  std::size_t accounts_closed = 0;
   std::size_t forecasts_dropped = 0;   // window not fully observed
   std::size_t undecodable_rows = 0;    // transactions or decisions that could not be read
   // The clocks the period's scoring cycles ran on ("wall", "replay",

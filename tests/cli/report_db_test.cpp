@@ -52,6 +52,9 @@ class ReportCommand : public MigratedDatabase {
         rows.push_back({id, "2026-03-03", "-35.00", "-85.00", "OVERDRAFT FEE", "fee"});
         rows.push_back({id, "2026-03-05", "400.00", "315.00", "PAYROLL ACME", "deposit"});
       }
+      // Every account live to the period's end (one silent through its last
+      // 28 days would be taken as closed): a small card payment.
+      rows.push_back({id, "2026-03-13", "-1.00", overdrawn ? "314.00" : "399.00", "CARD COFFEE", ""});
       for (const char* day : {"2026-03-02", "2026-03-09"}) {
         const long long decision =
             seed_decision(*conn_, id, arm, arm == "holdout" ? "holdout" : "send", day, overdrawn ? 0.8 : 0.1);

@@ -115,6 +115,9 @@ inline WorkedExample seed_worked_example(pqxx::connection& conn) {
       {w.overdrawn, "2026-03-05", "300.00", "215.00", "PAYROLL ACME", "deposit"},
       {w.overdrawn, "2026-03-10", "-5.00", "210.00", "MONTHLY SERVICE FEE", "Fee"},
       {w.steady, "2025-01-01", "1000.00", "1000.00", "OPENING DEPOSIT", "deposit"},
+      // Live: an account silent through the period's last 28 days would be
+      // taken as closed (measurement::kSilentDays).
+      {w.steady, "2026-03-13", "-1.00", "999.00", "CARD COFFEE", ""},
   });
   const long long sent = seed_decision(conn, w.overdrawn, "treatment", "send", "2026-03-02", 0.7, "in_app");
   seed_decision(conn, w.overdrawn, "treatment", "send", "2026-03-02", 0.7, "email");

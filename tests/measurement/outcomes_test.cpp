@@ -276,6 +276,30 @@ TEST(AccountOutcomes, DaysBeforeTheFirstTransactionAreNotObserved) {
   EXPECT_EQ(o.balance_band, "no history");
 }
 
+// An account last seen overdrawn early in an eight-week period used to count
+// as overdrawn every week after; silent for more than kSilentDays before the
+// end, it is closed at its last transaction. A quiet live account is not.
+TEST(AccountOutcomes, AnAccountSilentSinceLongBeforeTheEndStopsAtItsLastTransaction) {
+  const ExperimentPeriod eight_weeks{make_date(2026, 3, 2), make_date(2026, 4, 27), make_date(2026, 3, 2)};
+  auto o = outcomes({policy("exp-policy", 0.4)}, eight_weeks);
+  const std::string closed = id_in(Arm::kTreatment, "closed-");
+  const std::string quiet = id_in(Arm::kTreatment, "quiet-");
+  for (const auto& id : {closed, quiet}) o.add_decision(decision(id, eight_weeks.from, Arm::kTreatment, 0.1));
+  o.add_history(closed, {txn(make_date(2026, 1, 1), 10000), txn(make_date(2026, 3, 5), -131017)});
+  // Last posting 27 days before the end: within kSilentDays, observed to the end.
+  o.add_history(quiet, {txn(make_date(2026, 1, 1), 10000), txn(make_date(2026, 3, 31), -500)});
+  const auto in = std::move(o).finish();
+  ASSERT_EQ(in.accounts.size(), 2u);
+  const auto& c = in.accounts[0].account_id == closed ? in.accounts[0] : in.accounts[1];
+  const auto& q = in.accounts[0].account_id == closed ? in.accounts[1] : in.accounts[0];
+  EXPECT_EQ(c.weeks, 1);
+  EXPECT_EQ(c.overdraft_weeks, 1);
+  EXPECT_EQ(c.overdraft_days, 1);
+  EXPECT_EQ(q.weeks, 8);
+  EXPECT_EQ(in.accounts_closed, 1u);
+  EXPECT_THAT(in.notes, ::testing::Contains(HasSubstr("1 accounts posted nothing in the last 28+ days")));
+}
+
 TEST(AccountOutcomes, OnlyDebitsOfAFeeKindInThePeriodAreFees) {
   const AccountOutcome o = measure({
       txn(make_date(2026, 1, 1), 100000),
