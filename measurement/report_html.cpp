@@ -358,7 +358,7 @@ void segments_section(std::string& out, const ExperimentAnalysis& a) {
 void variant_pairs_table(std::string& out, const ExperimentAnalysis& a, const std::string& level) {
   if (a.variant_pairs.empty()) return;
   out += "<table id=\"variant-pair-table\"><thead><tr><th>Variant</th><th>Versus</th><th>Accounts</th>"
-         "<th>Versus accounts</th><th>Variant</th><th>Versus</th><th>Difference (" + level + " CI)</th><th>Relative (" +
+         "<th>Versus accounts</th><th>Rate (variant)</th><th>Rate (versus)</th><th>Difference (" + level + " CI)</th><th>Relative (" +
          level + " CI)</th><th>p</th><th>p (Holm)</th></tr></thead><tbody>\n";
   for (const auto& v : a.variant_pairs) {
     out += "<tr><td>" + html_escape(v.variant) + "</td><td>" + html_escape(v.other) + "</td><td>" + count(v.accounts) +
