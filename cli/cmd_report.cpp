@@ -153,6 +153,7 @@ CommandRunner add_report_command(CLI::App& app) {
     write_file(dir / "effects.csv", measurement::effects_csv(analysis));
     write_file(dir / "segments.csv", measurement::segments_csv(analysis));
     write_file(dir / "variants.csv", measurement::variants_csv(analysis));
+    write_file(dir / "variant_pairs.csv", measurement::variant_pairs_csv(analysis));
     write_file(dir / "weekly.csv", measurement::weekly_csv(analysis));
     write_file(dir / "funnel.csv", measurement::funnel_csv(analysis));
     write_file(dir / "calibration.csv", measurement::calibration_csv(analysis));
@@ -164,8 +165,8 @@ CommandRunner add_report_command(CLI::App& app) {
                 analysis.sample_ratio.holdout, inputs.forecasts.size());
     std::printf("%s\n", measurement::headline(analysis).c_str());
     std::printf("%s\n", measurement::sample_ratio_summary(analysis.sample_ratio).c_str());
-    std::printf("wrote %s: index.html, report.json, effects.csv, segments.csv, variants.csv, weekly.csv, funnel.csv, "
-                "calibration.csv, accounts.csv\n",
+    std::printf("wrote %s: index.html, report.json, effects.csv, segments.csv, variants.csv, variant_pairs.csv, "
+                "weekly.csv, funnel.csv, calibration.csv, accounts.csv\n",
                 dir.string().c_str());
     return kExitOk;
   };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -409,25 +410,64 @@ bool estimable(const std::vector<std::size_t>& t, const std::vector<std::size_t>
   return wt > 0 && wh > 0;
 }
 
-// Variants: each variant's accounts against the whole holdout.
-std::vector<VariantEffect> variant_effects(const Arms& arms, const ArmValues& holdout_incidence,
-                                           const AnalysisOptions& options, std::vector<std::string>& skipped) {
-  std::vector<VariantEffect> out;
+// Variants, by intention to treat: each variant's assigned treatment
+// accounts against the whole holdout, then each pair against each other.
+// Every account of the arm has its variant from the assignment hash, so each
+// group is a randomized subset of the arm and each comparison unbiased.
+struct VariantGroups {
+  std::map<std::string, std::vector<std::size_t>> members;  // by name: the estimable ones
+};
+
+VariantGroups variant_groups(const Arms& arms, std::vector<std::string>& skipped) {
+  VariantGroups g;
   std::map<std::string, std::vector<std::size_t>> by_variant;
   for (std::size_t i : arms.treatment)
     if (!arms.all[i]->variant.empty()) by_variant[arms.all[i]->variant].push_back(i);
-  for (const auto& [name, members] : by_variant) {
+  for (auto& [name, members] : by_variant) {
     if (!estimable(members, arms.holdout, arms.all)) {
       skipped.push_back("variant " + name);
       continue;
     }
+    g.members.emplace(name, std::move(members));
+  }
+  return g;
+}
+
+// The Holm adjustment over the whole family, in table order: variants first, then pairs.
+void adjust_variant_family(ExperimentAnalysis& out) {
+  std::vector<double> p;
+  for (const VariantEffect& v : out.variants) p.push_back(v.incidence.p_value);
+  for (const VariantPair& v : out.variant_pairs) p.push_back(v.incidence.p_value);
+  const std::vector<double> adjusted = stats::holm_adjust(p);
+  std::size_t k = 0;
+  for (VariantEffect& v : out.variants) v.p_holm = adjusted[k++];
+  for (VariantPair& v : out.variant_pairs) v.p_holm = adjusted[k++];
+  out.variant_comparisons = p.size();
+}
+
+void variant_effects(const Arms& arms, const ArmValues& holdout_incidence, const AnalysisOptions& options,
+                     std::vector<std::string>& skipped, ExperimentAnalysis& out) {
+  const VariantGroups g = variant_groups(arms, skipped);
+  std::map<std::string, ArmValues> incidence;
+  for (const auto& [name, members] : g.members) incidence.emplace(name, arms.table(members).incidence);
+  for (const auto& [name, members] : g.members) {
     VariantEffect v;
     v.variant = name;
     v.accounts = members.size();
-    v.incidence = estimate_effect(kIncidence, arms.table(members).incidence, holdout_incidence, options, false);
-    out.push_back(std::move(v));
+    v.incidence = estimate_effect(kIncidence, incidence.at(name), holdout_incidence, options, false);
+    out.variants.push_back(std::move(v));
   }
-  return out;
+  for (auto a = g.members.begin(); a != g.members.end(); ++a)
+    for (auto b = std::next(a); b != g.members.end(); ++b) {
+      VariantPair v;
+      v.variant = a->first;
+      v.other = b->first;
+      v.accounts = a->second.size();
+      v.other_accounts = b->second.size();
+      v.incidence = estimate_effect(kIncidence, incidence.at(a->first), incidence.at(b->first), options, false);
+      out.variant_pairs.push_back(std::move(v));
+    }
+  adjust_variant_family(out);
 }
 
 // Segments: observable at the start, so both arms are comparable within each.
@@ -642,7 +682,7 @@ ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::
   out.effects.push_back(estimate_effect(kTotalFees, mt.total_fees, mh.total_fees, options, true));
 
   std::vector<std::string> skipped;
-  out.variants = variant_effects(arms, mh.incidence, options, skipped);
+  variant_effects(arms, mh.incidence, options, skipped, out);
   out.segments = segment_effects(arms, options, skipped);
   out.targeted = targeted_comparison(arms, options, out.caveats);
   out.funnel = funnel(arms);

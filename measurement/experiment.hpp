@@ -26,7 +26,11 @@ using nudges::Arm;
 struct AccountOutcome {
   std::string account_id;
   Arm arm = Arm::kTreatment;
-  std::string variant;  // copy variant assigned (treatment) or that would have been used; may be empty
+  // The copy variant the assignment hash gives the account under the
+  // experiment's policy (outcomes.hpp), decided or not: in the holdout, the
+  // one it would have been shown. Empty: unknown, and left out of the
+  // variant comparisons.
+  std::string variant;
 
   // Segments: observable at the experiment start, never outcomes.
   std::string income_pattern;  // "monthly", "semi-monthly", "biweekly", "weekly", "irregular", "none"
@@ -134,10 +138,24 @@ struct SegmentEffect {
   Effect incidence;       // overdraft incidence within the segment
 };
 
+// Intention to treat by variant: every treatment account assigned to the
+// variant, nudged or not, versus the whole holdout (who see no copy).
 struct VariantEffect {
   std::string variant;
+  std::size_t accounts = 0;  // treatment accounts assigned to the variant
+  Effect incidence;
+  double p_holm = 1;  // incidence.p_value, Holm-adjusted over the variant family (ExperimentAnalysis)
+};
+
+// Two variants' assigned accounts against each other: incidence's
+// "treatment" side is `variant`, its "holdout" side `other`.
+struct VariantPair {
+  std::string variant;
+  std::string other;
   std::size_t accounts = 0;
-  Effect incidence;  // the variant's accounts versus the whole holdout
+  std::size_t other_accounts = 0;
+  Effect incidence;
+  double p_holm = 1;  // as VariantEffect::p_holm
 };
 
 // Treatment accounts that were nudged versus holdout accounts that would have
@@ -210,7 +228,12 @@ struct ExperimentAnalysis {
   CupedCovariate cuped;
   SampleRatio sample_ratio;
   std::vector<Effect> effects;  // incidence, days, overdraft fees, total fees, in that order
+  // The variant family: each variant against the holdout, and each pair of
+  // variants (names in order) against each other; every unadjusted p-value of
+  // the family goes through one Holm adjustment (stats::holm_adjust).
   std::vector<VariantEffect> variants;
+  std::vector<VariantPair> variant_pairs;
+  std::size_t variant_comparisons = 0;  // variants.size() + variant_pairs.size(): Holm's m
   std::vector<SegmentEffect> segments;
   TargetedComparison targeted;
   std::vector<FunnelStep> funnel;

@@ -214,6 +214,43 @@ std::string income_pattern(const std::vector<Transaction>& txns, Date start) {
   return "none";
 }
 
+std::string assigned_variant(const nudges::Policy& policy, std::string_view account_id) {
+  if (policy.variants.empty()) return "";
+  if (policy.variants.size() == 1) return policy.variants.front().name;
+  std::vector<double> weights;
+  for (const auto& v : policy.variants) weights.push_back(v.weight);
+  return policy.variants[nudges::choose_variant(policy.experiment, account_id, weights)].name;
+}
+
+namespace {
+
+// Same names and weights in the same order: the same assignment.
+bool same_variants(const nudges::Policy& a, const nudges::Policy& b) {
+  return std::equal(a.variants.begin(), a.variants.end(), b.variants.begin(), b.variants.end(),
+                    [](const auto& x, const auto& y) { return x.name == y.name && x.weight == y.weight; });
+}
+
+}  // namespace
+
+void ExperimentOutcomes::choose_variant_policy(const std::vector<PolicyRecord>& policies) {
+  // The first by name, so the choice does not depend on the order the rows came in.
+  std::vector<const nudges::Policy*> mine;
+  for (const auto& p : policies)
+    if (p.definition && p.definition->experiment == in_.experiment && !p.definition->variants.empty())
+      mine.push_back(&*p.definition);
+  std::sort(mine.begin(), mine.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+  if (mine.empty()) {
+    in_.notes.push_back("No readable policy of this experiment lists copy variants: accounts are given no variant "
+                        "and the variant comparisons are left out.");
+    return;
+  }
+  variant_policy_ = *mine.front();
+  if (std::any_of(mine.begin(), mine.end(), [&](const auto* p) { return !same_variants(*p, *variant_policy_); }))
+    in_.notes.push_back("The experiment's policies disagree on copy variants or their weights; every account is "
+                        "given the variant policy '" + variant_policy_->name +
+                        "' assigns, though accounts nudged under the others may have seen other copy.");
+}
+
 ExperimentOutcomes::ExperimentOutcomes(std::string experiment, ExperimentPeriod period, const OutcomeRules& rules,
                                        const std::vector<PolicyRecord>& policies)
     : rules_(rules), fees_(rules.fees) {
@@ -243,6 +280,7 @@ ExperimentOutcomes::ExperimentOutcomes(std::string experiment, ExperimentPeriod 
     in_.notes.push_back("No policy names this experiment any more; the sample-ratio check assumes the default "
                         "holdout share.");
   }
+  choose_variant_policy(policies);
   last_threshold_ = risk_threshold_of(last_policy_);
 }
 
@@ -262,7 +300,10 @@ void ExperimentOutcomes::add_decision(const DecisionRow& row) {
   }
   if (row.window_probability >= last_threshold_) d.at_risk = true;
   if (decided(row.outcome, row.reason)) d.decided = true;
-  if (row.variant && (d.variant.empty() || *row.variant < d.variant)) d.variant.assign(*row.variant);
+  if (row.variant) {
+    if (d.variant.empty()) d.variant.assign(*row.variant);
+    else if (*row.variant != d.variant) d.several_variants = true;
+  }
   if (row.buffer.cents() == 0) d.forecasts.emplace_back(row.as_of, row.window_probability);
 }
 
@@ -297,7 +338,11 @@ void ExperimentOutcomes::add_account(const std::string& id, AccountDecisions& d,
     o.arm = d.holdout ? Arm::kHoldout : Arm::kTreatment;
     if (d.holdout != expected_holdout) ++in_.arm_disagreements;
   }
-  o.variant = d.variant;
+  // Intention to treat: the assigned variant, whether or not a decision named it.
+  if (variant_policy_) {
+    o.variant = assigned_variant(*variant_policy_, id);
+    if (d.several_variants || (!d.variant.empty() && d.variant != o.variant)) ++in_.variant_disagreements;
+  }
   o.at_risk = d.at_risk;
   o.decided = d.decided;
   o.sent = d.sent;
@@ -385,6 +430,11 @@ void ExperimentOutcomes::note_data_problems() {
     in_.notes.push_back(std::to_string(in_.accounts_closed) + " accounts posted nothing in the last " +
                         std::to_string(kSilentDays) +
                         "+ days of the period; taken as closed, they count only up to their last transaction.");
+  if (in_.variant_disagreements)
+    in_.notes.push_back(std::to_string(in_.variant_disagreements) +
+                        " accounts have decisions naming another copy variant than the assignment hash gives them "
+                        "under the policy's variants now, or several; were the variants or their weights changed "
+                        "during the period? They are compared in the variant assigned now.");
   if (in_.accounts_without_history)
     in_.notes.push_back(std::to_string(in_.accounts_without_history) +
                         " assigned accounts have no transactions; they count as assigned but contribute no weeks.");

@@ -29,6 +29,13 @@
 //   income pattern from the engine's detected income streams (forecast::fit
 //   on the history before the start), balance band from the pre-period mean
 //   end-of-day balance, tenure from the first transaction to the start.
+// Variants, intention to treat: every account's copy variant is the one
+//   the planner's hash gives it, nudges::choose_variant(experiment, account,
+//   weights), under the variants of the experiment's policy (the first by
+//   name whose definition reads; the others' variants, when different, are
+//   noted), decided or not. The decision rows' variants only check it:
+//   accounts whose rows name another variant, or several, are counted.
+//   No readable policy with variants: no account has a variant.
 // Funnel: at_risk = some decision's window probability reached its policy's
 //   risk_threshold; decided = a send or holdout (would have sent) decision,
 //   or one deferred by quiet hours or held by shadow mode; sent = an outbox
@@ -101,6 +108,11 @@ struct PolicyRecord {
   std::string error;                         // why it does not
 };
 
+// The copy variant the planner gives `account_id` under `policy`: the one
+// variant, or nudges::choose_variant over the variants' weights (as
+// nudges::plan does). Empty when the policy has no variants.
+std::string assigned_variant(const nudges::Policy& policy, std::string_view account_id);
+
 // One decision row of the experiment as stored (headroom.nudge_decisions).
 // The views point into the reader's buffer: valid during the call only.
 struct DecisionRow {
@@ -142,6 +154,7 @@ struct ExperimentInputs {
   // Data-quality counts and plain-language notes for the report's caveats.
   std::size_t arm_disagreements = 0;   // recorded arm differs from nudges::in_holdout
   std::size_t mixed_arm_accounts = 0;  // decision rows in both arms
+  std::size_t variant_disagreements = 0;  // rows name another variant than the assignment, or several
   std::size_t accounts_without_history = 0;
   // Accounts silent for more than kSilentDays before the period's end: taken
   // as closed at their last transaction, observed only up to it.
@@ -220,11 +233,13 @@ class ExperimentOutcomes {
     bool sent = false;
     bool seen = false;
     bool measured = false;  // its transactions were handed over
-    std::string variant;    // smallest name seen: deterministic whatever the row order
+    std::string variant;    // the first variant named on a row, to check the assignment
+    bool several_variants = false;
     std::vector<std::pair<forecast::Date, double>> forecasts;  // (as_of, P(balance < 0 in the window)), zero buffer only
   };
 
   double risk_threshold_of(const std::string& policy) const;
+  void choose_variant_policy(const std::vector<PolicyRecord>& policies);
   void add_account(const std::string& account_id, AccountDecisions& decisions,
                    const std::vector<forecast::Transaction>* transactions);
   void note_data_problems();
@@ -233,6 +248,7 @@ class ExperimentOutcomes {
   FeeClassifier fees_;
   ExperimentInputs in_;
   std::unordered_map<std::string, double> risk_thresholds_;  // by policy name
+  std::optional<nudges::Policy> variant_policy_;  // whose variants assign every account's
   std::unordered_map<std::string, AccountDecisions> by_account_;
   std::set<std::string> policy_names_;
   // Consecutive rows mostly share a policy: its name is looked up once per run.

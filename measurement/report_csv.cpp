@@ -61,9 +61,18 @@ std::string segments_csv(const ExperimentAnalysis& a) {
 }
 
 std::string variants_csv(const ExperimentAnalysis& a) {
-  std::string out = std::string("variant,accounts,") + kEffectColumns + "\n";
+  std::string out = std::string("variant,accounts,") + kEffectColumns + ",p_holm\n";
   for (const auto& v : a.variants)
-    append_csv_row(out, {csv_field(v.variant), num(v.accounts), effect_fields(v.incidence)});
+    append_csv_row(out, {csv_field(v.variant), num(v.accounts), effect_fields(v.incidence), num(v.p_holm)});
+  return out;
+}
+
+std::string variant_pairs_csv(const ExperimentAnalysis& a) {
+  // The effect's treatment and holdout columns are `variant` and `other`.
+  std::string out = std::string("variant,other,accounts,other_accounts,") + kEffectColumns + ",p_holm\n";
+  for (const auto& v : a.variant_pairs)
+    append_csv_row(out, {csv_field(v.variant), csv_field(v.other), num(v.accounts), num(v.other_accounts),
+                         effect_fields(v.incidence), num(v.p_holm)});
   return out;
 }
 

@@ -7,7 +7,9 @@
 //
 //   effects.csv      one row per metric (incidence, days, overdraft fees, total fees)
 //   segments.csv     incidence effect per (dimension, segment)
-//   variants.csv     incidence effect per copy variant versus the whole holdout
+//   variants.csv     incidence effect per copy variant (all its assigned accounts) versus the whole
+//                    holdout, with the Holm-adjusted p-value (p_holm) over the variant family
+//   variant_pairs.csv incidence effect of each pair of variants, variant minus other, with p_holm
 //   weekly.csv       share of each arm overdrawn per experiment week
 //   funnel.csv       assigned -> at_risk -> decided -> sent -> seen -> overdraft_avoided
 //   calibration.csv  forecast calibration bins
@@ -23,6 +25,7 @@ namespace headroom::measurement {
 std::string effects_csv(const ExperimentAnalysis& analysis);
 std::string segments_csv(const ExperimentAnalysis& analysis);
 std::string variants_csv(const ExperimentAnalysis& analysis);
+std::string variant_pairs_csv(const ExperimentAnalysis& analysis);
 std::string weekly_csv(const ExperimentAnalysis& analysis);
 std::string funnel_csv(const ExperimentAnalysis& analysis);
 std::string calibration_csv(const ExperimentAnalysis& analysis);

@@ -74,7 +74,19 @@ json report_json(const ExperimentAnalysis& a) {
 
   j["variants"] = json::array();
   for (const auto& v : a.variants)
-    j["variants"].push_back(json{{"variant", v.variant}, {"accounts", v.accounts}, {"incidence", effect_json(v.incidence)}});
+    j["variants"].push_back(json{{"variant", v.variant},
+                                 {"accounts", v.accounts},
+                                 {"incidence", effect_json(v.incidence)},
+                                 {"p_holm", v.p_holm}});
+  j["variant_pairs"] = json::array();
+  for (const auto& v : a.variant_pairs)
+    j["variant_pairs"].push_back(json{{"variant", v.variant},
+                                      {"other", v.other},
+                                      {"accounts", v.accounts},
+                                      {"other_accounts", v.other_accounts},
+                                      {"incidence", effect_json(v.incidence)},
+                                      {"p_holm", v.p_holm}});
+  j["variant_correction"] = json{{"method", "holm"}, {"comparisons", a.variant_comparisons}};
 
   j["segments"] = json::array();
   for (const auto& g : a.segments)

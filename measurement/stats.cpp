@@ -176,6 +176,20 @@ SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, do
   return t;
 }
 
+std::vector<double> holm_adjust(std::span<const double> p) {
+  std::vector<std::size_t> order(p.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::vector<double> adjusted(p.size());
+  double running = 0;  // the max keeps the adjusted values in the order of the raw ones
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const double m_left = static_cast<double>(order.size() - k);
+    running = std::max(running, std::min(1.0, m_left * p[order[k]]));
+    adjusted[order[k]] = running;
+  }
+  return adjusted;
+}
+
 double percentile(std::span<const double> sorted, double q) {
   if (sorted.empty()) throw std::invalid_argument("percentile: no values");
   q = std::clamp(q, 0.0, 1.0);

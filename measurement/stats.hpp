@@ -97,6 +97,13 @@ struct SampleRatioTest {
 };
 SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, double expected_holdout_share);
 
+// Holm's step-down adjustment of a family of p-values (Holm 1979), in the
+// input order: sort ascending, adjusted p_(i) = max over j <= i of
+// min(1, (m - j + 1) p_(j)). Rejecting where adjusted p < alpha keeps the
+// chance of any false rejection in the family at most alpha, whatever the
+// dependence between the tests (the variant comparisons share accounts).
+std::vector<double> holm_adjust(std::span<const double> p_values);
+
 // Percentile of sorted values, linear interpolation between order statistics
 // (R type 7). q in [0, 1]; `sorted` non-empty.
 double percentile(std::span<const double> sorted, double q);

@@ -82,8 +82,8 @@ TEST_F(ReportCommand, WritesThePageTheJsonAndEveryCsvWithTheHandWorkedNumbers) {
   EXPECT_THAT(r.output, HasSubstr(expected_headline));
   EXPECT_THAT(r.output, HasSubstr("wrote " + out.string()));
 
-  for (const char* f : {"index.html", "report.json", "effects.csv", "segments.csv", "variants.csv", "weekly.csv",
-                        "funnel.csv", "calibration.csv", "accounts.csv"})
+  for (const char* f : {"index.html", "report.json", "effects.csv", "segments.csv", "variants.csv",
+                        "variant_pairs.csv", "weekly.csv", "funnel.csv", "calibration.csv", "accounts.csv"})
     EXPECT_TRUE(std::filesystem::exists(out / f)) << f;
   const auto j = nlohmann::json::parse(read(out / "report.json"));
   EXPECT_EQ(j["experiment"], "exp-a");
@@ -107,6 +107,11 @@ TEST_F(ReportCommand, WritesThePageTheJsonAndEveryCsvWithTheHandWorkedNumbers) {
   EXPECT_THAT(accounts, ::testing::Not(HasSubstr("@")));
   EXPECT_EQ(line_count(read(out / "weekly.csv")), 3u);
   EXPECT_EQ(line_count(read(out / "effects.csv")), 1 + j["effects"].size());
+  // Intention to treat: the policy's one variant for every treatment account, decided or not.
+  ASSERT_EQ(j["variants"].size(), 1u);
+  EXPECT_EQ(j["variants"][0]["variant"], "gentle");
+  EXPECT_EQ(j["variants"][0]["accounts"], 20);
+  EXPECT_EQ(j["variant_correction"]["comparisons"], 1);
 
   const std::string html = read(out / "index.html");
   EXPECT_THAT(html, HasSubstr(expected_headline));

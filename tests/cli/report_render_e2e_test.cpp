@@ -127,6 +127,8 @@ TEST(ReportRender, PageOpensInChromiumWithEveryKeyElementFilledAndNoConsoleMessa
     EXPECT_THAT(element(run.dom, "svg", chart), HasSubstr(mark)) << chart;
   EXPECT_THAT(element(run.dom, "table", "effects-table"), HasSubstr("<td>"));
   EXPECT_THAT(element(run.dom, "table", "segment-table"), HasSubstr("500-2k"));
+  EXPECT_THAT(element(run.dom, "table", "variant-table"), HasSubstr("p (Holm)"));
+  EXPECT_THAT(element(run.dom, "table", "variant-pair-table"), HasSubstr("<td>urgent</td>"));
   EXPECT_THAT(element(run.dom, "table", "calibration-table"), HasSubstr("<td>"));
 
   const fs::path png = dir / "screenshot.png";

@@ -30,7 +30,9 @@ inline void seed_policy(pqxx::connection& conn) {
   pqxx::work tx{conn};
   tx.exec(
       "INSERT INTO headroom.nudge_policies (name, definition) VALUES ('exp-policy', "
-      "'{\"experiment\": \"exp-a\", \"holdout_share\": 0.5, \"risk_threshold\": 0.4}')");
+      "'{\"experiment\": \"exp-a\", \"holdout_share\": 0.5, \"risk_threshold\": 0.4, \"variants\": [{\"name\": "
+      "\"gentle\", \"subject\": \"Low balance ahead\", \"text\": \"Stop: {{unsubscribe_url}}\", \"html\": "
+      "\"<p>Stop: {{unsubscribe_url}}</p>\", \"in_app\": \"Low balance ahead\"}]}')");
   tx.commit();
 }
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "nudges/assignment.hpp"
+#include "nudges/templates.hpp"
 
 namespace headroom::measurement {
 namespace {
@@ -19,6 +20,7 @@ using forecast::Date;
 using forecast::make_date;
 using forecast::Money;
 using forecast::Transaction;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -48,6 +50,9 @@ PolicyRecord policy(const std::string& name, double risk_threshold, double holdo
   p.experiment = experiment;
   p.risk_threshold = risk_threshold;
   p.holdout_share = holdout_share;
+  // As a parsed policy always has: one variant, the one decision() names.
+  p.variants = {nudges::default_copy_variant()};
+  p.variants.front().name = "gentle";
   return {name, p, ""};
 }
 
@@ -397,23 +402,118 @@ TEST(ExperimentFold, DecidedMeansSentOrWouldHaveBeenSent) {
   }
 }
 
-TEST(ExperimentFold, DeliveriesAndTheSmallestVariantAreTheAccounts) {
+// A policy of the experiment with copy variants of these names and weights.
+PolicyRecord policy_with_variants(const std::string& name, const std::vector<std::pair<std::string, double>>& variants) {
+  PolicyRecord r = policy(name, 0.4);
+  r.definition->variants.clear();
+  for (const auto& [variant, weight] : variants) {
+    nudges::CopyVariant v;
+    v.name = variant;
+    v.weight = weight;
+    r.definition->variants.push_back(v);
+  }
+  return r;
+}
+
+const std::vector<std::pair<std::string, double>> kTwoVariants = {{"gentle", 1}, {"urgent", 1}};
+
+// The first account id with the wanted arm and the wanted variant under kTwoVariants.
+std::string id_with(Arm arm, const std::string& variant) {
+  const nudges::Policy p = *policy_with_variants("exp-policy", kTwoVariants).definition;
+  for (int k = 0;; ++k) {
+    const std::string id = "v-" + std::to_string(k);
+    if (nudges::in_holdout(kExperiment, id, 0.5) == (arm == Arm::kHoldout) && assigned_variant(p, id) == variant)
+      return id;
+  }
+}
+
+TEST(ExperimentFold, DeliveriesAreTheAccounts) {
   auto o = outcomes();
-  auto d = decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, 0.9);
-  d.variant = "urgent";
-  o.add_decision(d);
-  d.variant = "gentle";
-  o.add_decision(d);
-  d.variant = std::nullopt;
-  o.add_decision(d);
+  o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, 0.9));
   o.add_delivery({"acct-1", true, false});
   o.add_delivery({"stranger", true, true});  // no decision in the period: not assigned
   const auto in = std::move(o).finish();
   ASSERT_EQ(in.accounts.size(), 1u);
-  EXPECT_EQ(in.accounts[0].variant, "gentle");
   EXPECT_TRUE(in.accounts[0].sent);
   EXPECT_FALSE(in.accounts[0].seen);
   EXPECT_THAT(in.policies, ElementsAre("exp-policy"));
+}
+
+TEST(AssignedVariant, IsThePlannersChoiceByWeightOrTheOneVariant) {
+  const nudges::Policy two = *policy_with_variants("p", {{"gentle", 1}, {"urgent", 3}}).definition;
+  int urgent = 0;
+  for (int k = 0; k < 2000; ++k) {
+    const std::string id = "acct-" + std::to_string(k);
+    const double weights[] = {1, 3};
+    const std::string expected = nudges::choose_variant(kExperiment, id, weights) == 0 ? "gentle" : "urgent";
+    ASSERT_EQ(assigned_variant(two, id), expected) << id;
+    urgent += expected == "urgent" ? 1 : 0;
+  }
+  EXPECT_NEAR(urgent / 2000.0, 0.75, 0.04);
+  EXPECT_EQ(assigned_variant(*policy_with_variants("p", {{"only", 1}}).definition, "acct-1"), "only");
+  EXPECT_EQ(assigned_variant(nudges::Policy{}, "acct-1"), "");  // built without variants
+}
+
+// Intention to treat: an account undecided in the period still has the
+// variant the hash gives it (before, only decided accounts had one, so each
+// variant's nudged accounts were compared with the whole holdout).
+TEST(ExperimentFold, EveryAccountHasItsAssignedVariantDecidedOrNot) {
+  auto o = outcomes({policy_with_variants("exp-policy", kTwoVariants)});
+  const std::string decided = id_with(Arm::kTreatment, "urgent");
+  const std::string undecided = id_with(Arm::kTreatment, "gentle");
+  const std::string holdout = id_with(Arm::kHoldout, "urgent");
+  auto d = decision(decided, make_date(2026, 3, 2), Arm::kTreatment, 0.9);
+  d.variant = "urgent";
+  o.add_decision(d);
+  auto u = decision(undecided, make_date(2026, 3, 2), Arm::kTreatment, 0.1, "suppressed", "below_threshold");
+  u.variant = std::nullopt;
+  o.add_decision(u);
+  auto h = decision(holdout, make_date(2026, 3, 2), Arm::kHoldout, 0.1, "suppressed", "below_threshold");
+  h.variant = std::nullopt;
+  o.add_decision(h);
+  const auto in = std::move(o).finish();
+  std::map<std::string, std::string> variant;
+  for (const auto& a : in.accounts) variant[a.account_id] = a.variant;
+  EXPECT_EQ(variant.at(decided), "urgent");
+  EXPECT_EQ(variant.at(undecided), "gentle");
+  EXPECT_EQ(variant.at(holdout), "urgent");  // the copy it would have been shown
+  EXPECT_EQ(in.variant_disagreements, 0u);
+}
+
+TEST(ExperimentFold, RowsNamingAnotherVariantOrSeveralAreCountedAndNoted) {
+  auto o = outcomes({policy_with_variants("exp-policy", kTwoVariants)});
+  const std::string other = id_with(Arm::kTreatment, "gentle");
+  const std::string several = id_with(Arm::kTreatment, "urgent");
+  auto d = decision(other, make_date(2026, 3, 2), Arm::kTreatment, 0.9);
+  d.variant = "urgent";  // the hash says gentle: the variants were changed?
+  o.add_decision(d);
+  auto e = decision(several, make_date(2026, 3, 2), Arm::kTreatment, 0.9);
+  e.variant = "urgent";
+  o.add_decision(e);
+  e.variant = "gentle";
+  o.add_decision(e);
+  const auto in = std::move(o).finish();
+  EXPECT_EQ(in.variant_disagreements, 2u);
+  for (const auto& a : in.accounts) EXPECT_EQ(a.variant, a.account_id == other ? "gentle" : "urgent");
+  EXPECT_THAT(in.notes, Contains(HasSubstr("2 accounts have decisions naming another copy variant")));
+}
+
+TEST(ExperimentFold, PoliciesDisagreeingOnVariantsAreNotedAndTheFirstByNameAssigns) {
+  const std::string id = id_with(Arm::kTreatment, "urgent");
+  auto o = outcomes({policy_with_variants("z-policy", {{"solo", 1}}), policy_with_variants("a-policy", kTwoVariants)});
+  o.add_decision(decision(id, make_date(2026, 3, 2), Arm::kTreatment, 0.1, "suppressed", "below_threshold"));
+  const auto in = std::move(o).finish();
+  EXPECT_EQ(in.accounts.at(0).variant, "urgent");
+  EXPECT_THAT(in.notes, Contains(HasSubstr("disagree on copy variants or their weights; every account is given the "
+                                           "variant policy 'a-policy' assigns")));
+}
+
+TEST(ExperimentFold, WithoutAPolicyListingVariantsNoAccountHasOne) {
+  auto o = outcomes({policy_with_variants("exp-policy", {})});
+  o.add_decision(decision("acct-1", make_date(2026, 3, 2), Arm::kTreatment, 0.9));
+  const auto in = std::move(o).finish();
+  EXPECT_EQ(in.accounts.at(0).variant, "");
+  EXPECT_THAT(in.notes, Contains(HasSubstr("lists copy variants")));
 }
 
 TEST(ExperimentFold, ForecastsAreOnePerAsOfAgainstAZeroBufferWithAWholeWindow) {

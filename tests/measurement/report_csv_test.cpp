@@ -32,6 +32,7 @@ TEST(ReportCsv, EveryTableHasAHeaderAndOneRowPerItemOfEqualWidth) {
   } tables[] = {{effects_csv(a), a.effects.size(), "metric,unit,treatment,holdout,absolute,"},
                 {segments_csv(a), a.segments.size(), "dimension,segment,treatment_accounts,holdout_accounts,"},
                 {variants_csv(a), a.variants.size(), "variant,accounts,treatment,"},
+                {variant_pairs_csv(a), a.variant_pairs.size(), "variant,other,accounts,other_accounts,treatment,"},
                 {weekly_csv(a), a.weekly.size(), "week_start,treatment,holdout"},
                 {funnel_csv(a), a.funnel.size(), "step,treatment,holdout"},
                 {calibration_csv(a), a.forecast_health.calibration.size(), "p_low,p_high,forecasts,"}};

@@ -41,8 +41,11 @@ inline ExperimentAnalysis sample_analysis() {
                make_effect("overdraft_fees", "cents per account", 2871.4, 3532.77),
                make_effect("total_fees", "cents per account", 3410.05, 4011.9)};
   a.effects[0].absolute_ci_bootstrap = Interval{-0.0301, -0.0122};
-  a.variants = {{"gentle", 4512, make_effect("overdraft_incidence", "share of account-weeks", 0.0799, 0.10347)},
-                {"urgent", 4501, make_effect("overdraft_incidence", "share of account-weeks", 0.0844, 0.10347)}};
+  a.variants = {{"gentle", 4512, make_effect("overdraft_incidence", "share of account-weeks", 0.0799, 0.10347), 0.0213},
+                {"urgent", 4501, make_effect("overdraft_incidence", "share of account-weeks", 0.0844, 0.10347), 0.0426}};
+  a.variant_pairs = {{"gentle", "urgent", 4512, 4501,
+                      make_effect("overdraft_incidence", "share of account-weeks", 0.0799, 0.0844), 0.6182}};
+  a.variant_comparisons = 3;
   for (const char* band : {"<0", "0-500", "500-2k", "2k+"}) {
     SegmentEffect s;
     s.dimension = "balance_band";

@@ -47,6 +47,21 @@ TEST(ReportHtml, HasEverySectionTheAnalystNeeds) {
   EXPECT_THAT(html, HasSubstr("The holdout is small (1,004 accounts): intervals are wide."));
 }
 
+TEST(ReportHtml, VariantsShowTheirHolmAdjustedPAndThePairsAgainstEachOther) {
+  const auto a = testing::sample_analysis();
+  const std::string html = render_report_html(a);
+  const auto start = html.find("<section id=\"variants\">");
+  ASSERT_NE(start, std::string::npos);
+  const std::string section = html.substr(start, html.find("</section>", start) - start);
+  EXPECT_THAT(section, HasSubstr("Intention to treat"));
+  EXPECT_THAT(section, HasSubstr("adjusted for the 3 comparisons in these tables (Holm's method)"));
+  EXPECT_THAT(section, HasSubstr("id=\"variant-pair-table\""));
+  EXPECT_THAT(section, HasSubstr("<td>0.043</td></tr>"));  // urgent's p (Holm)
+  EXPECT_THAT(section, HasSubstr("<tr><td>gentle</td><td>urgent</td><td>4,512</td><td>4,501</td>"));
+  EXPECT_THAT(section, HasSubstr("<td>0.618</td></tr>"));  // the pair's p (Holm)
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
 TEST(ReportHtml, ChartsHaveOneMarkPerDataPoint) {
   const auto a = testing::sample_analysis();
   const std::string html = render_report_html(a);
@@ -99,6 +114,8 @@ TEST(ReportHtml, RendersAnAnalysisWithEmptyListsAndUndefinedRatios) {
   a.weekly.clear();
   a.segments.clear();
   a.variants.clear();
+  a.variant_pairs.clear();
+  a.variant_comparisons = 0;
   a.caveats.clear();
   a.forecast_health = {};
   a.effects[2].relative = std::numeric_limits<double>::quiet_NaN();

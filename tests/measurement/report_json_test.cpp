@@ -30,6 +30,15 @@ TEST(ReportJson, HoldsEveryValueUnrounded) {
   EXPECT_EQ(j["segments"][0]["segment"], "<0");
   EXPECT_EQ(j["segments"][0]["treatment_accounts"], 2253);
   EXPECT_EQ(j["variants"][1]["variant"], "urgent");
+  EXPECT_EQ(j["variants"][1]["p_holm"].get<double>(), 0.0426);
+  ASSERT_EQ(j["variant_pairs"].size(), 1u);
+  EXPECT_EQ(j["variant_pairs"][0]["variant"], "gentle");
+  EXPECT_EQ(j["variant_pairs"][0]["other"], "urgent");
+  EXPECT_EQ(j["variant_pairs"][0]["other_accounts"], 4501);
+  EXPECT_EQ(j["variant_pairs"][0]["incidence"]["holdout"].get<double>(), 0.0844);
+  EXPECT_EQ(j["variant_pairs"][0]["p_holm"].get<double>(), 0.6182);
+  EXPECT_EQ(j["variant_correction"]["method"], "holm");
+  EXPECT_EQ(j["variant_correction"]["comparisons"], 3);
   EXPECT_EQ(j["targeted"]["nudged_accounts"], 3120);
   EXPECT_EQ(j["weekly"].size(), 12u);
   EXPECT_EQ(j["weekly"][1]["week_start"], "2026-03-09");

@@ -20,7 +20,7 @@ namespace headroom::measurement::testing {
 inline void collect_json(const nlohmann::json& j, const std::string& key, std::set<std::string>& displays,
                          std::vector<std::string>& labels) {
   static const std::set<std::string> kLabelKeys = {"experiment", "from",      "to",      "week_start", "segment",
-                                                   "variant",    "dimension", "metric",  "unit",       "step",
+                                                   "variant",    "other",     "dimension", "metric",  "unit",       "step",
                                                    "status",     "caveats",   "experiment_start"};
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) collect_json(v, k, displays, labels);

@@ -64,6 +64,7 @@ void fill_outcomes(AccountOutcome& a, const std::vector<Date>& overdrafts, std::
 SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
   sim::SimParams params;
   params.response.forced_probability = setup.forced_probability;
+  params.response.variant_logit = setup.variants;
   sim::Simulation simulation(params, setup.seed, setup.accounts, kStart);
   const std::size_t n = simulation.size();
 
@@ -77,6 +78,12 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
   policy.experiment = experiment;
   policy.holdout_share = setup.holdout_share;
   policy.variants = {nudges::default_copy_variant()};
+  if (!setup.variants.empty()) policy.variants.clear();
+  for (const auto& [name, shift] : setup.variants) {
+    nudges::CopyVariant v = nudges::default_copy_variant();
+    v.name = name;
+    policy.variants.push_back(std::move(v));
+  }
   nudges::validate_policy(policy, "simulated_experiment");
 
   forecast::ForecastParams forecast_params;
@@ -114,6 +121,7 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
 
   SimulatedExperiment out;
   out.options = options_for(whole);
+  out.policy = policy;
 
   std::vector<std::vector<forecast::Transaction>> history(n);
   std::vector<std::vector<nudges::PastNudge>> past(n);
@@ -161,13 +169,12 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
         const bool send = d.outcome == nudges::Outcome::kSend;
         past[i].push_back({policy.name, *d.risky_day, *d.channel, now, send});
         a.decided = true;
-        a.variant = policy.variants.at(d.variant_index).name;
         if (!send) continue;
         sim::NudgeDelivery delivery;
         delivery.channel = d.channel == nudges::Channel::kEmail ? sim::Channel::kEmail : sim::Channel::kInApp;
         delivery.sent_at = now;
         delivery.lead_time_days = d.lead_time_days.value_or(0);
-        delivery.variant = a.variant;
+        delivery.variant = policy.variants.at(d.variant_index).name;
         delivery.risky_day = *d.risky_day;
         const sim::NudgeOutcome response = simulation.deliver(i, delivery);
         ++out.nudges_delivered;
@@ -191,6 +198,8 @@ SimulatedExperiment run_simulated_experiment(const ExperimentSetup& setup) {
     AccountOutcome& a = outcome[i];
     a.account_id = p.account_id;
     a.arm = treated[i] ? Arm::kTreatment : Arm::kHoldout;
+    // Intention to treat, as measurement/outcomes.cpp assigns it: decided or not.
+    a.variant = assigned_variant(policy, p.account_id);
     a.income_pattern = std::string(sim::to_string(p.income_pattern));
     a.balance_band = balance_band(pre_balance_sum[i] / (7.0 * setup.pre_weeks));
     a.tenure_band = "<6m";  // every simulated account opens at the start

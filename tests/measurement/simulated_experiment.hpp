@@ -17,11 +17,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "forecast/date.hpp"
 #include "measurement/experiment.hpp"
 #include "measurement/truth.hpp"
+#include "nudges/policy.hpp"
 
 namespace headroom::measurement::testing {
 
@@ -37,6 +40,9 @@ struct ExperimentSetup {
   int forecast_paths = 256;      // Monte Carlo paths of the projection (engine default)
   std::optional<double> forced_probability;  // ResponseParams::forced_probability
   int late_from_days = 0;  // 0: none; else a multiple of 7 below 7 * weeks
+  // Copy variants, equal weights: (name, shift of the response's logit,
+  // sim::ResponseParams::variant_logit). Empty: the default variant alone.
+  std::vector<std::pair<std::string, double>> variants;
 };
 
 // One period of the experiment as the bank would analyse it.
@@ -49,6 +55,7 @@ struct AnalysedPeriod {
 
 struct SimulatedExperiment {
   AnalysisOptions options;
+  nudges::Policy policy;  // the planner's; every account's variant is assigned_variant(policy, id)
   // What the bank sees: factual paths.
   std::vector<AccountOutcome> accounts;
   // The same accounts had nobody been nudged (counterfactual paths, same

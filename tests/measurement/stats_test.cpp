@@ -456,6 +456,16 @@ TEST(Analysis, LowerOverdraftFeesWithoutLowerTotalFeesAreCaveatedAsFeesMoved) {
   EXPECT_THAT(r.caveats, ::testing::Contains(HasSubstr("Fees moved")));
 }
 
+TEST(Stats, HolmAdjustsStepDownKeepsTheInputOrderAndCapsAtOne) {
+  // Sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1: 0.04, 0.09, 0.08 (raised to
+  // the 0.09 before it: adjusted values never fall), 0.5.
+  EXPECT_THAT(stats::holm_adjust(std::vector<double>{0.01, 0.04, 0.03, 0.5}),
+              ::testing::Pointwise(::testing::DoubleNear(1e-15), std::vector<double>{0.04, 0.09, 0.09, 0.5}));
+  EXPECT_THAT(stats::holm_adjust(std::vector<double>{0.6, 0.7}), ::testing::ElementsAre(1.0, 1.0));
+  EXPECT_THAT(stats::holm_adjust(std::vector<double>{0.02}), ::testing::ElementsAre(0.02));
+  EXPECT_TRUE(stats::holm_adjust(std::vector<double>{}).empty());
+}
+
 TEST(Analysis, SegmentsVariantsAndTheTargetedComparisonAreEstimatedWherePossible) {
   std::vector<AccountOutcome> accounts;
   for (int i = 0; i < 40; ++i) {
@@ -475,6 +485,21 @@ TEST(Analysis, SegmentsVariantsAndTheTargetedComparisonAreEstimatedWherePossible
   ASSERT_EQ(r.variants.size(), 2u);
   EXPECT_EQ(r.variants[0].variant, "friendly");
   EXPECT_EQ(r.variants[0].accounts, 10u);
+  // The pair, and one Holm adjustment over the family of three.
+  ASSERT_EQ(r.variant_pairs.size(), 1u);
+  EXPECT_EQ(r.variant_pairs[0].variant, "friendly");
+  EXPECT_EQ(r.variant_pairs[0].other, "plain");
+  EXPECT_EQ(r.variant_pairs[0].accounts, 10u);
+  EXPECT_EQ(r.variant_pairs[0].other_accounts, 10u);
+  EXPECT_EQ(r.variant_pairs[0].incidence.treatment, r.variants[0].incidence.treatment);
+  EXPECT_EQ(r.variant_pairs[0].incidence.holdout, r.variants[1].incidence.treatment);
+  EXPECT_EQ(r.variant_comparisons, 3u);
+  const std::vector<double> raw{r.variants[0].incidence.p_value, r.variants[1].incidence.p_value,
+                                r.variant_pairs[0].incidence.p_value};
+  const std::vector<double> holm = stats::holm_adjust(raw);
+  EXPECT_EQ(r.variants[0].p_holm, holm[0]);
+  EXPECT_EQ(r.variants[1].p_holm, holm[1]);
+  EXPECT_EQ(r.variant_pairs[0].p_holm, holm[2]);
   EXPECT_EQ(r.targeted.nudged_accounts, 7u);             // odd multiples of 3 below 40
   EXPECT_EQ(r.targeted.would_have_been_nudged_accounts, 7u);  // even multiples of 3 below 40
 }
