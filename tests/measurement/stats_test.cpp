@@ -198,6 +198,47 @@ TEST(MinimumDetectableEffect, IsZAlphaPlusZPowerTimesTheStandardError) {
   EXPECT_NEAR(stats::minimum_detectable_effect(0.01, 0.05, 0.80), 0.02801585218, 1e-10);
 }
 
+// V = 1, rho^2 = 1, alpha = 0.05: sqrt(1 * 2 / 1 * (log 2 + 2 log 20)) = sqrt(13.369224) = 3.6563949.
+TEST(ConfidenceSequence, HalfWidthIsTheNormalMixtureBoundary) {
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1.0, 1.0, 0.05), 3.6563948713638483, kTight);
+  // Scaling V and rho^2 together by c scales the half width by sqrt(c).
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1e-6, 1e-6, 0.05), 3.6563948713638483e-3, 1e-15);
+  EXPECT_EQ(stats::confidence_sequence_half_width(0.0, 1.0, 0.05), 0.0);
+  EXPECT_THROW(stats::confidence_sequence_half_width(-1.0, 1.0, 0.05), std::invalid_argument);
+  EXPECT_THROW(stats::confidence_sequence_half_width(1.0, 0.0, 0.05), std::invalid_argument);
+  EXPECT_THROW(stats::confidence_sequence_half_width(1.0, 1.0, 1.0), std::invalid_argument);
+}
+
+TEST(ConfidenceSequence, IsWiderThanTheFixedHorizonIntervalAtEveryVariance) {
+  const double z = stats::normal_quantile(0.975);
+  for (double v : {1e-8, 1e-6, 1e-4, 1e-2, 1.0, 1e2})
+    EXPECT_GT(stats::confidence_sequence_half_width(v, 1e-4, 0.05), z * std::sqrt(v)) << v;
+}
+
+// r = log(1 + r) + 2 log 20 has the root 8.2119681; there the half width is
+// sqrt((1 + 1/r)(log(1 + r) + 2 log 20)) = 3.0351224 standard errors.
+TEST(ConfidenceSequence, TuningRatioMakesTheHalfWidthSmallestAtThePlannedVariance) {
+  const double r = stats::mixture_tuning_ratio(0.05);
+  EXPECT_NEAR(r, 8.211968062068253, 1e-10);
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1.0, r, 0.05), 3.035122413028551, 1e-10);
+  EXPECT_GT(stats::confidence_sequence_half_width(1.0, 0.9 * r, 0.05),
+            stats::confidence_sequence_half_width(1.0, r, 0.05));
+  EXPECT_GT(stats::confidence_sequence_half_width(1.0, 1.1 * r, 0.05),
+            stats::confidence_sequence_half_width(1.0, r, 0.05));
+  EXPECT_THROW(stats::mixture_tuning_ratio(0.0), std::invalid_argument);
+}
+
+// x = 2, V = 1, rho^2 = 1: 1 / ratio = sqrt(2) * exp(-1 * 4 / (2 * 2)) = 0.5202601.
+TEST(ConfidenceSequence, MixturePValueIsBelowAlphaExactlyOutsideTheBoundary) {
+  EXPECT_NEAR(stats::mixture_p_value(2.0, 1.0, 1.0), 0.520260095022889, kTight);
+  EXPECT_EQ(stats::mixture_p_value(0.0, 1.0, 1.0), 1.0);
+  const double w = stats::confidence_sequence_half_width(1e-4, 3e-4, 0.05);
+  EXPECT_NEAR(stats::mixture_p_value(w, 1e-4, 3e-4), 0.05, 1e-12);
+  EXPECT_GT(stats::mixture_p_value(0.99 * w, 1e-4, 3e-4), 0.05);
+  EXPECT_LT(stats::mixture_p_value(-1.01 * w, 1e-4, 3e-4), 0.05);
+  EXPECT_EQ(stats::mixture_p_value(1e6, 1e-4, 3e-4), 0.0) << "no overflow for a huge effect";
+}
+
 TEST(Bootstrap, SplitMixIsTheReferenceSequence) {
   // First outputs of splitmix64 seeded with 0 (Vigna's reference implementation).
   stats::SplitMix64 rng(0);
