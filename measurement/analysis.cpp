@@ -623,9 +623,8 @@ SequentialEstimate sequential_estimate(const ExperimentAnalysis& out, const Anal
   if (primary == out.effects.end()) return s;
   s.absolute = out.cuped_primary ? primary->cuped_absolute : primary->absolute;
   const double se = out.cuped_primary ? primary->cuped_absolute_se : primary->absolute_se;
-  s.elapsed_weeks = static_cast<double>((options.to - options.from).count()) / 7.0;
-  s.planned_weeks = options.planned_weeks > 0 ? options.planned_weeks
-                                              : static_cast<int>(std::ceil(s.elapsed_weeks - 1e-9));
+  s.elapsed_days = static_cast<int>((options.to - options.from).count());
+  s.planned_weeks = options.planned_weeks > 0 ? options.planned_weeks : (s.elapsed_days + 6) / 7;
   const double variance = se * se;
   if (!(variance > 0)) {
     s.absolute_ci = {s.absolute, s.absolute};
@@ -633,7 +632,7 @@ SequentialEstimate sequential_estimate(const ExperimentAnalysis& out, const Anal
     s.p_value = s.significant ? 0.0 : 1.0;
     return s;
   }
-  const double planned_variance = variance * s.elapsed_weeks / s.planned_weeks;
+  const double planned_variance = variance * s.elapsed_days / (7.0 * s.planned_weeks);
   const double rho_squared = stats::mixture_tuning_ratio(options.alpha) * planned_variance;
   s.rho = std::sqrt(rho_squared);
   const double half = stats::confidence_sequence_half_width(variance, rho_squared, options.alpha);

@@ -136,7 +136,7 @@ struct SequentialEstimate {
   double p_value = 1;        // always-valid p-value of this look (< alpha exactly when the sequence excludes 0)
   bool significant = false;  // the sequence excludes 0
   int planned_weeks = 0;     // the horizon the mixing was tuned to
-  double elapsed_weeks = 0;  // (to - from) / 7
+  int elapsed_days = 0;      // to - from: days of data at this look
   double rho = 0;            // mixing standard deviation, in the metric's units
 };
 

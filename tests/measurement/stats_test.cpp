@@ -401,6 +401,36 @@ TEST(Analysis, IncidenceEffectOnFourAccountsMatchesTheHandComputedDeltaMethod) {
   EXPECT_EQ(a.effects[3].metric, "total_fees");
 }
 
+// The four accounts have no pre-period, so the unadjusted estimate leads:
+// -0.5 with V = 1/8. Tuned to the period itself (planned_weeks = 0) the
+// half width is 3.0351224 SE; to an 8-week plan after 4 weeks, rho^2 =
+// 8.2119681 * V * 28 / 56, i.e. rho^2 / V = 4.1059840.
+TEST(Analysis, ConfidenceSequenceSurroundsThePrimaryEstimateTunedToThePlannedLength) {
+  const ExperimentAnalysis a = analyze_experiment("tiny", four_accounts(), {}, four_weeks());
+  const SequentialEstimate& q = a.sequential;
+  EXPECT_EQ(q.metric, "overdraft_incidence");
+  EXPECT_EQ(q.analysis, "unadjusted");
+  EXPECT_NEAR(q.absolute, -0.5, kTight);
+  EXPECT_EQ(q.elapsed_days, 28);
+  EXPECT_EQ(q.planned_weeks, 4);
+  EXPECT_NEAR(q.absolute_ci.high, -0.5 + 3.035122413028551 * std::sqrt(0.125), 1e-10);
+  EXPECT_NEAR(q.rho, std::sqrt(8.211968062068253 * 0.125), 1e-10);
+  EXPECT_FALSE(q.significant);
+  EXPECT_GT(q.p_value, a.effects[0].p_value) << "a look that may be one of many is weaker evidence";
+
+  AnalysisOptions planned = four_weeks();
+  planned.planned_weeks = 8;
+  const SequentialEstimate p = analyze_experiment("tiny", four_accounts(), {}, planned).sequential;
+  const double r = 8.211968062068253 * 28 / 56;
+  const double half = std::sqrt(0.125 * (1 + 1 / r) * (std::log(1 + r) + 2 * std::log(20.0)));
+  EXPECT_EQ(p.planned_weeks, 8);
+  EXPECT_NEAR(p.absolute_ci.low, -0.5 - half, 1e-10);
+  EXPECT_NEAR(p.absolute_ci.high, -0.5 + half, 1e-10);
+
+  planned.planned_weeks = -1;
+  EXPECT_THROW(analyze_experiment("tiny", four_accounts(), {}, planned), std::invalid_argument);
+}
+
 TEST(Analysis, FunnelEstimatesAccountsThatAvoidedAnyOverdraft) {
   // Share with any overdraft: treatment 1/2, holdout 2/2: -(0.5 - 1) * 2 = 1.
   const ExperimentAnalysis a = analyze_experiment("tiny", four_accounts(), {}, four_weeks());
