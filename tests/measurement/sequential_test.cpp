@@ -115,6 +115,7 @@ struct Watched {
   bool sequence_ever = false;
   bool fixed_horizon_ever = false;  // the primary (CUPED) interval read at every look
   bool fixed_horizon_at_end = false;
+  bool untuned_sequence_ever = false;  // the sequence with planned_weeks = 0: tuned afresh to every look
   bool sequence_at_end = false;
   bool cuped_primary_throughout = true;
 };
@@ -128,6 +129,10 @@ Watched watch_daily(std::uint64_t seed, double treatment_entry_factor) {
     const bool fixed = a.cuped_primary ? e.cuped_p_value < 0.05 : e.p_value < 0.05;
     w.sequence_ever = w.sequence_ever || a.sequential.significant;
     w.fixed_horizon_ever = w.fixed_horizon_ever || fixed;
+    const double se = e.cuped_absolute_se;
+    const double untuned =
+        stats::confidence_sequence_half_width(se * se, stats::mixture_tuning_ratio(0.05) * se * se, 0.05);
+    w.untuned_sequence_ever = w.untuned_sequence_ever || std::fabs(e.cuped_absolute) > untuned;
     w.cuped_primary_throughout = w.cuped_primary_throughout && a.cuped_primary && a.sequential.analysis == "cuped";
     if (elapsed == kDays) {
       w.fixed_horizon_at_end = fixed;
@@ -159,9 +164,11 @@ TEST(SequentialPeeking, AnAAWatchedEveryDayThroughTheConfidenceSequenceIsFalsely
   const int sequence = count(ws, &Watched::sequence_ever);
   const int fixed = count(ws, &Watched::fixed_horizon_ever);
   const int fixed_end = count(ws, &Watched::fixed_horizon_at_end);
+  const int untuned = count(ws, &Watched::untuned_sequence_ever);
   std::printf("A/A over %d experiments, %d daily looks each: significant at some look %d (confidence sequence), %d "
-              "(fixed-horizon interval); at the planned end only, fixed-horizon %d\n",
-              kRuns, kDays, sequence, fixed, fixed_end);
+              "(fixed-horizon interval), %d (sequence without a plan, tuned to each look); at the planned end only, "
+              "fixed-horizon %d\n",
+              kRuns, kDays, sequence, fixed, untuned, fixed_end);
   EXPECT_EQ(count(ws, &Watched::cuped_primary_throughout), kRuns) << "the sequence surrounds the CUPED estimate";
   EXPECT_LE(sequence, 5);
   // What the sequence is for: the fixed-horizon interval is valid for one
