@@ -38,6 +38,7 @@ struct ReportFlags {
   std::uint64_t seed = 1;
   int horizon_days = 30;
   int pre_weeks = 8;
+  int planned_weeks = 0;
   std::string fee_kinds = "fee";
   std::string overdraft_words = "overdraft,insufficient funds,nsf,od fee";
   std::string config_path;
@@ -97,6 +98,11 @@ CommandRunner add_report_command(CLI::App& app) {
   cmd->add_option("--pre-weeks", f->pre_weeks, "Weeks before the experiment's first decision used as the CUPED pre-period")
       ->check(CLI::Range(0, 104))
       ->capture_default_str();
+  cmd->add_option("--planned-weeks", f->planned_weeks,
+                  "The experiment's planned length, fixed before the first look: the always-valid interval is "
+                  "narrowest there (0 = the period's own length; docs/analysis.md, \"Looking every day\")")
+      ->check(CLI::Range(0, 520))
+      ->capture_default_str();
   cmd->add_option("--fee-kinds", f->fee_kinds, "Comma-separated transaction kinds that are fees (case-insensitive)")
       ->capture_default_str();
   cmd->add_option("--overdraft-words", f->overdraft_words,
@@ -134,6 +140,7 @@ CommandRunner add_report_command(CLI::App& app) {
     options.holdout_share = inputs.holdout_share;
     options.bootstrap_resamples = f->bootstrap;
     options.bootstrap_seed = f->seed;
+    options.planned_weeks = f->planned_weeks;
     measurement::ExperimentAnalysis analysis;
     try {
       analysis = measurement::analyze_experiment(f->experiment, inputs.accounts, inputs.forecasts, options);

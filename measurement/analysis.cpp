@@ -141,6 +141,7 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   e.relative_ci = plain.relative_ci;
   e.p_value = plain.p_value;
   e.mde_absolute = stats::minimum_detectable_effect(plain.se, options.alpha, options.power);
+  e.absolute_se = plain.se;
 
   // CUPED: pooled within-arm theta, covariate centred on the pooled mean so
   // both arms move by the same reference and the effect stays unbiased.
@@ -158,6 +159,7 @@ Effect estimate_effect(const MetricSpec& spec, const ArmValues& t, const ArmValu
   e.cuped_relative = c.relative;
   e.cuped_relative_ci = cuped.relative_ci;
   e.cuped_p_value = cuped.p_value;
+  e.cuped_absolute_se = cuped.se;
   e.variance_reduction = d.absolute_variance > 0 ? 1.0 - c.absolute_variance / d.absolute_variance : 0.0;
 
   if (with_bootstrap && options.bootstrap_resamples > 0)
@@ -254,6 +256,7 @@ void validate(const std::vector<AccountOutcome>& accounts, const std::vector<For
   if (options.bootstrap_resamples < 0)
     throw std::invalid_argument("analyze_experiment: bootstrap_resamples must be >= 0");
   if (options.calibration_bins < 1) throw std::invalid_argument("analyze_experiment: calibration_bins must be >= 1");
+  if (options.planned_weeks < 0) throw std::invalid_argument("analyze_experiment: planned_weeks must be >= 0");
   if (options.pre_period.to < options.pre_period.from)
     throw std::invalid_argument("analyze_experiment: the pre-period ends before it starts");
   const int pre_period_weeks = week_count(options.pre_period.from, options.pre_period.to);
@@ -645,6 +648,40 @@ std::vector<std::string> experiment_caveats(const ExperimentAnalysis& out, const
   return cv;
 }
 
+// The primary estimate's confidence sequence. The mixing variance is tuned
+// to make the sequence narrowest at the planned end: rho^2 = r * V_planned,
+// with V_planned extrapolated from this look as V * elapsed / planned (the
+// variance of an estimate over account-weeks shrinks about as 1 / weeks).
+// This is Waudby-Smith et al.'s tuning of their asymptotic sequence (rho
+// fixed on the standardized scale, the variance estimated at each look).
+SequentialEstimate sequential_estimate(const ExperimentAnalysis& out, const AnalysisOptions& options) {
+  SequentialEstimate s;
+  s.metric = out.primary_metric;
+  s.analysis = out.cuped_primary ? "cuped" : "unadjusted";
+  const auto primary = std::find_if(out.effects.begin(), out.effects.end(),
+                                    [&](const Effect& e) { return e.metric == out.primary_metric; });
+  if (primary == out.effects.end()) return s;
+  s.absolute = out.cuped_primary ? primary->cuped_absolute : primary->absolute;
+  const double se = out.cuped_primary ? primary->cuped_absolute_se : primary->absolute_se;
+  s.elapsed_days = static_cast<int>((options.to - options.from).count());
+  s.planned_weeks = options.planned_weeks > 0 ? options.planned_weeks : (s.elapsed_days + 6) / 7;
+  const double variance = se * se;
+  if (!(variance > 0)) {
+    s.absolute_ci = {s.absolute, s.absolute};
+    s.significant = s.absolute != 0;
+    s.p_value = s.significant ? 0.0 : 1.0;
+    return s;
+  }
+  const double planned_variance = variance * s.elapsed_days / (7.0 * s.planned_weeks);
+  const double rho_squared = stats::mixture_tuning_ratio(options.alpha) * planned_variance;
+  s.rho = std::sqrt(rho_squared);
+  const double half = stats::confidence_sequence_half_width(variance, rho_squared, options.alpha);
+  s.absolute_ci = {s.absolute - half, s.absolute + half};
+  s.significant = s.absolute_ci.low > 0 || s.absolute_ci.high < 0;
+  s.p_value = stats::mixture_p_value(s.absolute, variance, rho_squared);
+  return s;
+}
+
 }  // namespace
 
 ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::vector<AccountOutcome>& accounts,
@@ -680,6 +717,7 @@ ExperimentAnalysis analyze_experiment(const std::string& experiment, const std::
   out.effects.push_back(estimate_effect(kDays, mt.days, mh.days, options, true));
   out.effects.push_back(estimate_effect(kOverdraftFees, mt.overdraft_fees, mh.overdraft_fees, options, true));
   out.effects.push_back(estimate_effect(kTotalFees, mt.total_fees, mh.total_fees, options, true));
+  out.sequential = sequential_estimate(out, options);
 
   std::vector<std::string> skipped;
   variant_effects(arms, mh.incidence, options, skipped, out);

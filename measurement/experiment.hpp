@@ -89,6 +89,11 @@ struct AnalysisOptions {
   double alpha = 0.05;           // two-sided
   double power = 0.80;           // for the minimum detectable effect
   int calibration_bins = 10;
+  // The experiment's planned length, which the confidence sequence's mixing
+  // is tuned to (docs/analysis.md, "Looking every day"): fix it before the
+  // first look. 0 = the period's own length, which tunes the sequence to
+  // this look; right for a report read once at the end.
+  int planned_weeks = 0;
 };
 
 struct Interval {
@@ -119,6 +124,24 @@ struct Effect {
   double variance_reduction = 0;  // 1 - var(CUPED) / var(unadjusted); ~0 (can dip just below) when the
                                   // pre-period says nothing about the outcome
   double mde_absolute = 0;        // minimum detectable |absolute| at alpha, power, current sample
+  double absolute_se = 0;         // delta-method standard errors of absolute and cuped_absolute
+  double cuped_absolute_se = 0;
+};
+
+// The primary metric's always-valid interval: a confidence sequence, valid
+// however often the report is looked at as the data grow, where the fixed-
+// horizon interval is valid for one look decided in advance
+// (stats::confidence_sequence_half_width; docs/analysis.md, "Looking every day").
+struct SequentialEstimate {
+  std::string metric;        // ExperimentAnalysis::primary_metric
+  std::string analysis;      // "cuped" or "unadjusted": the primary estimate it surrounds
+  double absolute = 0;       // that estimate (treatment - holdout)
+  Interval absolute_ci;      // the confidence sequence at this look, at AnalysisOptions::alpha
+  double p_value = 1;        // always-valid p-value of this look (< alpha exactly when the sequence excludes 0)
+  bool significant = false;  // the sequence excludes 0
+  int planned_weeks = 0;     // the horizon the mixing was tuned to
+  int elapsed_days = 0;      // to - from: days of data at this look
+  double rho = 0;            // mixing standard deviation, in the metric's units
 };
 
 struct SampleRatio {
@@ -228,6 +251,7 @@ struct ExperimentAnalysis {
   CupedCovariate cuped;
   SampleRatio sample_ratio;
   std::vector<Effect> effects;  // incidence, days, overdraft fees, total fees, in that order
+  SequentialEstimate sequential;  // the primary metric's confidence sequence
   // The variant family: each variant against the holdout, and each pair of
   // variants (names in order) against each other; every unadjusted p-value of
   // the family goes through one Holm adjustment (stats::holm_adjust).

@@ -119,6 +119,23 @@ std::string cuped_sentence(const ExperimentAnalysis& a) {
   return s;
 }
 
+// The always-valid reading beside the fixed-horizon one: which to trust
+// depends on how the report is being read (docs/analysis.md, "Looking every day").
+void sequential_paragraph(std::string& out, const ExperimentAnalysis& a) {
+  const SequentialEstimate& q = a.sequential;
+  if (q.metric.empty()) return;
+  out += std::string("<p id=\"sequential\" data-significant=\"") + (q.significant ? "true" : "false") +
+         "\">If you look at this report before the planned end (every day, say), read the always-valid interval "
+         "instead: " +
+         f(q.absolute, S::kPoints) + " (" + f(kConfidenceLevel, S::kPercent) + " confidence sequence " +
+         html_escape(format_interval(q.absolute_ci, S::kPoints)) + ", always-valid p = " + f(q.p_value, S::kPValue) +
+         "), " + f(q.elapsed_days, S::kCount) + " days into a " + f(q.planned_weeks, S::kCount) + "-week plan. " +
+         (q.significant ? "It excludes no effect, so the difference holds however often the report was looked at."
+                        : "It includes no effect: keep the experiment running; stopping on the fixed interval "
+                          "after peeking overstates the evidence.") +
+         "</p>\n";
+}
+
 void headline_section(std::string& out, const ExperimentAnalysis& a) {
   const PrimaryResult p = primary_result(a);
   out += std::string("<section id=\"headline\"><p class=\"headline\" data-verdict=\"") + verdict_name(p.verdict) +
@@ -132,6 +149,7 @@ void headline_section(std::string& out, const ExperimentAnalysis& a) {
            f(e->cuped_absolute, S::kPoints) + " (" + html_escape(format_interval(e->cuped_absolute_ci, S::kPoints)) +
            "). " + cuped_sentence(a) + "</p>\n";
   }
+  sequential_paragraph(out, a);
   out += "</section>\n";
 }
 

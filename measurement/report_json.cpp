@@ -47,6 +47,16 @@ json report_json(const ExperimentAnalysis& a) {
                       {"analysis", primary.reading.cuped ? "cuped" : "unadjusted"},
                       {"verdict", verdict_name(primary.verdict)},
                       {"significant", primary.effect != nullptr && primary.reading.significant}};
+  const SequentialEstimate& q = a.sequential;
+  j["sequential"] = json{{"metric", q.metric},
+                         {"analysis", q.analysis},
+                         {"absolute", q.absolute},
+                         {"absolute_ci", interval_json(q.absolute_ci)},
+                         {"p_value", q.p_value},
+                         {"significant", q.significant},
+                         {"planned_weeks", q.planned_weeks},
+                         {"elapsed_days", q.elapsed_days},
+                         {"rho", q.rho}};
   const CupedCovariate& c = a.cuped;
   j["cuped"] = json{{"experiment_start", iso(c.experiment_start)},
                     {"from", iso(c.window.from)},

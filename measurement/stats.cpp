@@ -161,6 +161,39 @@ double minimum_detectable_effect(double se, double alpha, double power) {
   return (normal_quantile(1 - alpha / 2) + normal_quantile(power)) * se;
 }
 
+double confidence_sequence_half_width(double variance, double rho_squared, double alpha) {
+  if (!(variance >= 0)) throw std::invalid_argument("confidence_sequence_half_width: variance must be >= 0");
+  if (!(rho_squared > 0)) throw std::invalid_argument("confidence_sequence_half_width: rho_squared must be > 0");
+  if (!(alpha > 0 && alpha < 1)) throw std::invalid_argument("confidence_sequence_half_width: alpha must be in (0, 1)");
+  if (variance == 0) return 0;
+  const double total = variance + rho_squared;
+  return std::sqrt(variance * total / rho_squared * (std::log(total / variance) + 2 * std::log(1 / alpha)));
+}
+
+double mixture_tuning_ratio(double alpha) {
+  if (!(alpha > 0 && alpha < 1)) throw std::invalid_argument("mixture_tuning_ratio: alpha must be in (0, 1)");
+  // d/dr of (1 + 1/r)(log(1 + r) + 2L) is zero where r = log(1 + r) + 2L; the
+  // map is a contraction (slope 1 / (1 + r) < 1), so iteration converges.
+  const double two_l = 2 * std::log(1 / alpha);
+  double r = two_l + 1;
+  for (int i = 0; i < 100; ++i) {
+    const double next = std::log1p(r) + two_l;
+    if (std::fabs(next - r) < 1e-14 * r) return next;
+    r = next;
+  }
+  return r;
+}
+
+double mixture_p_value(double estimate, double variance, double rho_squared) {
+  if (!(variance > 0)) throw std::invalid_argument("mixture_p_value: variance must be > 0");
+  if (!(rho_squared > 0)) throw std::invalid_argument("mixture_p_value: rho_squared must be > 0");
+  const double total = variance + rho_squared;
+  // 1 / ratio in logs: the exponent overflows for large effects.
+  const double log_inverse =
+      0.5 * std::log(total / variance) - rho_squared * estimate * estimate / (2 * variance * total);
+  return std::min(1.0, std::exp(log_inverse));
+}
+
 SampleRatioTest sample_ratio_test(std::size_t treatment, std::size_t holdout, double expected_holdout_share) {
   if (!(expected_holdout_share > 0 && expected_holdout_share < 1))
     throw std::invalid_argument("sample_ratio_test: expected holdout share must be in (0, 1)");

@@ -90,6 +90,29 @@ RatioBounds ratio_interval(const Estimate& a, const Estimate& b, double z, bool 
 // power: (z_{1 - alpha/2} + z_{power}) * se.
 double minimum_detectable_effect(double se, double alpha, double power);
 
+// Always-valid inference: the two-sided normal-mixture confidence sequence
+// (mSPRT; Robbins 1970, Johari et al. 2017, Howard et al. 2021 eq. (14) in
+// estimate units). For an estimate with variance V, mixing the likelihood
+// ratio of effect theta over theta ~ N(0, rho_squared) and applying Ville's
+// inequality gives, uniformly over every look, P(some look excludes the
+// truth) <= alpha, with half width
+//   sqrt( V (V + rho^2) / rho^2 * ( log((V + rho^2) / V) + 2 log(1 / alpha) ) ).
+// docs/analysis.md ("Looking every day"). Needs variance >= 0 (0 gives 0),
+// rho_squared > 0, alpha in (0, 1).
+double confidence_sequence_half_width(double variance, double rho_squared, double alpha);
+
+// The mixing ratio r = rho^2 / V that makes the half width smallest at a
+// given V: the root of r = log(1 + r) + 2 log(1 / alpha) (about 8.2 at
+// alpha = 0.05). Tuning rho^2 = r * V_planned puts the sequence's narrowest
+// point at the planned end of the experiment.
+double mixture_tuning_ratio(double alpha);
+
+// The mixture likelihood ratio at this look, sqrt(V / (V + rho^2)) *
+// exp(rho^2 x^2 / (2 V (V + rho^2))) for estimate x; min(1, 1 / it) is the
+// always-valid p-value of this look (below alpha exactly when the sequence
+// excludes 0). Needs variance > 0 and rho_squared > 0.
+double mixture_p_value(double estimate, double variance, double rho_squared);
+
 // Pearson chi-square (1 df) of observed arm sizes against the expected holdout share.
 struct SampleRatioTest {
   double chi_square = 0;

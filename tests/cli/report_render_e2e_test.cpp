@@ -119,6 +119,7 @@ TEST(ReportRender, PageOpensInChromiumWithEveryKeyElementFilledAndNoConsoleMessa
 
   EXPECT_THAT(text_of(element(run.dom, "section", "headline")),
               HasSubstr("Nudges reduced overdraft incidence by 20% (95% CI "));
+  EXPECT_THAT(text_of(element(run.dom, "p", "sequential")), HasSubstr("confidence sequence "));
   EXPECT_THAT(text_of(element(run.dom, "section", "sample-ratio")), HasSubstr("Sample ratio OK"));
   EXPECT_THAT(element(run.dom, "section", "caveats"), HasSubstr("<li>"));
   for (const auto& [chart, mark] : std::vector<std::pair<std::string, std::string>>{

@@ -41,6 +41,7 @@ inline ExperimentAnalysis sample_analysis() {
                make_effect("overdraft_fees", "cents per account", 2871.4, 3532.77),
                make_effect("total_fees", "cents per account", 3410.05, 4011.9)};
   a.effects[0].absolute_ci_bootstrap = Interval{-0.0301, -0.0122};
+  a.sequential = {"overdraft_incidence", "cuped", -0.02113, {-0.03291, -0.00935}, 0.01377, true, 12, 84, 0.01614};
   a.variants = {{"gentle", 4512, make_effect("overdraft_incidence", "share of account-weeks", 0.0799, 0.10347), 0.0213},
                 {"urgent", 4501, make_effect("overdraft_incidence", "share of account-weeks", 0.0844, 0.10347), 0.0426}};
   a.variant_pairs = {{"gentle", "urgent", 4512, 4501,

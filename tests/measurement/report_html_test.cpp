@@ -62,6 +62,21 @@ TEST(ReportHtml, VariantsShowTheirHolmAdjustedPAndThePairsAgainstEachOther) {
   EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
 }
 
+TEST(ReportHtml, ShowsTheConfidenceSequenceBesideTheFixedHorizonInterval) {
+  auto a = testing::sample_analysis();
+  std::string html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("id=\"sequential\" data-significant=\"true\""));
+  EXPECT_THAT(html, HasSubstr("confidence sequence " + html_escape(format_interval(a.sequential.absolute_ci,
+                                                                                     NumberStyle::kPoints))));
+  EXPECT_THAT(html, HasSubstr("84 days into a 12-week plan"));
+  a.sequential.significant = false;
+  a.sequential.absolute_ci = {-0.031, 0.0012};
+  html = render_report_html(a);
+  EXPECT_THAT(html, HasSubstr("data-significant=\"false\""));
+  EXPECT_THAT(html, HasSubstr("It includes no effect"));
+  EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
+}
+
 TEST(ReportHtml, ChartsHaveOneMarkPerDataPoint) {
   const auto a = testing::sample_analysis();
   const std::string html = render_report_html(a);

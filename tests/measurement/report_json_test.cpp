@@ -84,6 +84,21 @@ TEST(ReportJson, NamesThePrimaryAnalysisItsVerdictAndCupedsCovariate) {
 }
 
 // No upper end (stats::ratio_interval): null, as JSON has no infinity.
+TEST(ReportJson, CarriesThePrimaryMetricsConfidenceSequence) {
+  const auto j = report_json(testing::sample_analysis());
+  const auto& q = j["sequential"];
+  EXPECT_EQ(q["metric"], "overdraft_incidence");
+  EXPECT_EQ(q["analysis"], "cuped");
+  EXPECT_DOUBLE_EQ(q["absolute"].get<double>(), -0.02113);
+  EXPECT_DOUBLE_EQ(q["absolute_ci"]["low"].get<double>(), -0.03291);
+  EXPECT_DOUBLE_EQ(q["absolute_ci"]["high"].get<double>(), -0.00935);
+  EXPECT_DOUBLE_EQ(q["p_value"].get<double>(), 0.01377);
+  EXPECT_EQ(q["significant"], true);
+  EXPECT_EQ(q["planned_weeks"], 12);
+  EXPECT_EQ(q["elapsed_days"], 84);
+  EXPECT_DOUBLE_EQ(q["rho"].get<double>(), 0.01614);
+}
+
 TEST(ReportJson, AnUnboundedIntervalEndIsNull) {
   auto a = testing::sample_analysis();
   a.effects[1].relative_ci.high = std::numeric_limits<double>::infinity();

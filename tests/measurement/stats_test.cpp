@@ -198,6 +198,47 @@ TEST(MinimumDetectableEffect, IsZAlphaPlusZPowerTimesTheStandardError) {
   EXPECT_NEAR(stats::minimum_detectable_effect(0.01, 0.05, 0.80), 0.02801585218, 1e-10);
 }
 
+// V = 1, rho^2 = 1, alpha = 0.05: sqrt(1 * 2 / 1 * (log 2 + 2 log 20)) = sqrt(13.369224) = 3.6563949.
+TEST(ConfidenceSequence, HalfWidthIsTheNormalMixtureBoundary) {
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1.0, 1.0, 0.05), 3.6563948713638483, kTight);
+  // Scaling V and rho^2 together by c scales the half width by sqrt(c).
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1e-6, 1e-6, 0.05), 3.6563948713638483e-3, 1e-15);
+  EXPECT_EQ(stats::confidence_sequence_half_width(0.0, 1.0, 0.05), 0.0);
+  EXPECT_THROW(stats::confidence_sequence_half_width(-1.0, 1.0, 0.05), std::invalid_argument);
+  EXPECT_THROW(stats::confidence_sequence_half_width(1.0, 0.0, 0.05), std::invalid_argument);
+  EXPECT_THROW(stats::confidence_sequence_half_width(1.0, 1.0, 1.0), std::invalid_argument);
+}
+
+TEST(ConfidenceSequence, IsWiderThanTheFixedHorizonIntervalAtEveryVariance) {
+  const double z = stats::normal_quantile(0.975);
+  for (double v : {1e-8, 1e-6, 1e-4, 1e-2, 1.0, 1e2})
+    EXPECT_GT(stats::confidence_sequence_half_width(v, 1e-4, 0.05), z * std::sqrt(v)) << v;
+}
+
+// r = log(1 + r) + 2 log 20 has the root 8.2119681; there the half width is
+// sqrt((1 + 1/r)(log(1 + r) + 2 log 20)) = 3.0351224 standard errors.
+TEST(ConfidenceSequence, TuningRatioMakesTheHalfWidthSmallestAtThePlannedVariance) {
+  const double r = stats::mixture_tuning_ratio(0.05);
+  EXPECT_NEAR(r, 8.211968062068253, 1e-10);
+  EXPECT_NEAR(stats::confidence_sequence_half_width(1.0, r, 0.05), 3.035122413028551, 1e-10);
+  EXPECT_GT(stats::confidence_sequence_half_width(1.0, 0.9 * r, 0.05),
+            stats::confidence_sequence_half_width(1.0, r, 0.05));
+  EXPECT_GT(stats::confidence_sequence_half_width(1.0, 1.1 * r, 0.05),
+            stats::confidence_sequence_half_width(1.0, r, 0.05));
+  EXPECT_THROW(stats::mixture_tuning_ratio(0.0), std::invalid_argument);
+}
+
+// x = 2, V = 1, rho^2 = 1: 1 / ratio = sqrt(2) * exp(-1 * 4 / (2 * 2)) = 0.5202601.
+TEST(ConfidenceSequence, MixturePValueIsBelowAlphaExactlyOutsideTheBoundary) {
+  EXPECT_NEAR(stats::mixture_p_value(2.0, 1.0, 1.0), 0.520260095022889, kTight);
+  EXPECT_EQ(stats::mixture_p_value(0.0, 1.0, 1.0), 1.0);
+  const double w = stats::confidence_sequence_half_width(1e-4, 3e-4, 0.05);
+  EXPECT_NEAR(stats::mixture_p_value(w, 1e-4, 3e-4), 0.05, 1e-12);
+  EXPECT_GT(stats::mixture_p_value(0.99 * w, 1e-4, 3e-4), 0.05);
+  EXPECT_LT(stats::mixture_p_value(-1.01 * w, 1e-4, 3e-4), 0.05);
+  EXPECT_EQ(stats::mixture_p_value(1e6, 1e-4, 3e-4), 0.0) << "no overflow for a huge effect";
+}
+
 TEST(Bootstrap, SplitMixIsTheReferenceSequence) {
   // First outputs of splitmix64 seeded with 0 (Vigna's reference implementation).
   stats::SplitMix64 rng(0);
@@ -358,6 +399,36 @@ TEST(Analysis, IncidenceEffectOnFourAccountsMatchesTheHandComputedDeltaMethod) {
   EXPECT_EQ(a.effects[1].metric, "overdraft_days");
   EXPECT_NEAR(a.effects[1].absolute, 2 - 6, kTight);
   EXPECT_EQ(a.effects[3].metric, "total_fees");
+}
+
+// The four accounts have no pre-period, so the unadjusted estimate leads:
+// -0.5 with V = 1/8. Tuned to the period itself (planned_weeks = 0) the
+// half width is 3.0351224 SE; to an 8-week plan after 4 weeks, rho^2 =
+// 8.2119681 * V * 28 / 56, i.e. rho^2 / V = 4.1059840.
+TEST(Analysis, ConfidenceSequenceSurroundsThePrimaryEstimateTunedToThePlannedLength) {
+  const ExperimentAnalysis a = analyze_experiment("tiny", four_accounts(), {}, four_weeks());
+  const SequentialEstimate& q = a.sequential;
+  EXPECT_EQ(q.metric, "overdraft_incidence");
+  EXPECT_EQ(q.analysis, "unadjusted");
+  EXPECT_NEAR(q.absolute, -0.5, kTight);
+  EXPECT_EQ(q.elapsed_days, 28);
+  EXPECT_EQ(q.planned_weeks, 4);
+  EXPECT_NEAR(q.absolute_ci.high, -0.5 + 3.035122413028551 * std::sqrt(0.125), 1e-10);
+  EXPECT_NEAR(q.rho, std::sqrt(8.211968062068253 * 0.125), 1e-10);
+  EXPECT_FALSE(q.significant);
+  EXPECT_GT(q.p_value, a.effects[0].p_value) << "a look that may be one of many is weaker evidence";
+
+  AnalysisOptions planned = four_weeks();
+  planned.planned_weeks = 8;
+  const SequentialEstimate p = analyze_experiment("tiny", four_accounts(), {}, planned).sequential;
+  const double r = 8.211968062068253 * 28 / 56;
+  const double half = std::sqrt(0.125 * (1 + 1 / r) * (std::log(1 + r) + 2 * std::log(20.0)));
+  EXPECT_EQ(p.planned_weeks, 8);
+  EXPECT_NEAR(p.absolute_ci.low, -0.5 - half, 1e-10);
+  EXPECT_NEAR(p.absolute_ci.high, -0.5 + half, 1e-10);
+
+  planned.planned_weeks = -1;
+  EXPECT_THROW(analyze_experiment("tiny", four_accounts(), {}, planned), std::invalid_argument);
 }
 
 TEST(Analysis, FunnelEstimatesAccountsThatAvoidedAnyOverdraft) {
