@@ -63,7 +63,7 @@ TEST(CsvWriter, WhatItWritesTheReaderReadsBack) {
 // first field starting with U+FEFF was written unquoted and read back without
 // it, the reader taking it for the file's byte-order mark.
 TEST(CsvWriter, QuotesAFieldStartingWithAByteOrderMarkSoTheFirstFieldReadsBack) {
-  const std::string bom_field = "\xEF\xBB\xBFc90";
+  const std::string bom_field = "\xEF\xBB\xBF" "c90";
   EXPECT_TRUE(csv_needs_quotes(bom_field));
   EXPECT_FALSE(csv_needs_quotes("c\xEF\xBB\xBF"));  // not at the start: nothing to mistake
   std::string text;
