@@ -5,6 +5,8 @@
 #include <cstring>
 #include <system_error>
 
+#include <sys/stat.h>
+
 namespace headroom::ingest {
 
 namespace {
@@ -15,10 +17,20 @@ constexpr bool is_special(char c) { return c == ',' || c == '\n' || c == '\r' ||
 }  // namespace
 
 CsvRecordReader::CsvRecordReader(const std::string& path, std::size_t block_bytes, std::size_t max_record_bytes)
-    : path_(path), buf_(std::max<std::size_t>(block_bytes, 64)), max_record_bytes_(std::max<std::size_t>(max_record_bytes, 1)) {
+    : path_(path), max_record_bytes_(std::max<std::size_t>(max_record_bytes, 1)) {
   oversized_error_ = "record longer than " + std::to_string(max_record_bytes_) + " bytes (the limit)";
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+  // A file smaller than a block gets a buffer of its size (and one byte to
+  // see the end): a few-line file costs a few bytes, not 4 MiB. Pipes and
+  // files that grow keep the block; the buffer grows anyway when a record
+  // outruns it, and no result depends on the block size.
+  std::size_t block = std::max<std::size_t>(block_bytes, 64);
+  struct stat st {};
+  if (::fstat(::fileno(file_), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+      static_cast<std::uint64_t>(st.st_size) < block)
+    block = std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 64);
+  buf_.resize(block);
 }
 
 CsvRecordReader::~CsvRecordReader() {
@@ -64,11 +76,19 @@ bool CsvRecordReader::next(CsvRecord& out) {
       // way, so nothing depends on where a block boundary fell.
       begin_ = start;
       line_ = start_line;
-    } else if (end_ - begin_ <= max_record_bytes_) {
+    } else {
       // The record may run past the buffer: read more and parse it again from
       // its start (only records straddling a block boundary pay for this).
-      refill();
-      continue;
+      // It is known to be over the limit only when its bytes so far are: a
+      // CR last in the buffer may be the first half of its CRLF terminator,
+      // which is no part of the record (counting it refused a record of
+      // exactly the limit whose CRLF straddled a block boundary).
+      std::size_t pending = end_ - begin_;
+      if (buf_[end_ - 1] == '\r') --pending;
+      if (pending <= max_record_bytes_) {
+        refill();
+        continue;
+      }
     }
     skip_oversized(out);
     return true;

@@ -17,7 +17,8 @@
 // (is_valid_utf8), so that it can name the field at fault.
 //
 // Not thread-safe; one reader per file. Reads the file in large blocks, so a
-// reader holds about one block of memory regardless of the file size.
+// reader holds about one block of memory regardless of the file size (a
+// regular file smaller than a block gets a buffer of its own size).
 
 #include <cstddef>
 #include <cstdio>

@@ -3,6 +3,9 @@
 namespace headroom::ingest {
 
 bool csv_needs_quotes(std::string_view text) {
+  // A field starting with a byte-order mark: unquoted as a file's first
+  // field, the reader would take it for the file's BOM and drop it.
+  if (text.starts_with("\xEF\xBB\xBF")) return true;
   for (char c : text) {
     // Every special character is below '-'; one compare rejects most letters
     // (this runs once per description in `headroom simulate --csv`).

@@ -3,8 +3,9 @@
 // writes uses (simulator files, experiment report tables, reject reports,
 // backtest output), next to the reader that reads them back (csv_reader.hpp).
 //
-// A field is quoted only when it holds a comma, a double quote, CR or LF; a
-// quote inside a quoted field is doubled. Records end with LF. Bytes are
+// A field is quoted only when it holds a comma, a double quote, CR or LF, or
+// starts with a UTF-8 byte-order mark (which the reader drops from the start
+// of a file); a quote inside a quoted field is doubled. Records end with LF. Bytes are
 // copied unchanged (no UTF-8 check, no trimming), so what CsvRecordReader
 // returns for a written field is the text that was written.
 // Thread safety: pure functions on the caller's buffer.
@@ -15,7 +16,7 @@
 
 namespace headroom::ingest {
 
-// True when `text` must be quoted: it holds ',', '"', '\r' or '\n'.
+// True when `text` must be quoted: it holds ',', '"', '\r' or '\n', or starts with U+FEFF.
 bool csv_needs_quotes(std::string_view text);
 
 // Appends `text` as one field, quoted when needed: `say "hi"` -> `"say ""hi"""`.

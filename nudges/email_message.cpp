@@ -50,6 +50,12 @@ void check_header_value(std::string_view value, std::string_view field) {
   }
 }
 
+// RFC 5322 §2.1.1: lines SHOULD be at most 78 characters, MUST be at most 998.
+constexpr std::size_t kLineLength = 78;
+constexpr std::size_t kMaxLineLength = 998;
+// RFC 5321 §4.5.3.1.3: a path, with its angle brackets, is at most 256.
+constexpr std::size_t kMaxAddressLength = 254;
+
 // Messages never repeat the address itself: it must not reach logs.
 void check_address(std::string_view address, std::string_view field) {
   const std::size_t at = address.find('@');
@@ -57,6 +63,35 @@ void check_address(std::string_view address, std::string_view field) {
             address.find('@', at + 1) == std::string_view::npos;
   for (unsigned char c : address) ok = ok && c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != ',';
   if (!ok) throw EmailError("email " + std::string(field) + " address is not a plain addr-spec (local@domain)");
+  if (address.size() > kMaxAddressLength)
+    throw EmailError("email " + std::string(field) + " address is longer than 254 characters (RFC 5321)");
+}
+
+// Text a reader gets back unchanged when it travels as is: printable ASCII
+// without "=?" (a reader would decode an "=?...?=" word in it), and without
+// leading, trailing or doubled spaces (unfolding, parsers and transports trim
+// or change those).
+bool is_plain_header_text(std::string_view s) {
+  return is_plain_ascii(s) && s.find("=?") == std::string_view::npos && s.find("  ") == std::string_view::npos &&
+         (s.empty() || (s.front() != ' ' && s.back() != ' '));
+}
+
+// True when every CRLF-separated line of `text` is at most 78 characters.
+bool lines_fit(std::string_view text) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t eol = text.find("\r\n", start);
+    const std::size_t end = eol == std::string_view::npos ? text.size() : eol;
+    if (end - start > kLineLength) return false;
+    if (eol == std::string_view::npos) return true;
+    start = eol + 2;
+  }
+}
+
+// The length of the last line of `text`.
+std::size_t last_line_length(std::string_view text) {
+  const std::size_t eol = text.rfind("\r\n");
+  return eol == std::string_view::npos ? text.size() : text.size() - eol - 2;
 }
 
 // Folds a plain-ASCII header at spaces so lines stay <= 78 characters.
@@ -112,8 +147,12 @@ bool base64url_decode(std::string_view text, std::string& out) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
-  // A lone leftover character (6 bits) cannot come from any byte string.
-  return bits < 6;
+  // A lone leftover character (6 bits) cannot come from any byte string, and
+  // the bits left over after the last byte must be zero: otherwise several
+  // spellings would decode to the same bytes (RFC 4648 §3.5), and one
+  // unsubscribe link would have several valid forms.
+  if (bits >= 6) return false;
+  return (acc & ((1u << bits) - 1)) == 0;
 }
 
 std::string message_id_for(std::string_view dedupe_key, std::string_view from_address) {
@@ -145,7 +184,10 @@ std::string rfc5322_date(std::chrono::sys_seconds t) {
 }
 
 std::string encode_header_text(std::string_view text) {
-  if (is_plain_ascii(text)) return std::string(text);
+  return is_plain_header_text(text) ? std::string(text) : encoded_words(text);
+}
+
+std::string encoded_words(std::string_view text) {
   // 36 bytes -> 48 base64 chars -> a 60-char encoded word, so even the first
   // line ("Subject: " + word) stays under 78 characters.
   constexpr std::size_t kChunk = 36;
@@ -208,10 +250,17 @@ std::string compose_email(const EmailContent& m) {
       m.message_id.find('@') == std::string::npos) {
     throw EmailError("email Message-ID must look like <id@domain>");
   }
+  // Headers are 7-bit, and a Message-ID cannot be folded.
+  if (!is_plain_ascii(m.message_id) || m.message_id.find(' ') != std::string::npos)
+    throw EmailError("email Message-ID must be printable ASCII without spaces");
+  if (m.message_id.size() > kMaxLineLength - std::string_view("Message-ID: ").size())
+    throw EmailError("email Message-ID is longer than a header line may be (998 characters)");
   if (!m.unsubscribe_url.empty() && (!is_plain_ascii(m.unsubscribe_url) ||
                                      m.unsubscribe_url.find_first_of("<> ") != std::string::npos)) {
     throw EmailError("email List-Unsubscribe URL must be plain ASCII without spaces or angle brackets");
   }
+  if (m.unsubscribe_url.size() > kMaxLineLength - std::string_view("List-Unsubscribe: <>").size())
+    throw EmailError("email List-Unsubscribe URL is longer than a header line may hold (998 characters)");
   const std::string boundary = "=_hr_" + to_hex(sha256(m.message_id)).substr(0, 24);
 
   std::string out;
@@ -219,22 +268,33 @@ std::string compose_email(const EmailContent& m) {
   out += "Date: " + rfc5322_date(m.date) + "\r\n";
   if (m.from_name.empty()) {
     out += "From: " + m.from + "\r\n";
-  } else if (is_plain_ascii(m.from_name)) {
-    std::string quoted = "\"";
-    for (char c : m.from_name) {
-      if (c == '"' || c == '\\') quoted.push_back('\\');
-      quoted.push_back(c);
-    }
-    out += "From: " + quoted + "\" <" + m.from + ">\r\n";
   } else {
-    out += "From: " + encode_header_text(m.from_name) + " <" + m.from + ">\r\n";
+    // A display name too long for one line (or not plain text) goes as
+    // encoded words, one per line; the address moves to a line of its own
+    // when it does not fit after the name.
+    std::string name;
+    if (is_plain_header_text(m.from_name)) {
+      std::string quoted = "\"";
+      for (char c : m.from_name) {
+        if (c == '"' || c == '\\') quoted.push_back('\\');
+        quoted.push_back(c);
+      }
+      quoted += "\"";
+      if (6 + quoted.size() <= kLineLength) name = std::move(quoted);
+    }
+    if (name.empty()) name = encoded_words(m.from_name);
+    const std::string line = "From: " + name;
+    out += line;
+    out += last_line_length(line) + 3 + m.from.size() <= kLineLength ? " <" : "\r\n <";
+    out += m.from + ">\r\n";
   }
   out += "To: " + m.to + "\r\n";
-  if (is_plain_ascii(m.subject)) {
-    out += fold_ascii("Subject", m.subject);
-  } else {
-    out += "Subject: " + encode_header_text(m.subject) + "\r\n";
-  }
+  // Folded plain text when every line fits, else encoded words (a word
+  // longer than a line cannot be folded).
+  std::string subject;
+  if (is_plain_header_text(m.subject)) subject = fold_ascii("Subject", m.subject);
+  if (subject.empty() || !lines_fit(subject)) subject = "Subject: " + encoded_words(m.subject) + "\r\n";
+  out += subject;
   out += "Message-ID: " + m.message_id + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   if (!m.unsubscribe_url.empty()) {

@@ -4,9 +4,14 @@
 // the same outbox row twice (a resend after a crash) yields byte-identical
 // headers and downstream systems can deduplicate on Message-ID.
 //
-// Output: CRLF line endings, 7-bit clean, lines <= 78 characters (except
-// List-Unsubscribe, which carries the URL unfolded, well under the 998 limit):
-//   Date, From, To, Subject (RFC 2047 B-encoded UTF-8 when not plain ASCII),
+// Output: CRLF line endings, 7-bit clean, lines <= 78 characters except a
+// line holding only an address, the Message-ID or the List-Unsubscribe URL
+// that is itself too long (those cannot be folded; each is refused beyond
+// the 998-character limit, addresses beyond 254):
+//   Date, From, To, Subject (RFC 2047 B-encoded UTF-8 words unless it is
+//   plain text that folds into lines that fit: printable ASCII without "=?",
+//   leading, trailing or doubled spaces, no word too long for a line; a
+//   display name likewise, else quoted),
 //   Message-ID, MIME-Version, List-Unsubscribe (<https URL>),
 //   List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058),
 //   multipart/alternative with text/plain then text/html, both UTF-8
@@ -46,16 +51,21 @@ std::string compose_email(const EmailContent& content);
 
 // "Fri, 13 Mar 2026 14:05:09 +0000"
 std::string rfc5322_date(std::chrono::sys_seconds t);
-// The value as is when printable ASCII, else "=?UTF-8?B?...?=" words (each
-// <= 75 chars, split on UTF-8 boundaries) joined by CRLF SP (folded).
+// The value as is when it reads back unchanged as plain text (printable
+// ASCII, no "=?", no leading, trailing or doubled space), else encoded_words().
 std::string encode_header_text(std::string_view text);
+// "=?UTF-8?B?...?=" words (each <= 75 chars, split on UTF-8 boundaries)
+// joined by CRLF SP (folded); empty text gives no word.
+std::string encoded_words(std::string_view text);
 // RFC 2045 quoted-printable with CRLF line breaks and soft breaks at 76.
 std::string quoted_printable(std::string_view text);
 
 std::string base64_encode(std::string_view bytes);
 // RFC 4648 §5 alphabet, no padding: safe in URLs and tokens.
 std::string base64url_encode(std::string_view bytes);
-// nullopt-like: returns false on any character outside the alphabet.
+// Decodes into `out`; false on any character outside the alphabet, on a
+// length no encoding has, and on non-zero bits after the last byte: exactly
+// what base64url_encode writes is accepted, one spelling per byte string.
 bool base64url_decode(std::string_view text, std::string& out);
 
 }  // namespace headroom::nudges

@@ -29,6 +29,26 @@ std::optional<Channel> parse_channel(std::string_view text) {
 
 namespace {
 
+// The largest |amount| a policy takes, in cents: 15 integer digits, what the
+// string form accepts, so that every accepted buffer writes back
+// (policy_to_json) as a string that parses again.
+constexpr std::int64_t kMaxPolicyAmountCents = 99'999'999'999'999'999;
+
+// The instants a policy window takes: years 0001-9999, the ones the RFC 3339
+// text policy_to_json writes can carry (a year 0000 or 10000 would not parse back).
+constexpr std::chrono::sys_seconds kMinInstant{std::chrono::sys_days{std::chrono::year{1} / 1 / 1}};
+constexpr std::chrono::sys_seconds kMaxInstant{std::chrono::sys_days{std::chrono::year{10000} / 1 / 1} -
+                                               std::chrono::seconds{1}};
+
+// True when s[at] .. s[at + n - 1] are ASCII digits (sscanf's %u would also
+// take spaces and signs).
+bool digits_at(std::string_view s, std::size_t at, std::size_t n) {
+  if (at + n > s.size()) return false;
+  for (std::size_t i = at; i < at + n; ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
 class FieldReader {
  public:
   FieldReader(std::string_view source, std::string policy_name)
@@ -56,6 +76,8 @@ class FieldReader {
   }
   int integer(const json& v, std::string_view field) const {
     if (!v.is_number_integer()) fail(field, "must be a whole number");
+    // A JSON integer above INT64_MAX would wrap to a negative int64.
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > 1000000) fail(field, "is out of range");
     const auto i = v.get<std::int64_t>();
     if (i < -1000000 || i > 1000000) fail(field, "is out of range");
     return static_cast<int>(i);
@@ -68,9 +90,10 @@ class FieldReader {
   // "12.50", "12", 12.5 (major units) -> cents. Strings keep exactness.
   forecast::Money money(const json& v, std::string_view field) const {
     if (v.is_number()) {
-      const double units = v.get<double>();
-      if (!std::isfinite(units) || std::fabs(units) > 1e15) fail(field, "is out of range");
-      return forecast::Money::from_double(units * 100.0);
+      const double cents = std::round(v.get<double>() * 100.0);
+      if (!(std::fabs(cents) <= static_cast<double>(kMaxPolicyAmountCents)))
+        fail(field, "is out of range (at most 999999999999999.99)");
+      return forecast::Money::from_double(cents);
     }
     if (!v.is_string()) fail(field, "must be an amount like \"25.00\"");
     const std::string s = v.get<std::string>();
@@ -81,7 +104,7 @@ class FieldReader {
     std::size_t digits = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
       whole = whole * 10 + (s[i++] - '0');
-      if (++digits > 15) fail(field, "is out of range");
+      if (++digits > 15) fail(field, "is out of range (at most 999999999999999.99)");
     }
     std::int64_t frac = 0;
     std::size_t frac_digits = 0;
@@ -102,7 +125,8 @@ class FieldReader {
     const std::string s = string(v, field);
     unsigned h = 0, m = 0;
     char tail = 0;
-    if (s.size() != 5 || std::sscanf(s.c_str(), "%2u:%2u%c", &h, &m, &tail) != 2 || s[2] != ':' || h > 23 || m > 59) {
+    if (s.size() != 5 || !digits_at(s, 0, 2) || !digits_at(s, 3, 2) ||
+        std::sscanf(s.c_str(), "%2u:%2u%c", &h, &m, &tail) != 2 || s[2] != ':' || h > 23 || m > 59) {
       fail(field, "must be a local time HH:MM (00:00-23:59), got \"" + s + "\"");
     }
     return std::chrono::minutes{h * 60 + m};
@@ -114,23 +138,30 @@ class FieldReader {
     const auto day = forecast::parse_iso_date(std::string_view(s).substr(0, 10));
     if (!day) fail(field, "must be a date YYYY-MM-DD or an RFC 3339 time, got \"" + s + "\"");
     std::chrono::sys_seconds t{*day};
-    if (s.size() == 10) return t;
+    if (s.size() == 10) return in_range(t, field, s);
     unsigned hh = 0, mm = 0, ss = 0;
-    if (s.size() < 20 || (s[10] != 'T' && s[10] != ' ') ||
+    if (s.size() < 20 || (s[10] != 'T' && s[10] != ' ') || !digits_at(s, 11, 2) || !digits_at(s, 14, 2) ||
+        !digits_at(s, 17, 2) ||
         std::sscanf(s.c_str() + 11, "%2u:%2u:%2u", &hh, &mm, &ss) != 3 || s[13] != ':' || s[16] != ':' || hh > 23 ||
         mm > 59 || ss > 60) {
       fail(field, "must be a date YYYY-MM-DD or an RFC 3339 time, got \"" + s + "\"");
     }
     t += std::chrono::hours{hh} + std::chrono::minutes{mm} + std::chrono::seconds{ss};
     const std::string zone = s.substr(19);
-    if (zone == "Z" || zone == "z") return t;
+    if (zone == "Z" || zone == "z") return in_range(t, field, s);
     unsigned oh = 0, om = 0;
-    if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
-        std::sscanf(zone.c_str() + 1, "%2u:%2u", &oh, &om) == 2 && oh < 24 && om < 60) {
+    if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' && digits_at(zone, 1, 2) &&
+        digits_at(zone, 4, 2) && std::sscanf(zone.c_str() + 1, "%2u:%2u", &oh, &om) == 2 && oh < 24 && om < 60) {
       const std::chrono::minutes offset{oh * 60 + om};
-      return zone[0] == '+' ? t - offset : t + offset;
+      return in_range(zone[0] == '+' ? t - offset : t + offset, field, s);
     }
     fail(field, "has an invalid UTC offset \"" + zone + "\" (use Z or +HH:MM)");
+  }
+
+  std::chrono::sys_seconds in_range(std::chrono::sys_seconds t, std::string_view field, const std::string& s) const {
+    if (t < kMinInstant || t > kMaxInstant)
+      fail(field, "must be within 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z, got \"" + s + "\"");
+    return t;
   }
 
   void reject_unknown(const json& obj, std::initializer_list<std::string_view> known, std::string_view prefix) const {
@@ -240,6 +271,13 @@ void validate_policy(const Policy& p, std::string_view source) {
     const auto& v = p.variants[i];
     const std::string field = "variants[" + std::to_string(i) + "]";
     if (v.name.empty()) r.fail(field + ".name", "must not be empty");
+    // headroom.nudge_policies is jsonb, which cannot hold U+0000.
+    for (const auto& [text, key] : {std::pair{&v.name, ".name"}, std::pair{&v.subject, ".subject"},
+                                    std::pair{&v.text_body, ".text"}, std::pair{&v.html_body, ".html"},
+                                    std::pair{&v.in_app_text, ".in_app"}}) {
+      if (text->find('\0') != std::string::npos)
+        r.fail(field + key, "must not contain a NUL character (U+0000; the policy store cannot hold it)");
+    }
     if (!names.insert(v.name).second) r.fail(field + ".name", "duplicate variant name '" + v.name + "'");
     if (!(v.weight >= 0.0) || !std::isfinite(v.weight)) r.fail(field + ".weight", "must be a number >= 0");
     total += v.weight;
@@ -256,6 +294,9 @@ void validate_policy(const Policy& p, std::string_view source) {
     }
   }
   if (!(total > 0)) r.fail("variants", "weights must sum to more than 0");
+  // Two weights of 1e308 sum to infinity, and choose_variant would then give
+  // every account the last variant.
+  if (!std::isfinite(total)) r.fail("variants", "weights must sum to a finite number");
   auto check_cap = [&](const FrequencyCap& cap, const std::string& field) {
     if (cap.max_nudges < 1) r.fail(field + ".max_nudges", "must be >= 1 (set active = false to stop a policy)");
     if (cap.window_days < 1) r.fail(field + ".window_days", "must be >= 1");
@@ -270,6 +311,14 @@ void validate_policy(const Policy& p, std::string_view source) {
   }
   if (!(p.holdout_share >= 0.0 && p.holdout_share <= 1.0)) r.fail("holdout_share", "must be a share in [0, 1] (0.10 = 10%)");
   if (p.experiment.empty()) r.fail("experiment", "must not be empty");
+  if (p.experiment.find('\0') != std::string::npos)
+    r.fail("experiment", "must not contain a NUL character (U+0000; the policy store cannot hold it)");
+  if (p.buffer.cents() > kMaxPolicyAmountCents || p.buffer.cents() < -kMaxPolicyAmountCents)
+    r.fail("buffer", "is out of range (at most 999999999999999.99)");
+  if (p.active_from && (*p.active_from < kMinInstant || *p.active_from > kMaxInstant))
+    r.fail("active_from", "must be within 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z");
+  if (p.active_to && (*p.active_to < kMinInstant || *p.active_to > kMaxInstant))
+    r.fail("active_to", "must be within 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z");
   if (p.active_from && p.active_to && *p.active_to <= *p.active_from) r.fail("active_to", "must be after active_from");
 }
 
@@ -357,7 +406,8 @@ Policy parse_policy_json_text(std::string_view text, std::string_view source) {
   json obj;
   try {
     obj = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number past a double (1e400).
     throw PolicyError(std::string(source) + ": invalid JSON: " + e.what());
   }
   return parse_policy_json(obj, source);

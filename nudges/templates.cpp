@@ -263,11 +263,14 @@ RenderedCopy render_copy(const CopyVariant& variant, const CopyValues& values) {
   r.in_app_text = fill_template(variant.in_app_text, values, Escaping::kNone);
   // Every email body carries the way out, whatever copy a growth team wrote:
   // a body that does not place {{unsubscribe_url}} gets it as its last line.
+  // Whether a body exists is the template's say, not the rendering's: copy
+  // of placeholders alone ("{{top_bill}}") renders empty without a bill, and
+  // the email must still carry the link.
   const std::string_view link = values.get("unsubscribe_url");
   if (!link.empty()) {
-    if (!r.text_body.empty() && !places(variant.text_body, "unsubscribe_url"))
+    if (!variant.text_body.empty() && !places(variant.text_body, "unsubscribe_url"))
       r.text_body += "\n\nStop these messages: " + std::string(link) + "\n";
-    if (!r.html_body.empty() && !places(variant.html_body, "unsubscribe_url"))
+    if (!variant.html_body.empty() && !places(variant.html_body, "unsubscribe_url"))
       r.html_body += "\n<p style=\"font-size:small\"><a href=\"" + html_escape(link) + "\">Stop these messages</a></p>\n";
   }
   return r;

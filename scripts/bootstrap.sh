@@ -2,7 +2,18 @@
 # Installs the Debian 12 packages Headroom needs to build, test and demo.
 # Idempotent and quiet: packages already installed are skipped; nothing else
 # on the machine is touched. Needs root (or sudo) only when something is missing.
+#   scripts/bootstrap.sh [--fuzz]
+# --fuzz (or HEADROOM_BOOTSTRAP_FUZZ=1) adds clang and libFuzzer's runtime,
+# which only the fuzz targets need (scripts/fuzz.sh, docs/fuzzing.md).
 set -euo pipefail
+
+FUZZ=${HEADROOM_BOOTSTRAP_FUZZ:-0}
+for arg in "$@"; do
+  case $arg in
+    --fuzz) FUZZ=1 ;;
+    *) echo "bootstrap: unknown option '$arg' (known: --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake pkg-config git
@@ -14,6 +25,9 @@ PACKAGES=(
   python3-aiosmtpd curl ca-certificates bc time systemd
   chromium fonts-dejavu-core
 )
+# clang-14 for -fsanitize=fuzzer; libclang-rt-14-dev holds libFuzzer and the
+# sanitizer runtimes it links.
+[[ $FUZZ == 1 ]] && PACKAGES+=(clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,17 +2,33 @@
 # Builds Headroom and runs the whole CTest suite against a real PostgreSQL
 # (private cluster on a Unix socket in a temp folder) and a real SMTP server
 # (aiosmtpd on loopback), both started here and stopped on exit, pass or fail.
+# Before the suite, every fuzz target runs for HEADROOM_FUZZ_SECONDS (default
+# 10; 0 skips it) from its seed corpus (scripts/fuzz.sh, docs/fuzzing.md);
+# the suite itself replays the corpora as unit tests.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 source scripts/lib/pg.sh
 
+FUZZ_SECONDS=${HEADROOM_FUZZ_SECONDS:-10}
+[[ $FUZZ_SECONDS =~ ^[0-9]+$ ]] || { echo "test.sh: HEADROOM_FUZZ_SECONDS must be whole seconds, got '$FUZZ_SECONDS'" >&2; exit 2; }
+
 bash scripts/check_sources.sh
-bash scripts/bootstrap.sh
+if [[ $FUZZ_SECONDS -gt 0 ]]; then
+  bash scripts/bootstrap.sh --fuzz  # clang and libFuzzer, for the fuzz slice
+else
+  bash scripts/bootstrap.sh
+fi
 
 BUILD=${HEADROOM_BUILD_DIR:-$ROOT/build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHEADROOM_BUILD_TESTS=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
+
+# A short bounded fuzzing slice of every target; a finding fails the run
+# (its input is left in the fuzz build folder, docs/fuzzing.md says what next).
+if [[ $FUZZ_SECONDS -gt 0 ]]; then
+  HEADROOM_FUZZ_BUILD_DIR=${HEADROOM_FUZZ_BUILD_DIR:-$BUILD-fuzz} bash scripts/fuzz.sh all "$FUZZ_SECONDS"
+fi
 
 WORK=$(mktemp -d /tmp/headroom-test.XXXXXX)
 chmod 755 "$WORK"

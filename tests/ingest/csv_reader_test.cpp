@@ -118,6 +118,24 @@ TEST(CsvRecordReader, GrowsItsBufferForARecordLargerThanOneBlock) {
   EXPECT_EQ(recs[1].fields[0], "b");
 }
 
+// Found by fuzzing (tests/fuzz/csv_reader_fuzz.cpp, docs/fuzzing.md): a
+// record of exactly the limit whose CRLF straddled a block boundary was
+// refused as over the limit, the CR last in the block counted as its own.
+TEST(CsvRecordReader, ARecordOfExactlyTheLimitIsKeptWhereverItsCrlfFalls) {
+  const std::string record(63, 'x');
+  TempFile file(record + "\r\nok\n");
+  for (std::size_t block : {64u, 65u, 4096u}) {
+    CsvRecordReader reader(file.path(), block, 63);
+    CsvRecord rec;
+    ASSERT_TRUE(reader.next(rec));
+    EXPECT_TRUE(rec.error.empty()) << "block " << block << ": " << rec.error;
+    EXPECT_EQ(rec.raw, record);
+    ASSERT_TRUE(reader.next(rec));
+    EXPECT_EQ(rec.raw, "ok");
+    EXPECT_EQ(rec.line, 2u);
+  }
+}
+
 TEST(CsvRecordReader, ThrowsNamingTheFileWhenItCannotBeOpened) {
   try {
     CsvRecordReader reader("/nonexistent/x.csv");

@@ -137,5 +137,69 @@ TEST(ComposeEmail, QuotesOrEncodesTheSendersDisplayName) {
   EXPECT_NE(compose_email(m).find("\r\nFrom: =?UTF-8?B?QmFucXVlIMOp?= <alerts@bank.example>\r\n"), std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/email_roundtrip_fuzz.cpp, docs/fuzzing.md).
+std::string header_line(const std::string& message, const std::string& name) {
+  const auto at = message.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return "(none)";
+  auto end = message.find("\r\n", at + 2);
+  while (message.compare(end + 2, 1, " ") == 0) end = message.find("\r\n", end + 2);  // folded
+  return message.substr(at + 2, end - at - 2);
+}
+
+TEST(ComposeEmail, EncodesAPlainSubjectThatAReaderWouldDecodeOrTrim) {
+  EmailContent m = sample();
+  // Sent as is, a reader decoded the literal encoded word to "hello".
+  m.subject = "Literally =?UTF-8?B?aGVsbG8=?=";
+  EXPECT_EQ(header_line(compose_email(m), "Subject"), "Subject: " + encoded_words(m.subject));
+  for (const char* subject : {" leading", "trailing ", "two  spaces"}) {
+    m.subject = subject;
+    EXPECT_EQ(header_line(compose_email(m), "Subject"), "Subject: " + encoded_words(subject)) << subject;
+  }
+  m.subject = "Plain words fold at spaces";
+  EXPECT_EQ(header_line(compose_email(m), "Subject"), "Subject: Plain words fold at spaces");
+}
+
+TEST(ComposeEmail, KeepsEveryHeaderLineWithinSeventyEightCharacters) {
+  EmailContent m = sample();
+  // One word longer than a line could not be folded: the line was 9 + 100 long.
+  m.subject = "Your balance " + std::string(100, 'x');
+  m.from_name = std::string(90, 'B');  // a quoted display name of 92 on the From line
+  const std::string message = compose_email(m);
+  const std::string headers = message.substr(0, message.find("\r\n\r\n") + 2);
+  for (std::size_t pos = 0, eol; (eol = headers.find("\r\n", pos)) != std::string::npos; pos = eol + 2)
+    EXPECT_LE(eol - pos, 78u) << headers.substr(pos, eol - pos);
+  EXPECT_EQ(header_line(message, "Subject"), "Subject: " + encoded_words(m.subject));
+  EXPECT_EQ(header_line(message, "From"), "From: " + encoded_words(m.from_name) + " <alerts@bank.example>");
+  // A short display name keeps the address on its line; a long address that
+  // does not fit after the name gets a line of its own.
+  m.from_name = "Bank";
+  EXPECT_EQ(header_line(compose_email(m), "From"), "From: \"Bank\" <alerts@bank.example>");
+  m.from = "overdraft-alerts-" + std::string(40, 'n') + "@bank.example";
+  EXPECT_EQ(header_line(compose_email(m), "From"), "From: \"Bank\"\r\n <" + m.from + ">");
+}
+
+TEST(ComposeEmail, RefusesWhatNoHeaderLineCanHold) {
+  EmailContent m = sample();
+  m.to = std::string(250, 'a') + "@example.com";
+  EXPECT_THROW(compose_email(m), EmailError);
+  m = sample();
+  m.unsubscribe_url = "https://bank.example/u?token=" + std::string(1000, 'a');
+  EXPECT_THROW(compose_email(m), EmailError);
+  m = sample();
+  m.message_id = "<\xC3\xA9t\xC3\xA9@bank.example>";  // headers are 7-bit
+  EXPECT_THROW(compose_email(m), EmailError);
+}
+
+TEST(Base64Url, RefusesNonZeroTrailingBitsSoEachTokenHasOneSpelling) {
+  std::string out;
+  EXPECT_TRUE(base64url_decode("YQ", out));  // "a"
+  EXPECT_EQ(out, "a");
+  // "YR" differs from "YQ" only in bits past the last byte: it decoded to "a" too.
+  EXPECT_FALSE(base64url_decode("YR", out));
+  EXPECT_FALSE(base64url_decode("YWJ", out));  // "ab" is "YWI"
+  EXPECT_TRUE(base64url_decode("YWI", out));
+  EXPECT_EQ(out, "ab");
+}
+
 }  // namespace
 }  // namespace headroom::nudges

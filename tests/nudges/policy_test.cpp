@@ -120,6 +120,48 @@ TEST(PolicyJson, ErrorsNameTheSourcePolicyAndField) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/policies_toml_fuzz.cpp, docs/fuzzing.md).
+TEST(PolicyJson, RefusesWhatWouldNotRoundTripOrStore) {
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case cases[] = {
+      // A number past a double was an uncaught nlohmann out_of_range.
+      {R"({"name": "p", "risk_threshold": 1e400})", "db: invalid JSON: "},
+      // 1e15 was taken, but its string form "1000000000000000.00" was refused.
+      {R"({"name": "p", "buffer": 1e15})", "db: policy 'p': field 'buffer': is out of range (at most 999999999999999.99)"},
+      {R"({"name": "p", "buffer": "1000000000000000"})", "db: policy 'p': field 'buffer': is out of range"},
+      // Two finite weights summing to infinity gave every account the last variant.
+      {R"({"name": "p", "channels": ["in_app"], "variants": [{"name": "a", "weight": 1e308, "in_app": "i"},
+          {"name": "b", "weight": 1e308, "in_app": "j"}]})",
+       "db: policy 'p': field 'variants': weights must sum to a finite number"},
+      // Year 0000 with an offset became year -1, written back as "-001-12-31".
+      {R"({"name": "p", "active_from": "0000-01-01T00:00:00+01:00"})", "db: policy 'p': field 'active_from': must be within 0001-01-01"},
+      {R"({"name": "p", "active_from": "0000-01-01"})", "db: policy 'p': field 'active_from': must be within"},
+      {R"({"name": "p", "active_to": "9999-12-31T23:59:59-00:01"})", "db: policy 'p': field 'active_to': must be within"},
+      {R"({"name": "p", "active_to": "2026-01-01T 9:00:00Z"})", "db: policy 'p': field 'active_to': must be a date"},
+      {R"({"name": "p", "quiet_hours": {"start": " 8:00"}})", "db: policy 'p': field 'quiet_hours.start': must be a local time HH:MM"},
+      {R"({"name": "p", "quiet_hours": {"start": "+8:+0"}})", "db: policy 'p': field 'quiet_hours.start': must be a local time HH:MM"},
+      // An unsigned JSON integer past INT64_MAX wrapped to -1.
+      {R"({"name": "p", "lead_time_days": {"max": 18446744073709551615}})", "db: policy 'p': field 'lead_time_days.max': is out of range"},
+      // headroom.nudge_policies is jsonb, which refuses \u0000.
+      {R"({"name": "p", "channels": ["in_app"], "variants": [{"name": "a", "in_app": "x\u0000y"}]})",
+       "db: policy 'p': field 'variants[0].in_app': must not contain a NUL character"},
+      {R"({"name": "p", "experiment": "e\u0000"})", "db: policy 'p': field 'experiment': must not contain a NUL character"},
+  };
+  for (const auto& c : cases) {
+    const std::string error = error_of([&] { parse_policy_json_text(c.json, "db"); });
+    EXPECT_EQ(error.rfind(c.message, 0), 0u) << "json: " << c.json << "\n got: " << error;
+  }
+  // The limits themselves round-trip.
+  const Policy p = parse_policy_json_text(
+      R"({"name": "p", "buffer": 999999999999999, "active_from": "0001-01-01", "active_to": "9999-12-31T23:59:59Z"})", "db");
+  EXPECT_EQ(policy_to_json(parse_policy_json(policy_to_json(p), "db")), policy_to_json(p));
+  EXPECT_EQ(parse_policy_json_text(R"({"name": "p", "buffer": "-999999999999999.99"})", "db").buffer.cents(),
+            -99999999999999999);
+}
+
 TEST(PolicyJson, AnUnknownPlaceholderInACopyVariantIsAnErrorNamingIt) {
   const std::string error = error_of([] {
     parse_policy_json_text(

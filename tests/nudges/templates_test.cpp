@@ -137,6 +137,23 @@ TEST_F(CopyTest, AnEmailBodyWithoutTheUnsubscribeLinkGetsItAsItsLastLine) {
   EXPECT_EQ(render_copy(v, without_link).text_body, "Due: Rent & <utilities>");
 }
 
+// Found by fuzzing (tests/fuzz/templates_fuzz.cpp, docs/fuzzing.md): copy
+// made of placeholders alone rendered empty without a bill, and the email
+// went out without the link in its bodies.
+TEST_F(CopyTest, ABodyThatRendersEmptyStillGetsTheUnsubscribeLink) {
+  forecast.drivers.clear();
+  CopyVariant v;
+  v.subject = "Heads-up";
+  v.text_body = "{{top_bill}}";
+  v.html_body = "{{ top_bill_amount }}";
+  const RenderedCopy r = render_copy(v, values());
+  EXPECT_EQ(r.text_body, "\n\nStop these messages: https://bank.example/u?token=abc\n");
+  EXPECT_NE(r.html_body.find("href=\"https://bank.example/u?token=abc\""), std::string::npos) << r.html_body;
+  // No template, no body: nothing is added.
+  v.html_body.clear();
+  EXPECT_EQ(render_copy(v, values()).html_body, "");
+}
+
 TEST_F(CopyTest, ALineBreakInAValueNeverReachesTheSubject) {
   forecast.drivers[1].label = "Rent\r\nBcc: x@evil.example";
   CopyVariant v;
