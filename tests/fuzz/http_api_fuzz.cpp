@@ -115,6 +115,15 @@ class Backend : public testing::ImmediateReads {
     return nudges::verify_unsubscribe_token(kSecret, token) ? edge::UnsubscribeOutcome::kRecorded
                                                             : edge::UnsubscribeOutcome::kInvalidToken;
   }
+  std::optional<edge::ErasureOutcome> forget_account(std::string_view id) override {
+    fail_for(id);
+    if (id != "acct-1") return std::nullopt;
+    edge::ErasureOutcome e;
+    e.erased_at = std::chrono::sys_seconds{std::chrono::seconds{1782820800}};
+    e.already_erased = forgotten++ > 0;
+    return e;
+  }
+  int forgotten = 0;
 
  private:
   void fail_for(std::string_view id) {
