@@ -373,19 +373,39 @@ void segments_section(std::string& out, const ExperimentAnalysis& a) {
   out += "</tbody></table>\n</section>\n";
 }
 
+void variant_pairs_table(std::string& out, const ExperimentAnalysis& a, const std::string& level) {
+  if (a.variant_pairs.empty()) return;
+  out += "<table id=\"variant-pair-table\"><thead><tr><th>Variant</th><th>Versus</th><th>Accounts</th>"
+         "<th>Versus accounts</th><th>Rate (variant)</th><th>Rate (versus)</th><th>Difference (" + level + " CI)</th><th>Relative (" +
+         level + " CI)</th><th>p</th><th>p (Holm)</th></tr></thead><tbody>\n";
+  for (const auto& v : a.variant_pairs) {
+    out += "<tr><td>" + html_escape(v.variant) + "</td><td>" + html_escape(v.other) + "</td><td>" + count(v.accounts) +
+           "</td><td>" + count(v.other_accounts) + "</td>";
+    incidence_cells(out, v.incidence);
+    out += "<td>" + f(v.p_holm, S::kPValue) + "</td></tr>\n";
+  }
+  out += "</tbody></table>\n";
+}
+
 void variants_section(std::string& out, const ExperimentAnalysis& a) {
   if (a.variants.empty()) return;
   const std::string level = f(kConfidenceLevel, S::kPercent);
-  out += "<section id=\"variants\"><h2>Copy variants</h2>\n<p class=\"note\">Each variant's accounts versus the "
-         "whole holdout.</p>\n<table id=\"variant-table\"><thead><tr><th>Variant</th><th>Accounts</th>"
+  out += "<section id=\"variants\"><h2>Copy variants</h2>\n<p class=\"note\">Intention to treat: every treatment "
+         "account counts in the variant the assignment hash gives it, nudged or not, against the whole holdout; then "
+         "the variants against each other. p (Holm) is adjusted for the " +
+         count(a.variant_comparisons) +
+         " comparisons in these tables (Holm's method): call a variant different only when its p (Holm) clears the " +
+         level + " level.</p>\n<table id=\"variant-table\"><thead><tr><th>Variant</th><th>Accounts</th>"
          "<th>Treatment</th><th>Holdout</th><th>Difference (" + level + " CI)</th><th>Relative (" + level +
-         " CI)</th><th>p</th></tr></thead><tbody>\n";
+         " CI)</th><th>p</th><th>p (Holm)</th></tr></thead><tbody>\n";
   for (const auto& v : a.variants) {
     out += "<tr><td>" + html_escape(v.variant) + "</td><td>" + count(v.accounts) + "</td>";
     incidence_cells(out, v.incidence);
-    out += "</tr>\n";
+    out += "<td>" + f(v.p_holm, S::kPValue) + "</td></tr>\n";
   }
-  out += "</tbody></table>\n</section>\n";
+  out += "</tbody></table>\n";
+  variant_pairs_table(out, a, level);
+  out += "</section>\n";
 }
 
 void calibration_chart(std::string& out, const ForecastHealth& h) {

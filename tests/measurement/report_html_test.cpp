@@ -73,7 +73,7 @@ TEST(ReportHtml, ShowsTheConfidenceSequenceBesideTheFixedHorizonInterval) {
   a.sequential.absolute_ci = {-0.031, 0.0012};
   html = render_report_html(a);
   EXPECT_THAT(html, HasSubstr("data-significant=\"false\""));
-  EXPECT_THAT(html, HasSubstr("It includes no effect"));
+  EXPECT_THAT(html, HasSubstr("It includes zero: not yet evidence of an effect"));
   EXPECT_THAT(testing::numbers_missing_from_json(html, report_json(a)), IsEmpty());
 }
 
