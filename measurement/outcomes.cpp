@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "forecast/history.hpp"
 #include "forecast/model.hpp"
 #include "measurement/calibration.hpp"
@@ -401,10 +403,9 @@ void ExperimentOutcomes::add_cross_exposure(const CrossExposure& e) {
   in_.holdout_accounts_nudged_elsewhere = e.accounts;
   in_.nudges_to_holdout_elsewhere = e.nudges;
   if (e.accounts == 0) return;
-  std::string joined;
-  for (const auto& x : e.experiments) joined += (joined.empty() ? "'" : ", '") + x + "'";
   in_.notes.push_back(std::to_string(e.accounts) + " holdout accounts received " + std::to_string(e.nudges) +
-                      " nudges from policies of other experiments (" + joined +
+                      " nudges from policies of other experiments (" +
+                      fmt::format("'{}'", fmt::join(e.experiments, "', '")) +
                       "): the holdout is not untreated, so the effect shown is biased toward zero by an unknown "
                       "amount. Policies leave other experiments' holdouts alone unless they set "
                       "nudge_other_holdouts.");
@@ -412,9 +413,8 @@ void ExperimentOutcomes::add_cross_exposure(const CrossExposure& e) {
 
 void ExperimentOutcomes::note_data_problems() {
   if (in_.clocks.size() > 1) {
-    std::string joined;
-    for (const auto& c : in_.clocks) joined += (joined.empty() ? "" : ", ") + c;
-    in_.notes.push_back("The period's scoring cycles ran on different clocks (" + joined +
+    in_.notes.push_back("The period's scoring cycles ran on different clocks (" +
+                        fmt::format("{}", fmt::join(in_.clocks, ", ")) +
                         "): some nudges were planned and delivered in real time and others in a replay or "
                         "simulation, so the period mixes nudges customers received with nudges they did not.");
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "measurement/report_format.hpp"
 
 #include "nudges/templates.hpp"
@@ -478,9 +480,8 @@ void forecast_health_section(std::string& out, const ExperimentAnalysis& a) {
 std::string clocks_sentence(const std::vector<std::string>& clocks) {
   if (clocks.empty()) return "No scoring cycle of this period was recorded.";
   if (clocks.size() > 1) {
-    std::string joined;
-    for (const auto& c : clocks) joined += (joined.empty() ? "" : ", ") + c;
-    return "Its scoring cycles ran on different clocks (" + html_escape(joined) + ").";
+    return "Its scoring cycles ran on different clocks (" + html_escape(fmt::format("{}", fmt::join(clocks, ", "))) +
+           ").";
   }
   if (clocks[0] == "wall") return "Nudges were planned and delivered in real time (the daemon's wall clock).";
   if (clocks[0] == "replay")
